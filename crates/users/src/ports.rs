@@ -1,0 +1,99 @@
+//! What the users domain needs from the outside world. Adapters (such as `soiree-storage`)
+//! implement these; [`crate::memory`] holds in-process versions.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use soiree_kernel::{Timestamp, UserId};
+
+use crate::error::InsertUserError;
+use crate::model::{Profile, User};
+use crate::password::PasswordHash;
+use crate::session::{Session, SessionId, TokenHash};
+
+/// An account together with its password hash, as storage holds it. Only the service sees this;
+/// everything it hands out is a [`User`].
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    /// The account.
+    pub user: User,
+    /// Its password hash.
+    pub password_hash: PasswordHash,
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserRepository: Send + Sync + std::fmt::Debug {
+    /// Stores a new account.
+    ///
+    /// MUST return [`InsertUserError::UsernameTaken`] if another account has the same
+    /// [`crate::Username::key`], and [`InsertUserError::EmailTaken`] if another account has the
+    /// same [`crate::EmailAddress::key`]; the check MUST be atomic with the insert (a unique index),
+    /// so that two concurrent registrations cannot both succeed.
+    async fn insert(&self, user: &StoredUser) -> Result<(), InsertUserError>;
+
+    /// The account whose username key or email key equals `login_key` (already lowercase), if any.
+    async fn find_by_login_key(&self, login_key: &str) -> anyhow::Result<Option<StoredUser>>;
+
+    /// The account with this id, if it exists.
+    async fn find_by_id(&self, id: UserId) -> anyhow::Result<Option<User>>;
+
+    /// Replaces the profile of an account. MUST return `Ok(false)` when no such account exists.
+    async fn update_profile(&self, id: UserId, profile: &Profile) -> anyhow::Result<bool>;
+}
+
+/// Login sessions.
+#[async_trait]
+pub trait SessionRepository: Send + Sync + std::fmt::Debug {
+    /// Stores a new session.
+    async fn insert(&self, session: &Session) -> anyhow::Result<()>;
+
+    /// The session whose token hashes to `token_hash`, revoked or not, if any.
+    async fn find_by_token_hash(&self, token_hash: &TokenHash) -> anyhow::Result<Option<Session>>;
+
+    /// Records that the session was used at `at`.
+    async fn touch(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// Marks one session revoked at `at`. Revoking a revoked session changes nothing.
+    async fn revoke(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// Marks every session of `user_id` revoked at `at`.
+    async fn revoke_all_for_user(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()>;
+}
+
+/// Recent failed logins of one account, as the throttle needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FailureSummary {
+    /// How many failures in the window.
+    pub count: u32,
+    /// The most recent one.
+    pub latest: Option<Timestamp>,
+}
+
+/// Failed login attempts, per account.
+#[async_trait]
+pub trait LoginAttemptRepository: Send + Sync + std::fmt::Debug {
+    /// Records a failed attempt on `user_id` at `at`.
+    async fn record_failure(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// The failures of `user_id` at or after `since`.
+    async fn failures_since(
+        &self,
+        user_id: UserId,
+        since: Timestamp,
+    ) -> anyhow::Result<FailureSummary>;
+
+    /// Forgets the failures of `user_id` (after a successful login).
+    async fn clear(&self, user_id: UserId) -> anyhow::Result<()>;
+}
+
+/// The storage ports the users service needs, bundled so that one adapter can supply them all.
+#[derive(Debug, Clone)]
+pub struct UserPorts {
+    /// Accounts.
+    pub users: Arc<dyn UserRepository>,
+    /// Sessions.
+    pub sessions: Arc<dyn SessionRepository>,
+    /// Failed logins.
+    pub login_attempts: Arc<dyn LoginAttemptRepository>,
+}

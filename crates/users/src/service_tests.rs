@@ -1,0 +1,283 @@
+//! Service tests over the in-memory store, a fast fake hasher and a manual clock.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration};
+use secrecy::ExposeSecret;
+use soiree_kernel::ManualClock;
+
+use super::*;
+use crate::memory::InMemoryUserStore;
+use crate::model::{DisplayName, EmailAddress, Username};
+use crate::password::Password;
+
+/// Stores passwords reversibly, so tests run in microseconds; counts verifications.
+#[derive(Debug, Default)]
+struct FakeHasher {
+    verifications: AtomicUsize,
+}
+
+#[async_trait]
+impl PasswordHasher for FakeHasher {
+    async fn hash(&self, password: &SecretString) -> anyhow::Result<PasswordHash> {
+        Ok(PasswordHash::from_phc(format!(
+            "fake${}",
+            password.expose_secret()
+        )))
+    }
+
+    async fn verify(&self, candidate: &SecretString, hash: &PasswordHash) -> anyhow::Result<bool> {
+        self.verifications.fetch_add(1, Ordering::SeqCst);
+        Ok(hash.as_phc() == format!("fake${}", candidate.expose_secret()))
+    }
+}
+
+struct Harness {
+    service: UsersService,
+    store: InMemoryUserStore,
+    clock: ManualClock,
+    hasher: Arc<FakeHasher>,
+}
+
+const PASSWORD: &str = "correct horse battery";
+
+fn harness() -> Harness {
+    let store = InMemoryUserStore::default();
+    let clock = ManualClock::starting_at(DateTime::from_timestamp(1_800_000_000, 0).unwrap());
+    let hasher = Arc::new(FakeHasher::default());
+    let service = UsersService::new(
+        store.ports(),
+        hasher.clone(),
+        Arc::new(clock.clone()),
+        UsersConfig::default(),
+    );
+    Harness {
+        service,
+        store,
+        clock,
+        hasher,
+    }
+}
+
+fn account(username: &str, email: Option<&str>) -> NewAccount {
+    let username = Username::parse(username).unwrap();
+    let password = Password::parse(SecretString::from(PASSWORD), &username).unwrap();
+    NewAccount {
+        username,
+        email: email.map(|email| EmailAddress::parse(email).unwrap()),
+        password,
+    }
+}
+
+fn secret(text: &str) -> SecretString {
+    SecretString::from(text.to_owned())
+}
+
+#[tokio::test]
+async fn registered_users_start_free_and_are_unique_case_insensitively() {
+    let h = harness();
+    let user = h
+        .service
+        .register(account("Ada", Some("ada@example.org")))
+        .await
+        .unwrap();
+    assert_eq!(user.tier, Tier::Free);
+    assert_eq!(user.username.as_str(), "Ada");
+
+    let same_name = h.service.register(account("ADA", None)).await;
+    assert!(
+        matches!(same_name, Err(RegisterError::UsernameTaken)),
+        "{same_name:?}"
+    );
+    let same_email = h
+        .service
+        .register(account("grace", Some("ADA@example.org")))
+        .await;
+    assert!(
+        matches!(same_email, Err(RegisterError::EmailTaken)),
+        "{same_email:?}"
+    );
+    assert!(h.service.register(account("grace", None)).await.is_ok());
+}
+
+#[tokio::test]
+async fn login_accepts_username_or_email_in_any_case() {
+    let h = harness();
+    let user = h
+        .service
+        .register(account("ada", Some("Ada@Example.org")))
+        .await
+        .unwrap();
+    for login in ["ada", "ADA", " ada ", "ada@example.org", "ADA@EXAMPLE.ORG"] {
+        let session = h.service.login(login, &secret(PASSWORD)).await.unwrap();
+        assert_eq!(session.user.id, user.id, "{login}");
+    }
+}
+
+#[tokio::test]
+async fn au_1_unknown_user_and_wrong_password_are_indistinguishable() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let wrong_password = h
+        .service
+        .login("ada", &secret("not the password"))
+        .await
+        .unwrap_err();
+    let unknown_user = h
+        .service
+        .login("nobody", &secret(PASSWORD))
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong_password, LoginError::InvalidCredentials));
+    assert!(matches!(unknown_user, LoginError::InvalidCredentials));
+    assert_eq!(wrong_password.to_string(), unknown_user.to_string());
+    assert_eq!(
+        h.hasher.verifications.load(Ordering::SeqCst),
+        2,
+        "an unknown user still costs one verification"
+    );
+}
+
+#[tokio::test]
+async fn se_1_each_login_gets_a_new_token_and_logout_revokes_only_that_one() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let first = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let second = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    assert_ne!(first.token.expose(), second.token.expose());
+
+    h.service.logout(first.session.id).await.unwrap();
+    assert!(matches!(
+        h.service.authenticate(first.token.expose()).await,
+        Err(AuthenticateError::Unauthenticated)
+    ));
+    assert!(h.service.authenticate(second.token.expose()).await.is_ok());
+
+    h.service.logout_everywhere(first.user.id).await.unwrap();
+    assert!(h.service.authenticate(second.token.expose()).await.is_err());
+}
+
+#[tokio::test]
+async fn only_a_hash_of_the_token_is_stored() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let stored = h.store.sessions();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0].token_hash.as_hex(), session.token.expose());
+    assert_eq!(stored[0].token_hash, session.token.hash());
+}
+
+#[tokio::test]
+async fn se_2_idle_timeout_ends_an_unused_session() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    h.clock.advance(Duration::minutes(119));
+    assert!(
+        h.service.authenticate(session.token.expose()).await.is_ok(),
+        "used just before the idle limit"
+    );
+    h.clock.advance(Duration::minutes(119));
+    assert!(
+        h.service.authenticate(session.token.expose()).await.is_ok(),
+        "use renews the idle window"
+    );
+    h.clock.advance(Duration::hours(2));
+    assert!(
+        h.service
+            .authenticate(session.token.expose())
+            .await
+            .is_err(),
+        "two idle hours end it"
+    );
+}
+
+#[tokio::test]
+async fn se_2_absolute_timeout_ends_a_busy_session() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    for _ in 0..23 {
+        h.clock.advance(Duration::hours(1));
+        assert!(h.service.authenticate(session.token.expose()).await.is_ok());
+    }
+    h.clock.advance(Duration::minutes(59));
+    assert!(h.service.authenticate(session.token.expose()).await.is_ok());
+    h.clock.advance(Duration::minutes(1));
+    assert!(
+        h.service
+            .authenticate(session.token.expose())
+            .await
+            .is_err(),
+        "24 h after login it ends"
+    );
+}
+
+#[tokio::test]
+async fn au_2_eleventh_attempt_is_refused_even_with_the_right_password_until_the_wait_is_over() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    for _ in 0..10 {
+        assert!(
+            h.service
+                .login("ada", &secret("wrong password"))
+                .await
+                .is_err()
+        );
+        h.clock.advance(Duration::seconds(5));
+    }
+    let throttled = h.service.login("ada", &secret(PASSWORD)).await;
+    assert!(
+        matches!(throttled, Err(LoginError::InvalidCredentials)),
+        "{throttled:?}"
+    );
+    h.clock.advance(Duration::seconds(30));
+    assert!(
+        h.service.login("ada", &secret(PASSWORD)).await.is_ok(),
+        "after the wait the right password works"
+    );
+    assert!(
+        h.service
+            .login("ada", &secret("wrong password"))
+            .await
+            .is_err()
+    );
+    assert!(
+        h.service.login("ada", &secret(PASSWORD)).await.is_ok(),
+        "a success resets the count"
+    );
+}
+
+#[tokio::test]
+async fn authenticate_refuses_tokens_that_were_never_issued() {
+    let h = harness();
+    for token in ["", "garbage", &SessionToken::generate().expose().to_owned()] {
+        assert!(matches!(
+            h.service.authenticate(token).await,
+            Err(AuthenticateError::Unauthenticated)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn profile_changes_are_stored() {
+    let h = harness();
+    let user = h.service.register(account("ada", None)).await.unwrap();
+    let changes = ProfileChanges {
+        display_name: Some(Some(DisplayName::parse("DJ Ada").unwrap())),
+        ..ProfileChanges::default()
+    };
+    let updated = h.service.update_profile(user.id, changes).await.unwrap();
+    assert_eq!(updated.shown_name(), "DJ Ada");
+    assert_eq!(
+        h.service.user(user.id).await.unwrap().unwrap().shown_name(),
+        "DJ Ada"
+    );
+    let missing = h
+        .service
+        .update_profile(UserId::generate(), ProfileChanges::default())
+        .await;
+    assert!(matches!(missing, Err(UpdateProfileError::NotFound)));
+}
