@@ -1,1 +1,20 @@
-//! placeholder
+//! Soirée's database schema as an ordered list of migrations, for SQLite and PostgreSQL alike.
+//!
+//! Files here are append-only: a migration that has landed is never edited; a change to the
+//! schema is a new file added at the end of [`Migrator::migrations`]. Only the storage adapter and
+//! the `soiree migrate` command use this crate.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_accounts_and_sessions;
+
+/// Applies and lists Soirée's migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_accounts_and_sessions::Migration)]
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 
 /// An instant in UTC. Every timestamp in Soirée's domain is one of these.
 pub type Timestamp = DateTime<Utc>;
@@ -20,13 +20,14 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Timestamp;
 }
 
-/// The wall clock.
+/// The wall clock, to the microsecond: the finest resolution both SQLite and PostgreSQL keep, so
+/// that an instant survives a round trip through storage unchanged.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

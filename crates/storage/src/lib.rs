@@ -1,1 +1,13 @@
-//! placeholder
+//! The SeaORM adapter: it implements the domain ports on SQLite (the embedded default) and
+//! PostgreSQL (for several processes), with the schema from `soiree-migration`.
+//!
+//! Entities (`DeriveEntityModel`) live here and nowhere else, and no `DbErr` leaves this crate:
+//! every repository translates storage failures into the port's error type, with context. The
+//! domain crates know nothing of this one.
+
+mod database;
+mod entity;
+mod users;
+
+pub use database::{Backend, Database};
+pub use users::SqlUserStore;

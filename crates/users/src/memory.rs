@@ -50,7 +50,7 @@ impl InMemoryUserStore {
 
 #[async_trait]
 impl UserRepository for InMemoryUserStore {
-    async fn insert(&self, stored: &StoredUser) -> Result<(), InsertUserError> {
+    async fn insert_user(&self, stored: &StoredUser) -> Result<(), InsertUserError> {
         let mut state = self.lock();
         let username_key = stored.user.username.key();
         let email_key = stored.user.email.as_ref().map(|email| email.key());
@@ -97,7 +97,7 @@ impl UserRepository for InMemoryUserStore {
 
 #[async_trait]
 impl SessionRepository for InMemoryUserStore {
-    async fn insert(&self, session: &Session) -> anyhow::Result<()> {
+    async fn insert_session(&self, session: &Session) -> anyhow::Result<()> {
         self.lock().sessions.insert(session.id, session.clone());
         Ok(())
     }

@@ -30,7 +30,7 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
     /// [`crate::Username::key`], and [`InsertUserError::EmailTaken`] if another account has the
     /// same [`crate::EmailAddress::key`]; the check MUST be atomic with the insert (a unique index),
     /// so that two concurrent registrations cannot both succeed.
-    async fn insert(&self, user: &StoredUser) -> Result<(), InsertUserError>;
+    async fn insert_user(&self, user: &StoredUser) -> Result<(), InsertUserError>;
 
     /// The account whose username key or email key equals `login_key` (already lowercase), if any.
     async fn find_by_login_key(&self, login_key: &str) -> anyhow::Result<Option<StoredUser>>;
@@ -46,7 +46,7 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
 #[async_trait]
 pub trait SessionRepository: Send + Sync + std::fmt::Debug {
     /// Stores a new session.
-    async fn insert(&self, session: &Session) -> anyhow::Result<()>;
+    async fn insert_session(&self, session: &Session) -> anyhow::Result<()>;
 
     /// The session whose token hashes to `token_hash`, revoked or not, if any.
     async fn find_by_token_hash(&self, token_hash: &TokenHash) -> anyhow::Result<Option<Session>>;

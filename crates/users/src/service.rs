@@ -90,7 +90,7 @@ impl UsersService {
         };
         self.ports
             .users
-            .insert(&StoredUser {
+            .insert_user(&StoredUser {
                 user: user.clone(),
                 password_hash,
             })
@@ -146,7 +146,7 @@ impl UsersService {
             expires_at: now + self.config.sessions.absolute_timeout,
             revoked_at: None,
         };
-        self.ports.sessions.insert(&session).await?;
+        self.ports.sessions.insert_session(&session).await?;
         tracing::info!(%user_id, "logged in");
         Ok(NewSession {
             token,

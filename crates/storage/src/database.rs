@@ -1,0 +1,136 @@
+//! Opening the database and applying migrations.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use sea_orm_migration::MigratorTrait as _;
+use soiree_migration::Migrator;
+
+use crate::users::SqlUserStore;
+
+/// Which database a [`Database`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default.
+    Sqlite,
+    /// For several processes sharing one database.
+    Postgres,
+}
+
+/// A pool of connections to Soirée's database.
+#[derive(Debug, Clone)]
+pub struct Database {
+    connection: DatabaseConnection,
+}
+
+/// How long a SQLite writer waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Database {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
+    ///
+    /// SQLite is opened in WAL mode (readers do not block the writer), with foreign keys enforced
+    /// and a busy timeout so that concurrent writers wait rather than fail.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let mut options = ConnectOptions::new(url);
+        options
+            .sqlx_logging(false)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+        let connection = sea_orm::Database::connect(options)
+            .await
+            .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
+        Ok(Self { connection })
+    }
+
+    /// Applies every migration not applied yet. Safe to run on every start.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        Migrator::up(&self.connection, None)
+            .await
+            .context("applying database migrations")
+    }
+
+    /// Whether the database answers (for readiness checks).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        self.connection.ping().await.context("pinging the database")
+    }
+
+    /// The backend behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self.connection.get_database_backend() {
+            DatabaseBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// The accounts, sessions and login-failure repositories.
+    pub fn users(&self) -> SqlUserStore {
+        SqlUserStore::new(self.connection.clone())
+    }
+
+    /// Closes every connection (at shutdown, or before dropping a test database).
+    pub async fn close(self) -> anyhow::Result<()> {
+        self.connection
+            .close()
+            .await
+            .context("closing the database")
+    }
+
+    /// Runs one SQL statement that returns no rows (administrative work such as creating a test
+    /// database). Not for application queries: those belong in a repository.
+    pub async fn execute_unprepared(&self, sql: &str) -> anyhow::Result<()> {
+        self.connection
+            .execute_unprepared(sql)
+            .await
+            .map(|_| ())
+            .context("running an administrative statement")
+    }
+}
+
+/// The URL without its password, for error messages and logs.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _password)) => {
+                    format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+                }
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn database_passwords_never_reach_messages() {
+        let cases = [
+            (
+                "postgres://soiree:hunter2@db:5432/soiree",
+                "postgres://soiree:***@db:5432/soiree",
+            ),
+            ("postgres://soiree@db/soiree", "postgres://soiree@db/soiree"),
+            (
+                "sqlite://./data/soiree.db?mode=rwc",
+                "sqlite://./data/soiree.db?mode=rwc",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_url(url), expected);
+        }
+    }
+}

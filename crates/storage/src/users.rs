@@ -1,0 +1,320 @@
+//! The users ports over SeaORM.
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use chrono::Duration;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection,
+    EntityTrait as _, QueryFilter as _, SqlErr,
+};
+use soiree_kernel::{Timestamp, UserId};
+use soiree_users::{
+    DisplayName, EmailAddress, FailureSummary, InsertUserError, Language, LoginAttemptRepository,
+    PasswordHash, Profile, Session, SessionId, SessionRepository, StoredUser, TimeZone, TokenHash,
+    User, UserPorts, UserRepository, Username,
+};
+use std::sync::Arc;
+use uuid::Uuid;
+
+use crate::entity::{login_failures, sessions, users};
+
+/// Accounts, sessions and failed logins in the database.
+#[derive(Debug, Clone)]
+pub struct SqlUserStore {
+    connection: DatabaseConnection,
+}
+
+impl SqlUserStore {
+    pub(crate) fn new(connection: DatabaseConnection) -> Self {
+        Self { connection }
+    }
+
+    /// This store as the three ports the users service needs.
+    pub fn ports(&self) -> UserPorts {
+        UserPorts {
+            users: Arc::new(self.clone()),
+            sessions: Arc::new(self.clone()),
+            login_attempts: Arc::new(self.clone()),
+        }
+    }
+}
+
+/// Reads a row back into the domain. A row that no longer parses (edited by hand, or written by
+/// a newer version) is an error with context, never a panic.
+fn user_from_row(row: users::Model) -> anyhow::Result<StoredUser> {
+    let username = Username::parse(&row.username)
+        .with_context(|| format!("stored username of user {}", row.id))?;
+    let email = row
+        .email
+        .map(|email| EmailAddress::parse(&email))
+        .transpose()
+        .with_context(|| format!("stored email of user {}", row.id))?;
+    let profile = Profile {
+        display_name: row
+            .display_name
+            .map(|name| DisplayName::parse(&name))
+            .transpose()
+            .with_context(|| format!("stored display name of user {}", row.id))?,
+        language: row
+            .language
+            .map(|language| Language::parse(&language))
+            .transpose()
+            .with_context(|| format!("stored language of user {}", row.id))?,
+        timezone: row
+            .timezone
+            .map(|zone| TimeZone::parse(&zone))
+            .transpose()
+            .with_context(|| format!("stored time zone of user {}", row.id))?,
+    };
+    let tier = row
+        .tier
+        .parse()
+        .with_context(|| format!("stored tier of user {}", row.id))?;
+    Ok(StoredUser {
+        user: User {
+            id: UserId::from_uuid(row.id),
+            username,
+            email,
+            profile,
+            tier,
+            created_at: row.created_at,
+        },
+        password_hash: PasswordHash::from_phc(row.password_hash),
+    })
+}
+
+fn session_from_row(row: sessions::Model) -> Session {
+    Session {
+        id: SessionId::from_uuid(row.id),
+        user_id: UserId::from_uuid(row.user_id),
+        token_hash: TokenHash::from_hex(row.token_hash),
+        created_at: row.created_at,
+        last_seen_at: row.last_seen_at,
+        expires_at: row.expires_at,
+        revoked_at: row.revoked_at,
+    }
+}
+
+#[async_trait]
+impl UserRepository for SqlUserStore {
+    async fn insert_user(&self, stored: &StoredUser) -> Result<(), InsertUserError> {
+        let user = &stored.user;
+        let row = users::ActiveModel {
+            id: Set(user.id.as_uuid()),
+            username: Set(user.username.as_str().to_owned()),
+            username_key: Set(user.username.key()),
+            email: Set(user.email.as_ref().map(|email| email.as_str().to_owned())),
+            email_key: Set(user.email.as_ref().map(EmailAddress::key)),
+            password_hash: Set(stored.password_hash.as_phc().to_owned()),
+            display_name: Set(user
+                .profile
+                .display_name
+                .as_ref()
+                .map(|name| name.as_str().to_owned())),
+            language: Set(user
+                .profile
+                .language
+                .as_ref()
+                .map(|language| language.as_str().to_owned())),
+            timezone: Set(user
+                .profile
+                .timezone
+                .as_ref()
+                .map(|zone| zone.as_str().to_owned())),
+            tier: Set(user.tier.as_str().to_owned()),
+            created_at: Set(user.created_at),
+        };
+        match users::Entity::insert(row)
+            .exec_without_returning(&self.connection)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) => match error.sql_err() {
+                // The constraint's name is in the message on both databases.
+                Some(SqlErr::UniqueConstraintViolation(message)) if message.contains("email") => {
+                    Err(InsertUserError::EmailTaken)
+                }
+                Some(SqlErr::UniqueConstraintViolation(message))
+                    if message.contains("username") =>
+                {
+                    Err(InsertUserError::UsernameTaken)
+                }
+                _ => Err(InsertUserError::Unknown(
+                    anyhow::Error::new(error).context("inserting a user"),
+                )),
+            },
+        }
+    }
+
+    async fn find_by_login_key(&self, login_key: &str) -> anyhow::Result<Option<StoredUser>> {
+        let row = users::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(users::Column::UsernameKey.eq(login_key))
+                    .add(users::Column::EmailKey.eq(login_key)),
+            )
+            .one(&self.connection)
+            .await
+            .context("loading a user by username or email")?;
+        row.map(user_from_row).transpose()
+    }
+
+    async fn find_by_id(&self, id: UserId) -> anyhow::Result<Option<User>> {
+        let row = users::Entity::find_by_id(id.as_uuid())
+            .one(&self.connection)
+            .await
+            .context("loading a user by id")?;
+        Ok(row
+            .map(user_from_row)
+            .transpose()?
+            .map(|stored| stored.user))
+    }
+
+    async fn update_profile(&self, id: UserId, profile: &Profile) -> anyhow::Result<bool> {
+        let result = users::Entity::update_many()
+            .col_expr(
+                users::Column::DisplayName,
+                Expr::value(
+                    profile
+                        .display_name
+                        .as_ref()
+                        .map(|name| name.as_str().to_owned()),
+                ),
+            )
+            .col_expr(
+                users::Column::Language,
+                Expr::value(
+                    profile
+                        .language
+                        .as_ref()
+                        .map(|language| language.as_str().to_owned()),
+                ),
+            )
+            .col_expr(
+                users::Column::Timezone,
+                Expr::value(
+                    profile
+                        .timezone
+                        .as_ref()
+                        .map(|zone| zone.as_str().to_owned()),
+                ),
+            )
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("updating a user's profile")?;
+        Ok(result.rows_affected == 1)
+    }
+}
+
+#[async_trait]
+impl SessionRepository for SqlUserStore {
+    async fn insert_session(&self, session: &Session) -> anyhow::Result<()> {
+        let row = sessions::ActiveModel {
+            id: Set(session.id.as_uuid()),
+            user_id: Set(session.user_id.as_uuid()),
+            token_hash: Set(session.token_hash.as_hex().to_owned()),
+            created_at: Set(session.created_at),
+            last_seen_at: Set(session.last_seen_at),
+            expires_at: Set(session.expires_at),
+            revoked_at: Set(session.revoked_at),
+        };
+        row.insert(&self.connection)
+            .await
+            .context("inserting a session")?;
+        Ok(())
+    }
+
+    async fn find_by_token_hash(&self, token_hash: &TokenHash) -> anyhow::Result<Option<Session>> {
+        let row = sessions::Entity::find()
+            .filter(sessions::Column::TokenHash.eq(token_hash.as_hex()))
+            .one(&self.connection)
+            .await
+            .context("loading a session by token hash")?;
+        Ok(row.map(session_from_row))
+    }
+
+    async fn touch(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::LastSeenAt, Expr::value(at))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("recording a session's last use")?;
+        Ok(())
+    }
+
+    async fn revoke(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::RevokedAt, Expr::value(at))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .exec(&self.connection)
+            .await
+            .context("revoking a session")?;
+        Ok(())
+    }
+
+    async fn revoke_all_for_user(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::RevokedAt, Expr::value(at))
+            .filter(sessions::Column::UserId.eq(user_id.as_uuid()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .exec(&self.connection)
+            .await
+            .context("revoking every session of a user")?;
+        Ok(())
+    }
+}
+
+/// Failures older than this are deleted when a new one is recorded, so that an account under a
+/// long attack does not grow the table without bound. It is longer than any throttle window.
+const FAILURE_RETENTION: Duration = Duration::hours(24);
+
+#[async_trait]
+impl LoginAttemptRepository for SqlUserStore {
+    async fn record_failure(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()> {
+        login_failures::Entity::delete_many()
+            .filter(login_failures::Column::UserId.eq(user_id.as_uuid()))
+            .filter(login_failures::Column::FailedAt.lt(at - FAILURE_RETENTION))
+            .exec(&self.connection)
+            .await
+            .context("pruning old login failures")?;
+        let row = login_failures::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id.as_uuid()),
+            failed_at: Set(at),
+        };
+        row.insert(&self.connection)
+            .await
+            .context("recording a login failure")?;
+        Ok(())
+    }
+
+    async fn failures_since(
+        &self,
+        user_id: UserId,
+        since: Timestamp,
+    ) -> anyhow::Result<FailureSummary> {
+        let rows = login_failures::Entity::find()
+            .filter(login_failures::Column::UserId.eq(user_id.as_uuid()))
+            .filter(login_failures::Column::FailedAt.gte(since))
+            .all(&self.connection)
+            .await
+            .context("loading recent login failures")?;
+        Ok(FailureSummary {
+            count: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            latest: rows.iter().map(|row| row.failed_at).max(),
+        })
+    }
+
+    async fn clear(&self, user_id: UserId) -> anyhow::Result<()> {
+        login_failures::Entity::delete_many()
+            .filter(login_failures::Column::UserId.eq(user_id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("clearing login failures")?;
+        Ok(())
+    }
+}
