@@ -1,1 +1,10 @@
-fn main() {}
+//! End-to-end tests: the real `soiree` binary, started on a free port with a temporary data
+//! directory, driven over HTTP as a client would.
+
+// A failing test panics; that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod operations;
+mod robustness;
+mod support;

@@ -7,6 +7,8 @@
 
 mod database;
 mod entity;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod users;
 
 pub use database::{Backend, Database};

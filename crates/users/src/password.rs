@@ -197,7 +197,7 @@ mod tests {
             ("eight888".into(), Ok(())),
             ("password123".into(), Err(WeakPassword::Common)),
             ("PassWord123".into(), Err(WeakPassword::Common)),
-            ("ADA".repeat(1) + "ada" + "ada", Ok(())),
+            ("ADAadaada".into(), Ok(())),
             ("correct horse battery staple".into(), Ok(())),
             ("x".repeat(100) + "Z", Ok(())),
             ("é".repeat(1024), Ok(())),

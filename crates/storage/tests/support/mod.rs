@@ -5,12 +5,13 @@
 use std::io::Write as _;
 
 use soiree_storage::Database;
+use soiree_storage::testing::ScratchPostgres;
 
 /// One migrated, empty database, removed again by [`TestDatabase::finish`].
 pub(crate) struct TestDatabase {
     pub(crate) database: Database,
     pub(crate) backend: &'static str,
-    postgres_cleanup: Option<(String, String)>,
+    postgres: Option<ScratchPostgres>,
     _directory: Option<tempfile::TempDir>,
 }
 
@@ -18,15 +19,11 @@ impl TestDatabase {
     /// Closes the pool and drops the PostgreSQL database.
     pub(crate) async fn finish(self) {
         let _ = self.database.close().await;
-        if let Some((admin_url, name)) = self.postgres_cleanup {
-            let admin = Database::connect(&admin_url)
-                .await
-                .expect("reconnecting to drop the test database");
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        if let Some(postgres) = self.postgres {
+            postgres
+                .drop_database()
                 .await
                 .expect("dropping the test database");
-            let _ = admin.close().await;
         }
     }
 }
@@ -61,45 +58,23 @@ async fn sqlite() -> TestDatabase {
     TestDatabase {
         database,
         backend: "sqlite",
-        postgres_cleanup: None,
+        postgres: None,
         _directory: Some(directory),
     }
 }
 
 async fn postgres(admin_url: &str) -> TestDatabase {
-    let name = format!("soiree_test_{}", uuid::Uuid::now_v7().simple());
-    let admin = Database::connect(admin_url)
-        .await
-        .expect("connecting to SOIREE_TEST_POSTGRES_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+    let scratch = ScratchPostgres::create(admin_url, "soiree_test")
         .await
         .expect("creating a PostgreSQL test database");
-    let _ = admin.close().await;
-    let database = Database::connect(&with_database_name(admin_url, &name))
+    let database = Database::connect(scratch.url())
         .await
         .expect("opening the test database");
     database.migrate().await.expect("migrating PostgreSQL");
     TestDatabase {
         database,
         backend: "postgres",
-        postgres_cleanup: Some((admin_url.to_owned(), name)),
+        postgres: Some(scratch),
         _directory: None,
-    }
-}
-
-/// `postgres://user@host:5432/postgres?x=y` with its database name replaced.
-fn with_database_name(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(base, query)| (base, Some(query)));
-    let authority_start = base.find("://").map_or(0, |index| index + 3);
-    let base = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
     }
 }

@@ -1,0 +1,142 @@
+//! The caller's own account.
+
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+use soiree_users::{DisplayName, Language, ProfileChanges, TimeZone, UpdateProfileError};
+
+use super::accounts::capitalised;
+use super::objects::UserOut;
+use crate::auth::SessionAuth;
+use crate::problem::{Problem, problem_variants};
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum MeTags {
+    /// The caller's own account.
+    Me,
+}
+
+/// Profile changes. A field left out stays as it is; `null` clears it. Nothing else about an
+/// account can be changed here: unknown fields (such as `tier` or `username`) are refused.
+#[derive(Object)]
+#[oai(rename = "ProfilePatch", deny_unknown_fields)]
+struct ProfilePatch {
+    /// 1 to 64 characters, shown to others instead of the username.
+    display_name: MaybeUndefined<String>,
+    /// A BCP 47 language tag such as `en` or `fr-CA`.
+    language: MaybeUndefined<String>,
+    /// An IANA time zone such as `Europe/Paris`.
+    timezone: MaybeUndefined<String>,
+}
+
+#[derive(ApiResponse)]
+enum MeResponse {
+    /// The caller's account.
+    #[oai(status = 200)]
+    Ok(Json<UserOut>),
+    /// `unauthenticated`: no valid session was presented.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    #[allow(dead_code)] // Listed for the OpenAPI document; the security scheme raises it.
+    Unauthenticated(Json<Problem>),
+    /// A server fault (`internal_error`).
+    #[oai(status = 500, content_type = "application/problem+json")]
+    #[allow(dead_code)] // Listed for the OpenAPI document; the error handler raises it.
+    Internal(Json<Problem>),
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "PatchMeResponse::bad_request_handler")]
+enum PatchMeResponse {
+    /// The account after the change.
+    #[oai(status = 200)]
+    Ok(Json<UserOut>),
+    /// The body is not valid JSON of the expected shape, or names a field that cannot be changed (`bad_request`).
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`: no valid session was presented.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `payload_too_large`: the body is over 1 MiB.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// `unsupported_media_type`: the body is not sent as `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// A value is not acceptable: `invalid_display_name`, `invalid_language` or `invalid_timezone`.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+    /// A server fault (`internal_error`).
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(PatchMeResponse {
+    400 => BadRequest, 401 => Unauthenticated, 413 => PayloadTooLarge, 415 => UnsupportedMediaType,
+    422 => Invalid, 500 => Internal,
+});
+
+/// Parses one field of a patch: absent stays absent, `null` clears, a value must parse.
+fn parse_field<T, E: std::fmt::Display>(
+    field: MaybeUndefined<String>,
+    parse: fn(&str) -> Result<T, E>,
+    code: &str,
+) -> Result<Option<Option<T>>, Problem> {
+    match field {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(text) => parse(&text)
+            .map(|value| Some(Some(value)))
+            .map_err(|error| Problem::invalid(code, capitalised(&error))),
+    }
+}
+
+fn parse_patch(patch: ProfilePatch) -> Result<ProfileChanges, Problem> {
+    Ok(ProfileChanges {
+        display_name: parse_field(
+            patch.display_name,
+            DisplayName::parse,
+            "invalid_display_name",
+        )?,
+        language: parse_field(patch.language, Language::parse, "invalid_language")?,
+        timezone: parse_field(patch.timezone, TimeZone::parse, "invalid_timezone")?,
+    })
+}
+
+/// The caller's own account.
+pub(crate) struct MeApi {
+    pub(crate) state: AppState,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "MeTags::Me")]
+impl MeApi {
+    /// The caller's account.
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: SessionAuth) -> MeResponse {
+        MeResponse::Ok(Json(auth.caller().user.clone().into()))
+    }
+
+    /// Change the caller's display name, language or time zone.
+    #[oai(path = "/me", method = "patch")]
+    async fn patch_me(&self, auth: SessionAuth, body: Json<ProfilePatch>) -> PatchMeResponse {
+        let changes = match parse_patch(body.0) {
+            Ok(changes) => changes,
+            Err(problem) => return PatchMeResponse::from_problem(problem),
+        };
+        match self
+            .state
+            .users
+            .update_profile(auth.caller().user.id, changes)
+            .await
+        {
+            Ok(user) => PatchMeResponse::Ok(Json(user.into())),
+            // The account was erased while its session was in use.
+            Err(UpdateProfileError::NotFound) => {
+                PatchMeResponse::from_problem(Problem::unauthenticated())
+            }
+            Err(UpdateProfileError::Unknown(error)) => {
+                PatchMeResponse::from_problem(Problem::internal(&error))
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The HTTP API: one poem-openapi struct per area, each operation with its own response enum so
+//! that its statuses live in one place. Handlers translate between API objects and domain types
+//! and call one service method; they hold no business rule.
+
+mod accounts;
+mod health;
+mod me;
+mod objects;
+
+pub(crate) use accounts::AccountsApi;
+pub(crate) use health::HealthApi;
+pub(crate) use me::MeApi;

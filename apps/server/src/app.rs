@@ -1,0 +1,63 @@
+//! The HTTP surface: the OpenAPI operations, the document and Swagger UI, and the middleware
+//! every request passes through.
+
+use poem::http::header;
+use poem::middleware::{CatchPanic, SetHeader, Tracing};
+use poem::{Endpoint, EndpointExt as _, Route};
+use poem_openapi::OpenApiService;
+
+use crate::api::{AccountsApi, HealthApi, MeApi};
+use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
+use crate::problem::{Problem, into_problem_response};
+use crate::state::AppState;
+
+/// The OpenAPI service with every operation, so that the document covers every route.
+fn api(state: &AppState, public_url: &str) -> OpenApiService<(HealthApi, AccountsApi, MeApi), ()> {
+    OpenApiService::new(
+        (
+            HealthApi { state: state.clone() },
+            AccountsApi { state: state.clone() },
+            MeApi { state: state.clone() },
+        ),
+        "Soirée",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("A self-hosted, multi-user music backend. Errors are RFC 9457 problem documents with a stable `code`.")
+    .server(public_url)
+}
+
+/// The whole application as one endpoint.
+pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> {
+    let api = api(&state, public_url);
+    let docs = api.swagger_ui();
+    let spec = api.spec_endpoint();
+    Route::new()
+        .nest("/docs", docs)
+        .at("/openapi.json", spec)
+        .nest("/", api)
+        .with(BodyLimit {
+            max_bytes: MAX_BODY_BYTES,
+        })
+        .data(state)
+        // A panic is a bug; the caller still gets a problem document rather than a dropped
+        // connection, and the log gets the message (the panic hook has printed the location).
+        .with(
+            CatchPanic::new().with_handler(|panic: Box<dyn std::any::Any + Send>| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Problem::internal(&format!("panic: {message}"))
+            }),
+        )
+        .with(Tracing)
+        .catch_all_error(|error| async move { into_problem_response(error) })
+        .with(
+            SetHeader::new()
+                // Responses carry session tokens and personal data; nothing should keep them.
+                .overriding(header::CACHE_CONTROL, "no-store")
+                .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+                .overriding(header::REFERRER_POLICY, "no-referrer"),
+        )
+}

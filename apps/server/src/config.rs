@@ -1,0 +1,137 @@
+//! Turns command-line arguments into checked settings, with errors that say what to change.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use soiree_users::SessionPolicy;
+
+use crate::cli::{ServeArgs, StorageArgs};
+
+/// Creates the data directory if needed and returns the database URL to use.
+pub(crate) fn database_url(storage: &StorageArgs) -> anyhow::Result<String> {
+    if let Some(url) = storage
+        .database_url
+        .as_deref()
+        .filter(|url| !url.trim().is_empty())
+    {
+        return Ok(url.trim().to_owned());
+    }
+    let data_dir = prepare_data_dir(&storage.data_dir)?;
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("soiree.db").display()
+    ))
+}
+
+fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}; choose another with --data-dir or SOIREE_DATA_DIR",
+            data_dir.display()
+        )
+    })?;
+    data_dir
+        .canonicalize()
+        .with_context(|| format!("resolving the data directory {}", data_dir.display()))
+}
+
+/// The public URL without a trailing slash, checked to be an absolute http(s) URL. Without
+/// `--public-url` it is derived from `listening`, the address actually bound (which differs from
+/// `--bind` when that asks for port 0).
+pub(crate) fn public_url(args: &ServeArgs, listening: SocketAddr) -> anyhow::Result<String> {
+    let url = match &args.public_url {
+        Some(url) => url.trim().trim_end_matches('/').to_owned(),
+        None => {
+            // A wildcard bind is reachable on loopback; that is the address a browser on the same
+            // machine can use.
+            let host = if listening.ip().is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else if listening.is_ipv6() {
+                format!("[{}]", listening.ip())
+            } else {
+                listening.ip().to_string()
+            };
+            format!("http://{host}:{}", listening.port())
+        }
+    };
+    let uri: poem::http::Uri = url.parse().with_context(|| {
+        format!("the public URL {url:?} is not a URL; set --public-url or SOIREE_PUBLIC_URL")
+    })?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(url),
+        _ => bail!(
+            "the public URL {url:?} must start with http:// or https:// and name a host; set --public-url or SOIREE_PUBLIC_URL"
+        ),
+    }
+}
+
+/// Session lifetimes from the arguments.
+pub(crate) fn session_policy(args: &ServeArgs) -> anyhow::Result<SessionPolicy> {
+    let convert = |duration: humantime::Duration, flag: &str| -> anyhow::Result<chrono::Duration> {
+        let std_duration: std::time::Duration = duration.into();
+        if std_duration.is_zero() {
+            bail!("{flag} must be longer than zero");
+        }
+        chrono::Duration::from_std(std_duration).with_context(|| format!("{flag} is too long"))
+    };
+    Ok(SessionPolicy {
+        idle_timeout: convert(args.session_idle_timeout, "--session-idle-timeout")?,
+        absolute_timeout: convert(args.session_absolute_timeout, "--session-absolute-timeout")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(arguments: &[&str]) -> ServeArgs {
+        let mut all = vec!["soiree", "serve"];
+        all.extend_from_slice(arguments);
+        match Cli::try_parse_from(all).expect("arguments parse").command {
+            Command::Serve(args) => args,
+            Command::Migrate(_) => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn public_url_follows_the_bind_address_unless_given() {
+        let cases = [
+            (vec![], Some("http://127.0.0.1:8000")),
+            (
+                vec!["--bind", "0.0.0.0:9000"],
+                Some("http://127.0.0.1:9000"),
+            ),
+            (vec!["--bind", "[::1]:9000"], Some("http://[::1]:9000")),
+            (
+                vec!["--public-url", "https://party.example.org/"],
+                Some("https://party.example.org"),
+            ),
+            (vec!["--public-url", "party.example.org"], None),
+            (vec!["--public-url", "ftp://party.example.org"], None),
+        ];
+        for (arguments, expected) in cases {
+            let args = serve_args(&arguments);
+            let outcome = public_url(&args, args.bind).ok();
+            assert_eq!(outcome.as_deref(), expected, "{arguments:?}");
+        }
+    }
+
+    #[test]
+    fn session_timeouts_are_configurable_and_never_zero() {
+        let policy = session_policy(&serve_args(&["--session-idle-timeout", "30m"])).unwrap();
+        assert_eq!(policy.idle_timeout, chrono::Duration::minutes(30));
+        assert_eq!(policy.absolute_timeout, chrono::Duration::hours(24));
+        assert!(session_policy(&serve_args(&["--session-absolute-timeout", "0s"])).is_err());
+        let args = serve_args(&["--bind", "127.0.0.1:0"]);
+        let bound = "127.0.0.1:43210".parse().unwrap();
+        assert_eq!(
+            public_url(&args, bound).unwrap(),
+            "http://127.0.0.1:43210",
+            "port 0 resolves to the bound port"
+        );
+    }
+}

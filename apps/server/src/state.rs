@@ -1,0 +1,16 @@
+//! What every handler can reach: the services, wired once at start-up.
+
+use std::sync::Arc;
+
+use soiree_storage::Database;
+use soiree_users::UsersService;
+
+use crate::cookie::SessionCookie;
+
+/// Shared, cheaply cloned application state.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) users: Arc<UsersService>,
+    pub(crate) database: Database,
+    pub(crate) session_cookie: SessionCookie,
+}

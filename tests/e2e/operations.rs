@@ -1,0 +1,124 @@
+//! Health checks, the OpenAPI document and Swagger UI, and the command line.
+
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::spawn_app;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let live: Value = app.get("/healthz", None).await.json().await.unwrap();
+    assert_eq!(live["status"], "ok");
+    let ready: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+}
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_and_documents_problems() {
+    let app = spawn_app().await;
+    let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    let expected = [
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/me", "patch"),
+    ];
+    let paths = spec["paths"].as_object().expect("paths");
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, _)| (path.clone(), method.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut wanted: Vec<(String, String)> = expected
+        .iter()
+        .map(|(path, method)| ((*path).to_owned(), (*method).to_owned()))
+        .collect();
+    wanted.sort();
+    assert_eq!(documented, wanted);
+
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            for (status, response) in operation["responses"].as_object().into_iter().flatten() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"]
+                        .as_object()
+                        .expect("error responses have content");
+                    assert!(
+                        content.contains_key("application/problem+json"),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    let secured = &paths["/api/v1/me"]["get"]["security"];
+    assert_eq!(
+        secured.as_array().map(Vec::len),
+        Some(2),
+        "bearer or cookie: {secured}"
+    );
+
+    let docs = app.get("/docs", None).await;
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "Swagger UI is served at /docs"
+    );
+}
+
+#[test]
+fn migrate_creates_the_database_and_exits() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_soiree"))
+        .arg("migrate")
+        .current_dir(data_dir.path())
+        .env_remove("SOIREE_DATABASE_URL")
+        .env("SOIREE_DATA_DIR", data_dir.path().join("nested/data"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(data_dir.path().join("nested/data/soiree.db").exists());
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_a_message_that_names_it() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            vec!["serve", "--public-url", "party.example.org"],
+            "SOIREE_PUBLIC_URL",
+        ),
+        (
+            vec!["serve", "--session-idle-timeout", "0s"],
+            "--session-idle-timeout",
+        ),
+        (vec!["serve", "--database-url", "mysql://nope"], "database"),
+    ];
+    for (arguments, mentioned) in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_soiree"))
+            .args(&arguments)
+            .current_dir(data_dir.path())
+            .env("SOIREE_DATA_DIR", data_dir.path())
+            .env("SOIREE_BIND", "127.0.0.1:0")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{arguments:?} should fail");
+        assert!(stderr.contains(mentioned), "{arguments:?}: {stderr}");
+    }
+}

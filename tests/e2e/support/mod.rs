@@ -1,0 +1,256 @@
+//! `spawn_app()` starts the real binary and returns a [`TestApp`] with one helper per endpoint.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use soiree_storage::testing::ScratchPostgres;
+
+/// A password that passes the policy, used throughout.
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
+
+/// A running `soiree serve` and a client for it.
+pub(crate) struct TestApp {
+    pub(crate) base_url: String,
+    pub(crate) client: reqwest::Client,
+    process: Child,
+    logs: Arc<Mutex<Vec<String>>>,
+    _data_dir: tempfile::TempDir,
+    postgres: Option<ScratchPostgres>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        if let Some(postgres) = self.postgres.take() {
+            drop_postgres_database(postgres);
+        }
+    }
+}
+
+/// Starts the server on SQLite in a fresh data directory.
+pub(crate) async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Starts the server with extra `SOIREE_*` settings.
+pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
+    spawn(settings, None).await
+}
+
+/// Starts the server on a fresh PostgreSQL database, when `SOIREE_TEST_POSTGRES_URL` is set.
+pub(crate) async fn spawn_app_on_postgres() -> Option<TestApp> {
+    let admin_url = std::env::var("SOIREE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let scratch = ScratchPostgres::create(&admin_url, "soiree_e2e")
+        .await
+        .expect("creating a PostgreSQL database");
+    let url = scratch.url().to_owned();
+    Some(spawn(&[("SOIREE_DATABASE_URL", &url)], Some(scratch)).await)
+}
+
+async fn spawn(settings: &[(&str, &str)], postgres: Option<ScratchPostgres>) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("creating a data directory");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_soiree"));
+    // The server must see only this test's settings: none inherited from the developer's shell,
+    // and no `.env` (it runs in the empty data directory).
+    for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SOIREE_")) {
+        command.env_remove(name);
+    }
+    command
+        .arg("serve")
+        .current_dir(data_dir.path())
+        .env("SOIREE_BIND", "127.0.0.1:0")
+        .env("SOIREE_DATA_DIR", data_dir.path())
+        .env("RUST_LOG", "info")
+        .envs(settings.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut process = command.spawn().expect("starting the soiree binary");
+    let stderr = process.stderr.take().expect("piped stderr");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let (address_sender, address_receiver) = mpsc::channel();
+    let thread_logs = Arc::clone(&logs);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(address) = line.split("listening on http://").nth(1) {
+                let address = address
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                let _ = address_sender.send(address);
+            }
+            thread_logs.lock().expect("log lock").push(line);
+        }
+    });
+    let address = match address_receiver.recv_timeout(Duration::from_secs(60)) {
+        Ok(address) => address,
+        Err(_) => {
+            let _ = process.kill();
+            panic!(
+                "the server did not start within 60 s; its log:\n{}",
+                logs.lock().expect("log lock").join("\n")
+            );
+        }
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("building an HTTP client");
+    TestApp {
+        base_url: format!("http://{address}"),
+        client,
+        process,
+        logs,
+        _data_dir: data_dir,
+        postgres,
+    }
+}
+
+impl TestApp {
+    /// Everything the server has logged so far.
+    pub(crate) fn logs(&self) -> String {
+        self.logs.lock().expect("log lock").join("\n")
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("sending a request")
+    }
+
+    pub(crate) async fn register(
+        &self,
+        username: &str,
+        password: &str,
+        email: Option<&str>,
+    ) -> Response {
+        let body = json!({ "username": username, "password": password, "email": email });
+        self.send(Method::POST, "/api/v1/auth/register", None, Some(body))
+            .await
+    }
+
+    pub(crate) async fn login(&self, username: &str, password: &str) -> Response {
+        let body = json!({ "username": username, "password": password });
+        self.send(Method::POST, "/api/v1/auth/login", None, Some(body))
+            .await
+    }
+
+    /// Registers `username` with [`PASSWORD`] and logs in; returns the token.
+    pub(crate) async fn signed_up(&self, username: &str) -> String {
+        let registered = self.register(username, PASSWORD, None).await;
+        assert_eq!(
+            registered.status(),
+            StatusCode::CREATED,
+            "{}",
+            registered.text().await.unwrap_or_default()
+        );
+        let login = self.login(username, PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::OK);
+        let body: Value = login.json().await.expect("login body");
+        body["token"].as_str().expect("a token").to_owned()
+    }
+
+    pub(crate) async fn me(&self, token: &str) -> Response {
+        self.get("/api/v1/me", Some(token)).await
+    }
+
+    pub(crate) async fn patch_me(&self, token: &str, body: Value) -> Response {
+        self.send(Method::PATCH, "/api/v1/me", Some(token), Some(body))
+            .await
+    }
+
+    pub(crate) async fn logout(&self, token: &str) -> Response {
+        self.send(Method::POST, "/api/v1/auth/logout", Some(token), None)
+            .await
+    }
+}
+
+/// Reads a problem document, checking its media type and the fields every problem has.
+pub(crate) async fn problem(response: Response, status: StatusCode) -> Value {
+    assert_eq!(response.status(), status);
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.expect("a JSON problem document");
+    assert_eq!(body["status"], status.as_u16(), "{body}");
+    let code = body["code"].as_str().expect("a code");
+    assert_eq!(body["type"], format!("urn:soiree:problem:{code}"), "{body}");
+    assert!(
+        body["title"]
+            .as_str()
+            .is_some_and(|title| !title.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.ends_with('.')),
+        "{body}"
+    );
+    body
+}
+
+/// Polls `condition` until it holds or `deadline` passes.
+pub(crate) async fn eventually<F, Fut>(deadline: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !condition().await {
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Drops a test database from a fresh runtime (this runs inside `Drop`, possibly while a test's
+/// runtime is shutting down).
+fn drop_postgres_database(postgres: ScratchPostgres) {
+    let outcome = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(postgres.drop_database()).ok()
+    })
+    .join();
+    if !matches!(outcome, Ok(Some(()))) {
+        eprintln!("note: a PostgreSQL test database could not be dropped");
+    }
+}
