@@ -5,7 +5,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::support::spawn_app;
+use crate::support::{spawn_app, spawn_app_with_dotenv};
 
 #[tokio::test]
 async fn health_and_readiness() {
@@ -107,7 +107,10 @@ fn a_bad_setting_stops_start_up_with_a_message_that_names_it() {
             vec!["serve", "--session-idle-timeout", "0s"],
             "--session-idle-timeout",
         ),
-        (vec!["serve", "--database-url", "mysql://nope"], "database"),
+        (
+            vec!["serve", "--database-url", "mysql://nope"],
+            "SOIREE_DATABASE_URL",
+        ),
     ];
     for (arguments, mentioned) in cases {
         let output = Command::new(env!("CARGO_BIN_EXE_soiree"))
@@ -121,4 +124,13 @@ fn a_bad_setting_stops_start_up_with_a_message_that_names_it() {
         assert!(!output.status.success(), "{arguments:?} should fail");
         assert!(stderr.contains(mentioned), "{arguments:?}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn settings_are_read_from_a_dotenv_file_in_the_working_directory() {
+    let app =
+        spawn_app_with_dotenv("# comment\nSOIREE_PUBLIC_URL=https://from-dotenv.example.org\n")
+            .await;
+    let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
+    assert_eq!(spec["servers"][0]["url"], "https://from-dotenv.example.org");
 }

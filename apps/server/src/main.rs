@@ -62,7 +62,6 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
@@ -81,7 +80,9 @@ fn init_tracing() {
 
 async fn open_database(storage: &StorageArgs) -> anyhow::Result<Database> {
     let url = config::database_url(storage)?;
-    let database = Database::connect(&url).await?;
+    let database = Database::connect(&url).await.context(
+        "check --database-url or SOIREE_DATABASE_URL (sqlite://path?mode=rwc or postgres://...)",
+    )?;
     database.migrate().await?;
     Ok(database)
 }

@@ -40,7 +40,12 @@ pub(crate) async fn spawn_app() -> TestApp {
 
 /// Starts the server with extra `SOIREE_*` settings.
 pub(crate) async fn spawn_app_with(settings: &[(&str, &str)]) -> TestApp {
-    spawn(settings, None).await
+    spawn(settings, None, None).await
+}
+
+/// Starts the server with a `.env` file holding `contents` in its working directory.
+pub(crate) async fn spawn_app_with_dotenv(contents: &str) -> TestApp {
+    spawn(&[], None, Some(contents)).await
 }
 
 /// Starts the server on a fresh PostgreSQL database, when `SOIREE_TEST_POSTGRES_URL` is set.
@@ -52,14 +57,21 @@ pub(crate) async fn spawn_app_on_postgres() -> Option<TestApp> {
         .await
         .expect("creating a PostgreSQL database");
     let url = scratch.url().to_owned();
-    Some(spawn(&[("SOIREE_DATABASE_URL", &url)], Some(scratch)).await)
+    Some(spawn(&[("SOIREE_DATABASE_URL", &url)], Some(scratch), None).await)
 }
 
-async fn spawn(settings: &[(&str, &str)], postgres: Option<ScratchPostgres>) -> TestApp {
+async fn spawn(
+    settings: &[(&str, &str)],
+    postgres: Option<ScratchPostgres>,
+    dotenv: Option<&str>,
+) -> TestApp {
     let data_dir = tempfile::tempdir().expect("creating a data directory");
+    if let Some(contents) = dotenv {
+        std::fs::write(data_dir.path().join(".env"), contents).expect("writing .env");
+    }
     let mut command = Command::new(env!("CARGO_BIN_EXE_soiree"));
     // The server must see only this test's settings: none inherited from the developer's shell,
-    // and no `.env` (it runs in the empty data directory).
+    // and no `.env` unless the test writes one (it runs in its own data directory).
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SOIREE_")) {
         command.env_remove(name);
     }
