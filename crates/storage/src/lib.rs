@@ -7,9 +7,11 @@
 
 mod database;
 mod entity;
+mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
 
 pub use database::{Backend, Database};
+pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use users::SqlUserStore;
