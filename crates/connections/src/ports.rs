@@ -93,7 +93,11 @@ pub trait OAuthProvider: Send + Sync + std::fmt::Debug {
 
     /// Builds the authorization URL with a fresh `state` (≥128 random bits) and a fresh PKCE
     /// S256 challenge, asking for every scope Soirée needs (OA-2).
-    fn start_authorization(&self, client_id: &ClientId, redirect_uri: &str) -> AuthorizationStart;
+    fn start_authorization(
+        &self,
+        client_id: &ClientId,
+        redirect_uri: &str,
+    ) -> anyhow::Result<AuthorizationStart>;
 
     /// Exchanges an authorization code, sending the PKCE verifier.
     async fn exchange_code(

@@ -154,7 +154,7 @@ impl ConnectionsService {
             .and_then(|connection| connection.credentials)
             .ok_or(AuthorizeError::NotConfigured(provider))?;
         let start =
-            adapter.start_authorization(&credentials.client_id, &self.redirect_uri(provider));
+            adapter.start_authorization(&credentials.client_id, &self.redirect_uri(provider))?;
         let pending = PendingAuthorization {
             state_hash: StateHash::of(start.state.expose_secret()),
             user_id,

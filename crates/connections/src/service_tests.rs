@@ -52,18 +52,22 @@ impl OAuthProvider for FakeOAuth {
         Provider::Spotify
     }
 
-    fn start_authorization(&self, client_id: &ClientId, redirect_uri: &str) -> AuthorizationStart {
+    fn start_authorization(
+        &self,
+        client_id: &ClientId,
+        redirect_uri: &str,
+    ) -> anyhow::Result<AuthorizationStart> {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let state = format!("state-{}", STARTED.fetch_add(1, Ordering::SeqCst));
         *self.last_state.lock().unwrap() = Some(state.clone());
-        AuthorizationStart {
+        Ok(AuthorizationStart {
             authorize_url: format!(
                 "https://accounts.test/authorize?client_id={}&redirect_uri={redirect_uri}",
                 client_id.as_str()
             ),
             state: SecretString::from(state),
             pkce_verifier: SecretString::from("verifier"),
-        }
+        })
     }
 
     async fn exchange_code(
