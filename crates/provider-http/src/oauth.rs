@@ -39,6 +39,20 @@ const STATE_BYTES: u32 = 32;
 /// Used when a token response omits `expires_in`; both providers say about an hour.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// A client with its authorization and token endpoints set.
+type ConfiguredClient = oauth2::Client<
+    StandardErrorResponse<BasicErrorResponseType>,
+    BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
 type TokenRequestError =
     RequestTokenError<OutboundError, StandardErrorResponse<BasicErrorResponseType>>;
 
@@ -65,20 +79,7 @@ impl OAuthEndpoints {
         client_id: &str,
         client_secret: Option<&SecretString>,
         redirect_uri: Option<&str>,
-    ) -> anyhow::Result<
-        oauth2::Client<
-            StandardErrorResponse<BasicErrorResponseType>,
-            BasicTokenResponse,
-            oauth2::basic::BasicTokenIntrospectionResponse,
-            oauth2::StandardRevocableToken,
-            oauth2::basic::BasicRevocationErrorResponse,
-            oauth2::EndpointSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointNotSet,
-            oauth2::EndpointSet,
-        >,
-    > {
+    ) -> anyhow::Result<ConfiguredClient> {
         let mut client = BasicClient::new(ClientId::new(client_id.to_owned()))
             .set_auth_uri(self.authorize_url.clone())
             .set_token_uri(self.token_url.clone())
@@ -133,13 +134,12 @@ impl OAuthEndpoints {
                 Some(redirect_uri),
             )
             .map_err(|error| TokenError::Unavailable(error.to_string()))?;
-        let caller = |request| call(http, request);
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .set_pkce_verifier(PkceCodeVerifier::new(
                 pkce_verifier.expose_secret().to_owned(),
             ))
-            .request_async(&caller)
+            .request_async(&PolicyClient(http.clone()))
             .await;
         response.map(grant).map_err(token_error)
     }
@@ -160,47 +160,52 @@ impl OAuthEndpoints {
             )
             .map_err(|error| TokenError::Unavailable(error.to_string()))?;
         let refresh_token = RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let caller = |request| call(http, request);
         let response = client
             .exchange_refresh_token(&refresh_token)
-            .request_async(&caller)
+            .request_async(&PolicyClient(http.clone()))
             .await;
         response.map(grant).map_err(token_error)
     }
 }
 
-/// Sends one token request for oauth2 through the outbound policy, never repeating it unless
-/// the provider answered 429 (and so did not act on it).
-fn call(
-    http: &OutboundClient,
-    request: HttpRequest,
-) -> Pin<Box<dyn Future<Output = Result<HttpResponse, OutboundError>> + Send + '_>> {
-    Box::pin(async move {
-        let (parts, body) = request.into_parts();
-        let url = parts.uri.to_string();
-        let response = http
-            .send(
-                |client| {
-                    client
-                        .request(parts.method.clone(), url.as_str())
-                        .headers(parts.headers.clone())
-                        .body(body.clone())
-                },
-                false,
-            )
-            .await?;
-        let mut converted = http::Response::builder().status(response.status());
-        for (name, value) in response.headers() {
-            converted = converted.header(name, value);
-        }
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|_| OutboundError::Unreachable)?;
-        converted
-            .body(bytes.to_vec())
-            .map_err(|_| OutboundError::Unreachable)
-    })
+/// oauth2's HTTP client: one token request through the outbound policy, never repeated unless
+/// the provider answered 429 (and so did not act on it). It owns a clone of the client (a shared
+/// handle), so its futures borrow nothing.
+struct PolicyClient(OutboundClient);
+
+impl<'c> oauth2::AsyncHttpClient<'c> for PolicyClient {
+    type Error = OutboundError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, OutboundError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        let http = self.0.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let url = parts.uri.to_string();
+            let response = http
+                .send(
+                    |client| {
+                        client
+                            .request(parts.method.clone(), url.as_str())
+                            .headers(parts.headers.clone())
+                            .body(body.clone())
+                    },
+                    false,
+                )
+                .await?;
+            let mut converted = http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                converted = converted.header(name, value);
+            }
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|_| OutboundError::Unreachable)?;
+            converted
+                .body(bytes.to_vec())
+                .map_err(|_| OutboundError::Unreachable)
+        })
+    }
 }
 
 fn grant(response: BasicTokenResponse) -> TokenGrant {

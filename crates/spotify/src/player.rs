@@ -1,0 +1,300 @@
+//! The Web API player (`/me/player/...`).
+
+use async_trait::async_trait;
+use reqwest::{Method, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use soiree_connections::{
+    Device, PlayRequest, Playback, PlayerError, PlayerProvider, TrackSummary,
+};
+use soiree_provider_http::OutboundError;
+
+use crate::Spotify;
+use crate::wire;
+
+/// Whether a command may be sent again after a timeout or a 5xx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repeat {
+    /// Doing it twice is the same as once (pause, volume, seek, transfer, reads).
+    Safe,
+    /// Doing it twice skips or queues twice (next, previous, queue), or is the command whose 500
+    /// means "device in the background" (play).
+    Once,
+}
+
+impl Spotify {
+    async fn command(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<serde_json::Value>,
+        token: &SecretString,
+        repeat: Repeat,
+    ) -> Result<Response, PlayerError> {
+        let url = self.url(path);
+        let response = self
+            .http
+            .send(
+                |client| {
+                    let mut request = client
+                        .request(method.clone(), &url)
+                        .bearer_auth(token.expose_secret())
+                        .query(query);
+                    request = match &body {
+                        Some(body) => request.json(body),
+                        // Spotify wants a length on bodiless PUT and POST.
+                        None if method != Method::GET => {
+                            request.header(reqwest::header::CONTENT_LENGTH, "0")
+                        }
+                        None => request,
+                    };
+                    request
+                },
+                repeat == Repeat::Safe,
+            )
+            .await
+            .map_err(|failure| match failure {
+                OutboundError::RateLimited(retry_after) => PlayerError::RateLimited { retry_after },
+                other => PlayerError::Unavailable(other.to_string()),
+            })?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(player_error(response).await)
+    }
+
+    async fn plain(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        token: &SecretString,
+        repeat: Repeat,
+    ) -> Result<(), PlayerError> {
+        self.command(method, path, query, None, token, repeat)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Translates a non-2xx answer using its status and Spotify's `reason`.
+async fn player_error(response: Response) -> PlayerError {
+    let status = response.status();
+    let detail = response
+        .json::<wire::ErrorBody>()
+        .await
+        .ok()
+        .map(|body| body.error);
+    let reason = detail
+        .as_ref()
+        .and_then(|detail| detail.reason.clone())
+        .unwrap_or_default();
+    let message = detail
+        .and_then(|detail| detail.message)
+        .unwrap_or_else(|| status.to_string());
+    match (status, reason.as_str()) {
+        (StatusCode::UNAUTHORIZED, _) => PlayerError::TokenRejected,
+        (_, "NO_ACTIVE_DEVICE") | (StatusCode::NOT_FOUND, "") => PlayerError::NoActiveDevice,
+        (_, "PREMIUM_REQUIRED") => PlayerError::PremiumRequired,
+        (StatusCode::FORBIDDEN, _) => PlayerError::Restricted(message),
+        (status, _) if status.is_server_error() => PlayerError::Unavailable(message),
+        _ => PlayerError::Rejected(message),
+    }
+}
+
+fn device(device: wire::Device) -> Device {
+    Device {
+        id: device.id,
+        name: device.name,
+        kind: device.kind,
+        is_active: device.is_active,
+        volume_percent: device.volume_percent,
+    }
+}
+
+fn track(item: serde_json::Value) -> Option<TrackSummary> {
+    let track: wire::Track = serde_json::from_value(item).ok()?;
+    track
+        .uri
+        .starts_with("spotify:track:")
+        .then(|| TrackSummary {
+            uri: track.uri,
+            name: track.name,
+            artists: track
+                .artists
+                .into_iter()
+                .map(|artist| artist.name)
+                .collect(),
+            duration_ms: track.duration_ms,
+        })
+}
+
+fn device_query(device_id: &Option<String>) -> Vec<(&'static str, String)> {
+    device_id
+        .iter()
+        .map(|id| ("device_id", id.clone()))
+        .collect()
+}
+
+#[async_trait]
+impl PlayerProvider for Spotify {
+    async fn playback(&self, access_token: &SecretString) -> Result<Option<Playback>, PlayerError> {
+        let response = self
+            .command(
+                Method::GET,
+                "/me/player",
+                &[],
+                None,
+                access_token,
+                Repeat::Safe,
+            )
+            .await?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let state: wire::PlaybackState = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable playback state".into()))?;
+        Ok(Some(Playback {
+            device: state.device.map(device),
+            is_playing: state.is_playing,
+            progress_ms: state.progress_ms,
+            item: state.item.and_then(track),
+        }))
+    }
+
+    async fn devices(&self, access_token: &SecretString) -> Result<Vec<Device>, PlayerError> {
+        let response = self
+            .command(
+                Method::GET,
+                "/me/player/devices",
+                &[],
+                None,
+                access_token,
+                Repeat::Safe,
+            )
+            .await?;
+        let devices: wire::Devices = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable device list".into()))?;
+        Ok(devices.devices.into_iter().map(device).collect())
+    }
+
+    async fn play(
+        &self,
+        access_token: &SecretString,
+        request: &PlayRequest,
+    ) -> Result<(), PlayerError> {
+        let body = (!request.uris.is_empty()).then(|| serde_json::json!({ "uris": request.uris }));
+        let query = device_query(&request.device_id);
+        match self
+            .command(
+                Method::PUT,
+                "/me/player/play",
+                &query,
+                body,
+                access_token,
+                Repeat::Once,
+            )
+            .await
+        {
+            // A device gone to the background answers a play command with 500.
+            Err(PlayerError::Unavailable(_)) => Err(PlayerError::NoActiveDevice),
+            outcome => outcome.map(|_| ()),
+        }
+    }
+
+    async fn pause(&self, access_token: &SecretString) -> Result<(), PlayerError> {
+        self.plain(
+            Method::PUT,
+            "/me/player/pause",
+            &[],
+            access_token,
+            Repeat::Safe,
+        )
+        .await
+    }
+
+    async fn next(&self, access_token: &SecretString) -> Result<(), PlayerError> {
+        self.plain(
+            Method::POST,
+            "/me/player/next",
+            &[],
+            access_token,
+            Repeat::Once,
+        )
+        .await
+    }
+
+    async fn previous(&self, access_token: &SecretString) -> Result<(), PlayerError> {
+        self.plain(
+            Method::POST,
+            "/me/player/previous",
+            &[],
+            access_token,
+            Repeat::Once,
+        )
+        .await
+    }
+
+    async fn set_volume(
+        &self,
+        access_token: &SecretString,
+        percent: u8,
+    ) -> Result<(), PlayerError> {
+        let query = [("volume_percent", percent.min(100).to_string())];
+        self.plain(
+            Method::PUT,
+            "/me/player/volume",
+            &query,
+            access_token,
+            Repeat::Safe,
+        )
+        .await
+    }
+
+    async fn seek(&self, access_token: &SecretString, position_ms: u64) -> Result<(), PlayerError> {
+        let query = [("position_ms", position_ms.to_string())];
+        self.plain(
+            Method::PUT,
+            "/me/player/seek",
+            &query,
+            access_token,
+            Repeat::Safe,
+        )
+        .await
+    }
+
+    async fn queue(&self, access_token: &SecretString, uri: &str) -> Result<(), PlayerError> {
+        let query = [("uri", uri.to_owned())];
+        self.plain(
+            Method::POST,
+            "/me/player/queue",
+            &query,
+            access_token,
+            Repeat::Once,
+        )
+        .await
+    }
+
+    async fn transfer(
+        &self,
+        access_token: &SecretString,
+        device_id: &str,
+        play: bool,
+    ) -> Result<(), PlayerError> {
+        let body = serde_json::json!({ "device_ids": [device_id], "play": play });
+        self.command(
+            Method::PUT,
+            "/me/player",
+            &[],
+            Some(body),
+            access_token,
+            Repeat::Safe,
+        )
+        .await
+        .map(|_| ())
+    }
+}
