@@ -7,6 +7,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_accounts_and_sessions;
+mod m20261121_000002_connections;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -15,6 +16,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_accounts_and_sessions::Migration)]
+        vec![
+            Box::new(m20261121_000001_accounts_and_sessions::Migration),
+            Box::new(m20261121_000002_connections::Migration),
+        ]
     }
 }

@@ -379,11 +379,14 @@ async fn oa_6_twenty_concurrent_callers_with_an_expired_token_cause_one_refresh(
     let h = harness(true);
     h.connect().await;
     h.clock.advance(Duration::hours(2));
-    let callers = (0..20).map(|_| {
-        let service = Arc::clone(&h.service);
-        let user = h.user;
-        tokio::spawn(async move { service.access_token(user, Provider::Spotify).await })
-    });
+    let callers = (0..20)
+        .map(|_| {
+            let service = Arc::clone(&h.service);
+            let user = h.user;
+            tokio::spawn(async move { service.access_token(user, Provider::Spotify).await })
+        })
+        // Spawn every task before awaiting any: a lazy iterator would run them one by one.
+        .collect::<Vec<_>>();
     for caller in callers {
         assert_eq!(caller.await.unwrap().unwrap().expose_secret(), "access-1");
     }

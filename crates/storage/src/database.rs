@@ -8,6 +8,10 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnecti
 use sea_orm_migration::MigratorTrait as _;
 use soiree_migration::Migrator;
 
+use std::sync::Arc;
+
+use crate::connections::SqlConnectionStore;
+use crate::sealing::Sealer;
 use crate::users::SqlUserStore;
 
 /// Which database a [`Database`] talks to.
@@ -22,7 +26,7 @@ pub enum Backend {
 /// A pool of connections to Soirée's database.
 #[derive(Debug, Clone)]
 pub struct Database {
-    connection: DatabaseConnection,
+    pub(crate) connection: DatabaseConnection,
 }
 
 /// How long a SQLite writer waits for another writer before giving up.
@@ -75,6 +79,11 @@ impl Database {
     /// The accounts, sessions and login-failure repositories.
     pub fn users(&self) -> SqlUserStore {
         SqlUserStore::new(self.connection.clone())
+    }
+
+    /// Provider connections, with secrets sealed by `sealer`.
+    pub fn connections(&self, sealer: Arc<Sealer>) -> SqlConnectionStore {
+        SqlConnectionStore::new(self.connection.clone(), self.backend(), sealer)
     }
 
     /// Closes every connection (at shutdown, or before dropping a test database).

@@ -5,6 +5,7 @@
 //! every repository translates storage failures into the port's error type, with context. The
 //! domain crates know nothing of this one.
 
+mod connections;
 mod database;
 mod entity;
 mod sealing;
@@ -12,6 +13,7 @@ mod sealing;
 pub mod testing;
 mod users;
 
+pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use users::SqlUserStore;

@@ -90,3 +90,40 @@ mod tests {
         }
     }
 }
+
+/// Everything in `tables` as text, the way a database dump would show it (for CR-1 tests).
+pub async fn dump_tables(database: &Database, tables: &[&str]) -> anyhow::Result<String> {
+    use sea_orm::{ConnectionTrait as _, Statement};
+    let connection = &database.connection;
+    let backend = connection.get_database_backend();
+    let mut dump = String::new();
+    for table in tables {
+        let sql = match database.backend() {
+            crate::Backend::Postgres => format!("SELECT t::text AS row FROM {table} t"),
+            crate::Backend::Sqlite => {
+                let columns = connection
+                    .query_all_raw(Statement::from_string(
+                        backend,
+                        format!("SELECT name FROM pragma_table_info('{table}')"),
+                    ))
+                    .await?
+                    .iter()
+                    .map(|row| row.try_get_by_index::<String>(0))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let quoted: Vec<String> = columns
+                    .iter()
+                    .map(|column| format!("quote({column})"))
+                    .collect();
+                format!("SELECT {} AS row FROM {table}", quoted.join(" || ' ' || "))
+            }
+        };
+        for row in connection
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await?
+        {
+            dump.push_str(&row.try_get_by_index::<String>(0)?);
+            dump.push('\n');
+        }
+    }
+    Ok(dump)
+}

@@ -226,10 +226,13 @@ async fn login_failures_are_counted_in_a_window_and_cleared() {
 async fn concurrent_registrations_of_one_name_let_exactly_one_through() {
     for test in test_databases().await {
         let store = test.database.users();
-        let attempts = (0..8).map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move { store.insert_user(&stored("party", None)).await })
-        });
+        let attempts = (0..8)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.insert_user(&stored("party", None)).await })
+            })
+            // Spawn every task before awaiting any: a lazy iterator would run them one by one.
+            .collect::<Vec<_>>();
         let mut created = 0;
         for attempt in attempts {
             match attempt.await.unwrap() {

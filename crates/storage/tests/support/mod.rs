@@ -16,6 +16,12 @@ pub(crate) struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// The URL of this database (for opening a second pool, as a second instance would).
+    #[allow(dead_code)] // Used by some test binaries only.
+    pub(crate) fn database_url(&self) -> &str {
+        self.postgres.as_ref().map_or("", |postgres| postgres.url())
+    }
+
     /// Closes the pool and drops the PostgreSQL database.
     pub(crate) async fn finish(self) {
         let _ = self.database.close().await;
