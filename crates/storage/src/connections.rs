@@ -80,7 +80,7 @@ impl SqlConnectionStore {
             .seal(secret, &context(column, user_id, provider))
     }
 
-    fn from_row(&self, row: connections::Model) -> anyhow::Result<Connection> {
+    fn connection_from_row(&self, row: connections::Model) -> anyhow::Result<Connection> {
         let user_id = UserId::from_uuid(row.user_id);
         let provider: Provider = row.provider.parse().context("stored provider name")?;
         let secret = self.open(
@@ -271,7 +271,7 @@ impl ConnectionRepository for SqlConnectionStore {
     async fn get(&self, user_id: UserId, provider: Provider) -> anyhow::Result<Option<Connection>> {
         Self::find_row(&self.connection, user_id, provider, false)
             .await?
-            .map(|row| self.from_row(row))
+            .map(|row| self.connection_from_row(row))
             .transpose()
     }
 
@@ -473,7 +473,7 @@ impl ConnectionRepository for SqlConnectionStore {
             }
         };
         let connection = match row {
-            Some(row) => self.from_row(row)?,
+            Some(row) => self.connection_from_row(row)?,
             None => Connection::empty(user_id, provider),
         };
         Ok(Box::new(SqlRefreshLock {

@@ -65,32 +65,6 @@ fn with_database_name(url: &str, name: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database_name;
-
-    #[test]
-    fn database_names_are_replaced_and_queries_kept() {
-        let cases = [
-            (
-                "postgres://root@127.0.0.1:5432/postgres",
-                "postgres://root@127.0.0.1:5432/x",
-            ),
-            (
-                "postgres://root@127.0.0.1:5432",
-                "postgres://root@127.0.0.1:5432/x",
-            ),
-            (
-                "postgres://root@db/postgres?sslmode=disable",
-                "postgres://root@db/x?sslmode=disable",
-            ),
-        ];
-        for (url, expected) in cases {
-            assert_eq!(with_database_name(url, "x"), expected);
-        }
-    }
-}
-
 /// Everything in `tables` as text, the way a database dump would show it (for CR-1 tests).
 pub async fn dump_tables(database: &Database, tables: &[&str]) -> anyhow::Result<String> {
     use sea_orm::{ConnectionTrait as _, Statement};
@@ -126,4 +100,30 @@ pub async fn dump_tables(database: &Database, tables: &[&str]) -> anyhow::Result
         }
     }
     Ok(dump)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database_name;
+
+    #[test]
+    fn database_names_are_replaced_and_queries_kept() {
+        let cases = [
+            (
+                "postgres://root@127.0.0.1:5432/postgres",
+                "postgres://root@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://root@127.0.0.1:5432",
+                "postgres://root@127.0.0.1:5432/x",
+            ),
+            (
+                "postgres://root@db/postgres?sslmode=disable",
+                "postgres://root@db/x?sslmode=disable",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(with_database_name(url, "x"), expected);
+        }
+    }
 }
