@@ -264,7 +264,7 @@ impl ConnectionsService {
         if tokens.is_fresh(self.clock.now(), self.config.refresh_margin) {
             return Ok(tokens.access_token.clone());
         }
-        self.refresh(user_id, provider, None).await
+        self.refresh(user_id, provider, &tokens.access_token).await
     }
 
     /// A new access token after the provider rejected `rejected` before its expiry (revoked, or
@@ -275,7 +275,7 @@ impl ConnectionsService {
         provider: Provider,
         rejected: &SecretString,
     ) -> Result<SecretString, AccessError> {
-        self.refresh(user_id, provider, Some(rejected)).await
+        self.refresh(user_id, provider, rejected).await
     }
 
     fn usable_tokens(connection: &Connection) -> Result<&crate::TokenSet, AccessError> {
@@ -304,13 +304,15 @@ impl ConnectionsService {
     }
 
     /// The one refresh path (OA-5, OA-6, OA-7): take this process's lock, then the storage lock,
-    /// re-read the tokens, and refresh only if nobody did meanwhile.
-    #[instrument(skip(self, rejected))]
+    /// re-read the tokens, and refresh only if the stored access token is still `unusable`, the
+    /// one this caller found stale or rejected. Anyone who waited behind another caller's refresh
+    /// thus gets that caller's token instead of refreshing again, however short tokens live.
+    #[instrument(skip(self, unusable))]
     async fn refresh(
         &self,
         user_id: UserId,
         provider: Provider,
-        rejected: Option<&SecretString>,
+        unusable: &SecretString,
     ) -> Result<SecretString, AccessError> {
         let adapter = self
             .adapter(provider)
@@ -326,14 +328,11 @@ impl ConnectionsService {
                 return Err(error);
             }
         };
-        let now = self.clock.now();
-        let replaced = rejected.is_some_and(|rejected| {
-            rejected.expose_secret() != tokens.access_token.expose_secret()
-        });
-        if tokens.is_fresh(now, self.config.refresh_margin) && (rejected.is_none() || replaced) {
+        if tokens.access_token.expose_secret() != unusable.expose_secret() {
             lock.release().await?;
             return Ok(tokens.access_token);
         }
+        let now = self.clock.now();
         let (Some(credentials), Some(refresh_token)) =
             (&connection.credentials, &tokens.refresh_token)
         else {

@@ -398,6 +398,30 @@ async fn oa_6_twenty_concurrent_callers_with_an_expired_token_cause_one_refresh(
 }
 
 #[tokio::test]
+async fn oa_6_tokens_shorter_lived_than_the_margin_still_cause_one_refresh() {
+    let h = harness(true);
+    h.connect().await;
+    // Every token now looks stale (it expires within the minute's margin) as soon as it is issued.
+    h.clock
+        .advance(Duration::minutes(59) + Duration::seconds(30));
+    let callers = (0..20)
+        .map(|_| {
+            let service = Arc::clone(&h.service);
+            let user = h.user;
+            tokio::spawn(async move { service.access_token(user, Provider::Spotify).await })
+        })
+        .collect::<Vec<_>>();
+    for caller in callers {
+        assert_eq!(caller.await.unwrap().unwrap().expose_secret(), "access-1");
+    }
+    assert_eq!(
+        h.oauth.token_requests.load(Ordering::SeqCst),
+        2,
+        "one exchange, one refresh"
+    );
+}
+
+#[tokio::test]
 async fn oa_7_invalid_grant_needs_a_reconnect_without_retrying() {
     let h = harness(true);
     h.connect().await;
