@@ -212,7 +212,7 @@ impl World {
                     album_id: random.id(),
                     album: format!("{} {}", random.pick(ADJECTIVES), random.pick(NOUNS)),
                     duration_ms: 150_000 + random.next() % 150_000,
-                    downloadable: random.next() % 4 == 0,
+                    downloadable: random.next().is_multiple_of(4),
                 }
             })
             .collect();

@@ -1,0 +1,159 @@
+//! The SoundCloud adapter: [`SoundCloud`] implements the connections domain's [`OAuthProvider`]
+//! (OAuth 2.1 with PKCE, client credentials as form fields, single-use refresh tokens that rotate
+//! on every refresh) and reads the connected account, under the shared outbound policy of
+//! `soiree-provider-http`.
+//!
+//! API calls send `Authorization: OAuth <token>`. Resources are named by URN
+//! (`soundcloud:users:123`); where only a numeric `id` is present it is turned into one. It knows
+//! nothing of storage or of Soirée's server.
+
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use soiree_connections::{
+    AuthorizationStart, ClientCredentials, ClientId, OAuthProvider, Provider, ProviderAccount,
+    ProviderError, TokenError, TokenGrant,
+};
+use soiree_provider_http::{
+    ClientAuthentication, OAuthEndpoints, OutboundClient, OutboundError, RetryPolicy,
+};
+
+/// Where SoundCloud lives; tests and the simulator point these elsewhere.
+#[derive(Debug, Clone)]
+pub struct SoundCloudConfig {
+    /// The authorization service, `https://secure.soundcloud.com`.
+    pub auth_url: String,
+    /// The API, `https://api.soundcloud.com`.
+    pub api_url: String,
+}
+
+impl Default for SoundCloudConfig {
+    fn default() -> Self {
+        Self {
+            auth_url: "https://secure.soundcloud.com".into(),
+            api_url: "https://api.soundcloud.com".into(),
+        }
+    }
+}
+
+/// SoundCloud's authorization service and API.
+#[derive(Debug, Clone)]
+pub struct SoundCloud {
+    http: OutboundClient,
+    endpoints: OAuthEndpoints,
+    api_url: String,
+}
+
+impl SoundCloud {
+    /// An adapter for the given endpoints with the default outbound policy.
+    pub fn new(config: &SoundCloudConfig) -> anyhow::Result<Self> {
+        Self::with_policy(config, RetryPolicy::default())
+    }
+
+    /// An adapter with a specific outbound policy.
+    pub fn with_policy(config: &SoundCloudConfig, policy: RetryPolicy) -> anyhow::Result<Self> {
+        let auth = config.auth_url.trim_end_matches('/');
+        Ok(Self {
+            http: OutboundClient::new(policy)
+                .map_err(|error| anyhow::anyhow!("building the HTTP client: {error}"))?,
+            // SoundCloud grants access to the whole account; it has no scopes to ask for.
+            endpoints: OAuthEndpoints::new(
+                &format!("{auth}/authorize"),
+                &format!("{auth}/oauth/token"),
+                &[],
+                ClientAuthentication::FormFields,
+            )?,
+            api_url: config.api_url.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Me {
+    #[serde(default)]
+    urn: Option<String>,
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+}
+
+#[async_trait]
+impl OAuthProvider for SoundCloud {
+    fn provider(&self) -> Provider {
+        Provider::SoundCloud
+    }
+
+    fn start_authorization(
+        &self,
+        client_id: &ClientId,
+        redirect_uri: &str,
+    ) -> anyhow::Result<AuthorizationStart> {
+        self.endpoints
+            .start_authorization(client_id.as_str(), redirect_uri)
+    }
+
+    async fn exchange_code(
+        &self,
+        credentials: &ClientCredentials,
+        code: &str,
+        pkce_verifier: &SecretString,
+        redirect_uri: &str,
+    ) -> Result<TokenGrant, TokenError> {
+        self.endpoints
+            .exchange_code(&self.http, credentials, code, pkce_verifier, redirect_uri)
+            .await
+    }
+
+    async fn refresh(
+        &self,
+        credentials: &ClientCredentials,
+        refresh_token: &SecretString,
+    ) -> Result<TokenGrant, TokenError> {
+        self.endpoints
+            .refresh(&self.http, credentials, refresh_token)
+            .await
+    }
+
+    async fn account(&self, access_token: &SecretString) -> Result<ProviderAccount, ProviderError> {
+        let url = format!("{}/me", self.api_url);
+        let response = self
+            .http
+            .send(
+                |client| {
+                    client.get(&url).header(
+                        "Authorization",
+                        format!("OAuth {}", access_token.expose_secret()),
+                    )
+                },
+                true,
+            )
+            .await
+            .map_err(|failure| match failure {
+                OutboundError::RateLimited(retry_after) => {
+                    ProviderError::RateLimited { retry_after }
+                }
+                other => ProviderError::Unavailable(other.to_string()),
+            })?;
+        match response.status().as_u16() {
+            200 => {
+                let me: Me = response
+                    .json()
+                    .await
+                    .map_err(|_| ProviderError::Unavailable("an unreadable profile".into()))?;
+                let id = me
+                    .urn
+                    .or_else(|| me.id.map(|id| format!("soundcloud:users:{id}")))
+                    .ok_or_else(|| ProviderError::Unavailable("a profile without an id".into()))?;
+                let display_name = me.full_name.filter(|name| !name.is_empty()).or(me.username);
+                Ok(ProviderAccount { id, display_name })
+            }
+            401 => Err(ProviderError::TokenRejected),
+            status => Err(ProviderError::Unavailable(format!(
+                "GET /me answered {status}"
+            ))),
+        }
+    }
+}

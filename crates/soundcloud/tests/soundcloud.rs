@@ -1,0 +1,144 @@
+//! The SoundCloud adapter against a wiremock SoundCloud.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use secrecy::{ExposeSecret as _, SecretString};
+use serde_json::json;
+use soiree_connections::{
+    ClientCredentials, ClientId, ClientSecret, OAuthProvider as _, ProviderError, TokenError,
+};
+use soiree_soundcloud::{SoundCloud, SoundCloudConfig};
+use wiremock::matchers::{body_string_contains, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn soundcloud() -> (MockServer, SoundCloud) {
+    let server = MockServer::start().await;
+    let config = SoundCloudConfig {
+        auth_url: server.uri(),
+        api_url: server.uri(),
+    };
+    (server, SoundCloud::new(&config).unwrap())
+}
+
+fn credentials() -> ClientCredentials {
+    ClientCredentials {
+        client_id: ClientId::parse("sc-id").unwrap(),
+        client_secret: ClientSecret::parse(&SecretString::from("sc-secret")).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn the_profile_is_read_with_an_oauth_header_and_linked_by_urn() {
+    let (server, soundcloud) = soundcloud().await;
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .and(header("authorization", "OAuth the-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"urn": "soundcloud:users:42", "username": "ada", "full_name": "Ada L."}),
+        ))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let account = soundcloud
+        .account(&SecretString::from("the-token"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (account.id.as_str(), account.display_name.as_deref()),
+        ("soundcloud:users:42", Some("Ada L."))
+    );
+
+    // Older answers carry only a numeric id; it becomes the URN.
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": 7, "username": "bob", "full_name": ""})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let account = soundcloud
+        .account(&SecretString::from("the-token"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (account.id.as_str(), account.display_name.as_deref()),
+        ("soundcloud:users:7", Some("bob"))
+    );
+
+    Mock::given(method("GET"))
+        .and(path("/me"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        soundcloud.account(&SecretString::from("x")).await,
+        Err(ProviderError::TokenRejected)
+    ));
+}
+
+#[tokio::test]
+async fn refreshes_send_credentials_as_form_fields_and_take_the_rotated_token() {
+    let (server, soundcloud) = soundcloud().await;
+    Mock::given(method("POST")).and(path("/oauth/token"))
+        .and(body_string_contains("client_id=sc-id")).and(body_string_contains("client_secret=sc-secret"))
+        .and(body_string_contains("grant_type=refresh_token")).and(body_string_contains("refresh_token=r1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "a2", "token_type": "bearer", "expires_in": 3599, "refresh_token": "r2", "scope": ""
+        })))
+        .expect(1).mount(&server).await;
+    let grant = soundcloud
+        .refresh(&credentials(), &SecretString::from("r1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        grant
+            .refresh_token
+            .map(|token| token.expose_secret().to_owned()),
+        Some("r2".into())
+    );
+}
+
+#[tokio::test]
+async fn a_reused_refresh_token_is_invalid_grant_in_either_error_shape() {
+    for body in [
+        json!({"error": "invalid_grant"}),
+        json!({"code": 400, "message": "invalid_grant", "errors": [], "error": null}),
+    ] {
+        let (server, soundcloud) = soundcloud().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(400).set_body_json(body.clone()))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let outcome = soundcloud
+            .refresh(&credentials(), &SecretString::from("used"))
+            .await;
+        assert!(
+            matches!(outcome, Err(TokenError::InvalidGrant(_))),
+            "{body}: {outcome:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn authorization_urls_require_pkce_and_carry_no_scope() {
+    let (_server, soundcloud) = soundcloud().await;
+    let start = soundcloud
+        .start_authorization(
+            &ClientId::parse("sc-id").unwrap(),
+            "http://127.0.0.1:8000/api/v1/connections/soundcloud/callback",
+        )
+        .unwrap();
+    assert!(
+        start.authorize_url.contains("code_challenge_method=S256"),
+        "{}",
+        start.authorize_url
+    );
+    assert!(
+        !start.authorize_url.contains("scope="),
+        "{}",
+        start.authorize_url
+    );
+}
