@@ -2,22 +2,28 @@
 //! every request passes through.
 
 use poem::http::header;
-use poem::middleware::{CatchPanic, SetHeader, Tracing};
+use poem::middleware::{CatchPanic, SetHeader};
 use poem::{Endpoint, EndpointExt as _, Route};
 use poem_openapi::OpenApiService;
 
-use crate::api::{AccountsApi, HealthApi, MeApi};
+use crate::api::{AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use crate::problem::{Problem, into_problem_response};
+use crate::request_log::RequestLog;
 use crate::state::AppState;
 
 /// The OpenAPI service with every operation, so that the document covers every route.
-fn api(state: &AppState, public_url: &str) -> OpenApiService<(HealthApi, AccountsApi, MeApi), ()> {
+fn api(
+    state: &AppState,
+    public_url: &str,
+) -> OpenApiService<(HealthApi, AccountsApi, MeApi, ConnectionsApi, PlayerApi), ()> {
     OpenApiService::new(
         (
             HealthApi { state: state.clone() },
             AccountsApi { state: state.clone() },
             MeApi { state: state.clone() },
+            ConnectionsApi { state: state.clone() },
+            PlayerApi { state: state.clone() },
         ),
         "Soirée",
         env!("CARGO_PKG_VERSION"),
@@ -51,7 +57,7 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
                 Problem::internal(&format!("panic: {message}"))
             }),
         )
-        .with(Tracing)
+        .with(RequestLog)
         .catch_all_error(|error| async move { into_problem_response(error) })
         .with(
             SetHeader::new()

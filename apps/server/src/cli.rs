@@ -17,9 +17,72 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run the server (applies pending database migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate(StorageArgs),
+    /// Run the Spotify and SoundCloud simulator on its own (for trying Soirée without real apps).
+    Sim(SimArgs),
+}
+
+/// The provider simulator on its own.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SimArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "SOIREE_SIM_BIND", default_value = "127.0.0.1:8090")]
+    pub(crate) bind: SocketAddr,
+
+    /// Seed of the generated catalogue, users and likes.
+    #[arg(long, env = "SOIREE_SIM_SEED", default_value_t = 2026)]
+    pub(crate) seed: u64,
+}
+
+/// The secret key that seals provider secrets and tokens at rest.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct KeyArgs {
+    /// The key itself, as ID:BASE64 (32 bytes); several comma-separated keys rotate, the current
+    /// one first. Takes precedence over the key file.
+    #[arg(long, env = "SOIREE_SECRET_KEY", hide_env_values = true)]
+    pub(crate) secret_key: Option<String>,
+
+    /// The file holding the key. Default: `{data_dir}/secret.key`, created (mode 0600) on first start.
+    #[arg(long, env = "SOIREE_SECRET_KEY_FILE")]
+    pub(crate) secret_key_file: Option<PathBuf>,
+}
+
+/// Where the providers live.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ProviderArgs {
+    /// Spotify's accounts service.
+    #[arg(
+        long,
+        env = "SOIREE_SPOTIFY_ACCOUNTS_URL",
+        default_value = "https://accounts.spotify.com"
+    )]
+    pub(crate) spotify_accounts_url: String,
+
+    /// Spotify's Web API.
+    #[arg(
+        long,
+        env = "SOIREE_SPOTIFY_API_URL",
+        default_value = "https://api.spotify.com/v1"
+    )]
+    pub(crate) spotify_api_url: String,
+
+    /// SoundCloud's authorization service.
+    #[arg(
+        long,
+        env = "SOIREE_SOUNDCLOUD_AUTH_URL",
+        default_value = "https://secure.soundcloud.com"
+    )]
+    pub(crate) soundcloud_auth_url: String,
+
+    /// SoundCloud's API.
+    #[arg(
+        long,
+        env = "SOIREE_SOUNDCLOUD_API_URL",
+        default_value = "https://api.soundcloud.com"
+    )]
+    pub(crate) soundcloud_api_url: String,
 }
 
 /// Where data lives.
@@ -57,4 +120,15 @@ pub(crate) struct ServeArgs {
     /// A session ends this long after login, however busy (for example `24h`, `7d`).
     #[arg(long, env = "SOIREE_SESSION_ABSOLUTE_TIMEOUT", default_value = "24h")]
     pub(crate) session_absolute_timeout: humantime::Duration,
+
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
+
+    #[command(flatten)]
+    pub(crate) providers: ProviderArgs,
+
+    /// Demo mode: start the provider simulator in-process, point the provider URLs at it, and
+    /// create the account `demo` (password `soiree-demo-party`) with both providers configured.
+    #[arg(long, env = "SOIREE_DEMO")]
+    pub(crate) demo: bool,
 }

@@ -24,7 +24,7 @@ pub(crate) fn database_url(storage: &StorageArgs) -> anyhow::Result<String> {
     ))
 }
 
-fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(data_dir).with_context(|| {
         format!(
             "creating the data directory {}; choose another with --data-dir or SOIREE_DATA_DIR",
@@ -92,8 +92,8 @@ mod tests {
         let mut all = vec!["soiree", "serve"];
         all.extend_from_slice(arguments);
         match Cli::try_parse_from(all).expect("arguments parse").command {
-            Command::Serve(args) => args,
-            Command::Migrate(_) => unreachable!("parsed serve"),
+            Command::Serve(args) => *args,
+            Command::Migrate(_) | Command::Sim(_) => unreachable!("parsed serve"),
         }
     }
 

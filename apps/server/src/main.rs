@@ -12,8 +12,11 @@ mod body_limit;
 mod cli;
 mod config;
 mod cookie;
+mod demo;
 mod hashing;
+mod keys;
 mod problem;
+mod request_log;
 mod state;
 
 use std::io::IsTerminal as _;
@@ -24,12 +27,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Parser as _;
 use poem::listener::{Acceptor as _, Listener as _, TcpListener};
+use soiree_connections::{ConnectionsConfig, ConnectionsService, PlayerService};
 use soiree_kernel::SystemClock;
+use soiree_soundcloud::{SoundCloud, SoundCloudConfig};
+use soiree_spotify::{Spotify, SpotifyConfig};
 use soiree_storage::Database;
 use soiree_users::{UsersConfig, UsersService};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, ServeArgs, StorageArgs};
+use crate::cli::{Cli, Command, ServeArgs, SimArgs, StorageArgs};
 use crate::cookie::SessionCookie;
 use crate::hashing::BlockingArgon2;
 use crate::state::AppState;
@@ -55,8 +61,9 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Migrate(storage) => migrate(&storage).await,
+            Command::Sim(args) => simulate(args).await,
         }
     });
     match outcome {
@@ -100,12 +107,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config::public_url(&args, args.bind)
             .with_context(|| format!("checking the public URL {url:?}"))?;
     }
+    let data_dir = config::prepare_data_dir(&args.storage.data_dir)?;
+    let sealer = Arc::new(keys::load_sealer(&args.keys, &data_dir)?);
     let database = open_database(&args.storage).await?;
+    let simulator = if args.demo {
+        Some(demo::start_simulator().await?)
+    } else {
+        None
+    };
+    let providers = simulator
+        .as_ref()
+        .map_or_else(|| args.providers.clone(), demo::provider_urls);
+
     let acceptor = TcpListener::bind(args.bind).into_acceptor().await.with_context(|| {
-        format!(
-            "listening on {}; is another program using that port? Choose another with --bind or SOIREE_BIND",
-            args.bind
-        )
+        format!("listening on {}; is another program using that port? Choose another with --bind or SOIREE_BIND", args.bind)
     })?;
     let listening = acceptor
         .local_addr()
@@ -114,7 +129,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or(args.bind);
     let public_url = config::public_url(&args, listening)?;
 
-    let users = UsersService::new(
+    let users = Arc::new(UsersService::new(
         database.users().ports(),
         Arc::new(BlockingArgon2::new()),
         Arc::new(SystemClock),
@@ -122,24 +137,86 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             sessions,
             ..UsersConfig::default()
         },
+    ));
+    let spotify = Arc::new(
+        Spotify::new(&SpotifyConfig {
+            accounts_url: providers.spotify_accounts_url.clone(),
+            api_url: providers.spotify_api_url.clone(),
+        })
+        .context(
+            "configuring Spotify; check SOIREE_SPOTIFY_ACCOUNTS_URL and SOIREE_SPOTIFY_API_URL",
+        )?,
     );
+    let soundcloud = Arc::new(
+        SoundCloud::new(&SoundCloudConfig { auth_url: providers.soundcloud_auth_url.clone(), api_url: providers.soundcloud_api_url.clone() })
+            .context("configuring SoundCloud; check SOIREE_SOUNDCLOUD_AUTH_URL and SOIREE_SOUNDCLOUD_API_URL")?,
+    );
+    let connections = Arc::new(ConnectionsService::new(
+        Arc::new(database.connections(Arc::clone(&sealer))),
+        vec![spotify.clone(), soundcloud],
+        Arc::new(SystemClock),
+        ConnectionsConfig::new(&public_url),
+    ));
+    let player = Arc::new(PlayerService::new(Arc::clone(&connections), spotify));
+    if simulator.is_some() {
+        demo::seed_account(&users, &connections).await?;
+    }
     let state = AppState {
-        users: Arc::new(users),
+        users,
         database: database.clone(),
         session_cookie: SessionCookie {
             secure: public_url.starts_with("https://"),
             max_age: sessions.absolute_timeout,
         },
+        connections,
+        player,
     };
     let app = app::build(state, &public_url);
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");
+    if let Some(simulator) = &simulator {
+        tracing::info!(
+            simulator = %simulator.urls.base,
+            "demo mode: log in as {} / {} at {public_url}/connect and press Connect (the provider is simulated)",
+            demo::DEMO_USERNAME,
+            demo::DEMO_PASSWORD,
+        );
+    }
 
     poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
         .await
         .context("serving HTTP")?;
+    drop(simulator);
     database.close().await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `soiree sim`: the provider simulator on its own, with the demo apps registered.
+async fn simulate(args: SimArgs) -> anyhow::Result<()> {
+    let simulator = soiree_provider_sim::Simulator::new(args.seed);
+    for provider in [
+        soiree_provider_sim::SimProvider::Spotify,
+        soiree_provider_sim::SimProvider::SoundCloud,
+    ] {
+        let client_id = match provider {
+            soiree_provider_sim::SimProvider::Spotify => "soiree-demo-spotify",
+            soiree_provider_sim::SimProvider::SoundCloud => "soiree-demo-soundcloud",
+        };
+        simulator.register_app(provider, client_id, demo::DEMO_CLIENT_SECRET, &[]);
+    }
+    let running = simulator.serve(&args.bind.to_string()).await?;
+    let urls = &running.urls;
+    tracing::info!(
+        spotify_accounts = %urls.spotify_accounts,
+        spotify_api = %urls.spotify_api,
+        soundcloud_auth = %urls.soundcloud_auth,
+        soundcloud_api = %urls.soundcloud_api,
+        "provider simulator listening on {}; apps soiree-demo-spotify and soiree-demo-soundcloud, secret {}",
+        urls.base,
+        demo::DEMO_CLIENT_SECRET,
+    );
+    shutdown_signal().await;
     Ok(())
 }
 

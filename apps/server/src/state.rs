@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use soiree_connections::{ConnectionsService, PlayerService};
 use soiree_storage::Database;
 use soiree_users::UsersService;
 
@@ -13,4 +14,6 @@ pub(crate) struct AppState {
     pub(crate) users: Arc<UsersService>,
     pub(crate) database: Database,
     pub(crate) session_cookie: SessionCookie,
+    pub(crate) connections: Arc<ConnectionsService>,
+    pub(crate) player: Arc<PlayerService>,
 }

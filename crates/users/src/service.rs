@@ -205,6 +205,16 @@ impl UsersService {
             .await
     }
 
+    /// The account whose username or email is `login` (any case), if it exists.
+    pub async fn user_by_login(&self, login: &str) -> anyhow::Result<Option<User>> {
+        let stored = self
+            .ports
+            .users
+            .find_by_login_key(&login.trim().to_lowercase())
+            .await?;
+        Ok(stored.map(|stored| stored.user))
+    }
+
     /// The account with this id, if it exists.
     pub async fn user(&self, user_id: UserId) -> anyhow::Result<Option<User>> {
         self.ports.users.find_by_id(user_id).await

@@ -3,10 +3,14 @@
 //! and call one service method; they hold no business rule.
 
 mod accounts;
+mod connections;
 mod health;
 mod me;
 mod objects;
+mod player;
 
 pub(crate) use accounts::AccountsApi;
+pub(crate) use connections::ConnectionsApi;
 pub(crate) use health::HealthApi;
 pub(crate) use me::MeApi;
+pub(crate) use player::PlayerApi;
