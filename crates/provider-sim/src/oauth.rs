@@ -316,7 +316,7 @@ fn token_request(
         .entry(format!(
             "{} {} {grant_type}",
             request.method(),
-            request.uri().path()
+            request.original_uri().path()
         ))
         .or_default() += 1;
     let Some((client_id, secret)) = client_credentials(request, form) else {

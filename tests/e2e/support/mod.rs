@@ -266,3 +266,185 @@ fn drop_postgres_database(postgres: ScratchPostgres) {
         eprintln!("note: a PostgreSQL test database could not be dropped");
     }
 }
+
+/// A running server whose providers are an in-test simulator, with one developer app registered
+/// at each provider (client id `e2e-{provider}`, secret [`CLIENT_SECRET`]).
+pub(crate) struct TestAppWithSim {
+    pub(crate) app: TestApp,
+    pub(crate) sim: soiree_provider_sim::RunningSimulator,
+}
+
+/// The simulated developer apps' secret: a canary that must never appear in a response or log.
+pub(crate) const CLIENT_SECRET: &str = "canary-client-secret-e2e-4242";
+
+pub(crate) async fn spawn_app_with_sim() -> TestAppWithSim {
+    use soiree_provider_sim::{SimProvider, Simulator};
+    let simulator = Simulator::new(7);
+    simulator.register_app(SimProvider::Spotify, "e2e-spotify", CLIENT_SECRET, &[]);
+    simulator.register_app(
+        SimProvider::SoundCloud,
+        "e2e-soundcloud",
+        CLIENT_SECRET,
+        &[],
+    );
+    let sim = simulator
+        .serve("127.0.0.1:0")
+        .await
+        .expect("starting the simulator");
+    let urls = sim.urls.clone();
+    let app = spawn_app_with(&[
+        ("SOIREE_SPOTIFY_ACCOUNTS_URL", &urls.spotify_accounts),
+        ("SOIREE_SPOTIFY_API_URL", &urls.spotify_api),
+        ("SOIREE_SOUNDCLOUD_AUTH_URL", &urls.soundcloud_auth),
+        ("SOIREE_SOUNDCLOUD_API_URL", &urls.soundcloud_api),
+    ])
+    .await;
+    TestAppWithSim { app, sim }
+}
+
+impl TestAppWithSim {
+    /// `PUT /api/v1/connections/{provider}/credentials` with the registered app.
+    pub(crate) async fn configure(&self, token: &str, provider: &str) -> Response {
+        let body =
+            json!({ "client_id": format!("e2e-{provider}"), "client_secret": CLIENT_SECRET });
+        self.app
+            .send(
+                Method::PUT,
+                &format!("/api/v1/connections/{provider}/credentials"),
+                Some(token),
+                Some(body),
+            )
+            .await
+    }
+
+    /// Starts an authorization as `token`'s session and consents at the simulator as `sim_user`
+    /// (`approve` or `deny`); returns the callback URL the provider redirected the browser to.
+    pub(crate) async fn consent(
+        &self,
+        token: &str,
+        provider: &str,
+        sim_user: &str,
+        decision: &str,
+    ) -> String {
+        let authorize = self
+            .app
+            .get(
+                &format!("/api/v1/connections/{provider}/authorize"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(authorize.status(), StatusCode::OK);
+        let auth_url: Value = authorize.json().await.expect("an authorize body");
+        let auth_url =
+            url::Url::parse(auth_url["auth_url"].as_str().expect("auth_url")).expect("a URL");
+        let mut form: Vec<(String, String)> = auth_url.query_pairs().into_owned().collect();
+        form.push(("user".into(), sim_user.into()));
+        form.push(("decision".into(), decision.into()));
+        let mut action = auth_url.clone();
+        action.set_query(None);
+        let answer = self
+            .app
+            .client
+            .post(action)
+            .form(&form)
+            .send()
+            .await
+            .expect("consenting");
+        assert_eq!(
+            answer.status(),
+            StatusCode::FOUND,
+            "the simulator redirects back"
+        );
+        answer.headers()[reqwest::header::LOCATION]
+            .to_str()
+            .expect("a location")
+            .to_owned()
+    }
+
+    /// Follows the provider's redirect in the browser session of `token` (its cookie).
+    pub(crate) async fn callback(&self, callback_url: &str, token: Option<&str>) -> Response {
+        let mut request = self.app.client.get(callback_url);
+        if let Some(token) = token {
+            request = request.header(reqwest::header::COOKIE, format!("soiree_session={token}"));
+        }
+        request.send().await.expect("following the callback")
+    }
+
+    /// Configures, consents as `sim_user` and completes the callback.
+    pub(crate) async fn connect(&self, token: &str, provider: &str, sim_user: &str) {
+        assert_eq!(
+            self.configure(token, provider).await.status(),
+            StatusCode::OK
+        );
+        let callback = self.consent(token, provider, sim_user, "approve").await;
+        let answer = self.callback(&callback, Some(token)).await;
+        let location = answer
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert_eq!(
+            (answer.status(), location.as_str()),
+            (
+                StatusCode::FOUND,
+                format!("/connect?connected={provider}").as_str()
+            )
+        );
+    }
+
+    /// A `/_sim` switch.
+    pub(crate) async fn sim(&self, method: Method, path: &str, body: Value) -> Response {
+        self.app
+            .client
+            .request(method, format!("{}/_sim{path}", self.sim.urls.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("a simulator switch")
+    }
+
+    /// The simulator's player state of `sim_user`.
+    pub(crate) async fn sim_player(&self, sim_user: &str) -> Value {
+        let response = self
+            .app
+            .client
+            .get(format!(
+                "{}/_sim/users/{sim_user}/player",
+                self.sim.urls.base
+            ))
+            .send()
+            .await
+            .expect("reading the simulated player");
+        response.json().await.expect("a player body")
+    }
+
+    /// The status of one provider in `GET /api/v1/connections`.
+    pub(crate) async fn connection(&self, token: &str, provider: &str) -> Value {
+        let list: Value = self
+            .app
+            .get("/api/v1/connections", Some(token))
+            .await
+            .json()
+            .await
+            .expect("a connections body");
+        list["connections"]
+            .as_array()
+            .expect("connections")
+            .iter()
+            .find(|entry| entry["provider"] == provider)
+            .cloned()
+            .expect("the provider is listed")
+    }
+
+    /// How many refresh requests the simulated token endpoint of `provider` received.
+    pub(crate) fn refreshes(&self, provider: &str) -> u64 {
+        let path = match provider {
+            "spotify" => "/spotify/accounts/api/token",
+            _ => "/soundcloud/auth/oauth/token",
+        };
+        self.sim
+            .simulator
+            .calls(&format!("POST {path} refresh_token"))
+    }
+}
