@@ -40,6 +40,7 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
     Route::new()
         .nest("/docs", docs)
         .at("/openapi.json", spec)
+        .at("/connect", poem::get(crate::pages::connect))
         .nest("/", api)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,

@@ -15,6 +15,7 @@ mod cookie;
 mod demo;
 mod hashing;
 mod keys;
+mod pages;
 mod problem;
 mod request_log;
 mod state;
