@@ -109,7 +109,12 @@ async fn connect_spotify_and_the_simulated_device_plays_pauses_and_skips() {
         )
         .await;
     assert_eq!(queued.status(), StatusCode::NO_CONTENT);
-    assert_eq!(t.sim_player("ada").await["queue"], json!([first]));
+    let queue = t.sim_player("ada").await["queue"].clone();
+    assert_eq!(
+        queue.as_array().and_then(|queue| queue.last()),
+        Some(&json!(first)),
+        "queued last: {queue}"
+    );
 
     let disconnected = t
         .app
@@ -483,6 +488,28 @@ async fn player_failures_say_what_to_do() {
     )
     .await;
     assert_eq!(premium["code"], "premium_required");
+}
+
+#[tokio::test]
+async fn resume_plays_the_accounts_last_context_on_a_known_device() {
+    let t = spawn_app_with_sim().await;
+    let token = t.app.signed_up("resume").await;
+    t.connect(&token, "spotify", "ada").await;
+    let resumed = t
+        .app
+        .send(
+            Method::PUT,
+            "/api/v1/player/play",
+            Some(&token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(resumed.status(), StatusCode::NO_CONTENT);
+    let player = t.sim_player("ada").await;
+    assert_eq!(
+        (&player["is_playing"], &player["current"]),
+        (&json!(true), &player["liked"][0])
+    );
 }
 
 #[tokio::test]

@@ -247,6 +247,14 @@ impl World {
                 ],
                 player: Player::default(),
             })
+            .map(|mut user: User| {
+                // Like a real account, each user has a last-played context to resume: their
+                // first liked tracks, paused, on no active device.
+                let mut context = user.liked.iter().take(10).map(|(_, id)| id.clone());
+                user.player.current = context.next();
+                user.player.queue = context.collect();
+                user
+            })
             .collect();
         Self {
             apps: HashMap::new(),
