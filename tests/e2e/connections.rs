@@ -650,3 +650,83 @@ async fn unknown_and_unavailable_providers_are_404_with_a_reason() {
     .await;
     assert_eq!(invalid["code"], "invalid_client_id");
 }
+
+#[tokio::test]
+async fn demo_mode_lets_a_newcomer_connect_and_play_without_a_provider_account() {
+    let app = crate::support::spawn_app_with(&[("SOIREE_DEMO", "true")]).await;
+    let login = app.login("demo", "soiree-demo-party").await;
+    assert_eq!(login.status(), StatusCode::OK, "the demo account exists");
+    let token = login.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let connections: Value = app
+        .get("/api/v1/connections", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = connections["connections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["configured", "configured", "not_available"],
+        "both demo apps are configured"
+    );
+
+    // The browser's part: the consent page of the in-process simulator, then the callback.
+    let authorize: Value = app
+        .get("/api/v1/connections/spotify/authorize", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let auth_url = url::Url::parse(authorize["auth_url"].as_str().unwrap()).unwrap();
+    let mut form: Vec<(String, String)> = auth_url.query_pairs().into_owned().collect();
+    form.extend([
+        ("user".into(), "ada".into()),
+        ("decision".into(), "approve".into()),
+    ]);
+    let mut action = auth_url.clone();
+    action.set_query(None);
+    let consent = app.client.post(action).form(&form).send().await.unwrap();
+    let callback = consent.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let back = app
+        .client
+        .get(callback)
+        .header(reqwest::header::COOKIE, format!("soiree_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        back.headers()[reqwest::header::LOCATION],
+        "/connect?connected=spotify"
+    );
+    let played = app
+        .send(
+            Method::PUT,
+            "/api/v1/player/play",
+            Some(&token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        played.status(),
+        StatusCode::NO_CONTENT,
+        "the simulated speaker plays"
+    );
+    let now: Value = app
+        .get("/api/v1/player", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["is_playing"], true);
+}
