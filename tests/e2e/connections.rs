@@ -679,25 +679,7 @@ async fn demo_mode_lets_a_newcomer_connect_and_play_without_a_provider_account()
     );
 
     // The browser's part: the consent page of the in-process simulator, then the callback.
-    let authorize: Value = app
-        .get("/api/v1/connections/spotify/authorize", Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let auth_url = url::Url::parse(authorize["auth_url"].as_str().unwrap()).unwrap();
-    let mut form: Vec<(String, String)> = auth_url.query_pairs().into_owned().collect();
-    form.extend([
-        ("user".into(), "ada".into()),
-        ("decision".into(), "approve".into()),
-    ]);
-    let mut action = auth_url.clone();
-    action.set_query(None);
-    let consent = app.client.post(action).form(&form).send().await.unwrap();
-    let callback = consent.headers()[reqwest::header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let callback = crate::support::consent(&app, &token, "spotify", "ada", "approve").await;
     let back = app
         .client
         .get(callback)

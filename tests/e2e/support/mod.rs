@@ -302,6 +302,49 @@ pub(crate) async fn spawn_app_with_sim() -> TestAppWithSim {
     TestAppWithSim { app, sim }
 }
 
+/// Starts an authorization as `token`'s session and answers the (simulated) provider's consent
+/// page as a browser would, as `sim_user` with `decision` (`approve` or `deny`); returns the
+/// callback URL the provider redirected the browser to.
+pub(crate) async fn consent(
+    app: &TestApp,
+    token: &str,
+    provider: &str,
+    sim_user: &str,
+    decision: &str,
+) -> String {
+    let authorize = app
+        .get(
+            &format!("/api/v1/connections/{provider}/authorize"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(authorize.status(), StatusCode::OK);
+    let auth_url: Value = authorize.json().await.expect("an authorize body");
+    let auth_url =
+        url::Url::parse(auth_url["auth_url"].as_str().expect("auth_url")).expect("a URL");
+    let mut form: Vec<(String, String)> = auth_url.query_pairs().into_owned().collect();
+    form.push(("user".into(), sim_user.into()));
+    form.push(("decision".into(), decision.into()));
+    let mut action = auth_url.clone();
+    action.set_query(None);
+    let answer = app
+        .client
+        .post(action)
+        .form(&form)
+        .send()
+        .await
+        .expect("consenting");
+    assert_eq!(
+        answer.status(),
+        StatusCode::FOUND,
+        "the simulator redirects back"
+    );
+    answer.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .expect("a location")
+        .to_owned()
+}
+
 impl TestAppWithSim {
     /// `PUT /api/v1/connections/{provider}/credentials` with the registered app.
     pub(crate) async fn configure(&self, token: &str, provider: &str) -> Response {
@@ -326,39 +369,7 @@ impl TestAppWithSim {
         sim_user: &str,
         decision: &str,
     ) -> String {
-        let authorize = self
-            .app
-            .get(
-                &format!("/api/v1/connections/{provider}/authorize"),
-                Some(token),
-            )
-            .await;
-        assert_eq!(authorize.status(), StatusCode::OK);
-        let auth_url: Value = authorize.json().await.expect("an authorize body");
-        let auth_url =
-            url::Url::parse(auth_url["auth_url"].as_str().expect("auth_url")).expect("a URL");
-        let mut form: Vec<(String, String)> = auth_url.query_pairs().into_owned().collect();
-        form.push(("user".into(), sim_user.into()));
-        form.push(("decision".into(), decision.into()));
-        let mut action = auth_url.clone();
-        action.set_query(None);
-        let answer = self
-            .app
-            .client
-            .post(action)
-            .form(&form)
-            .send()
-            .await
-            .expect("consenting");
-        assert_eq!(
-            answer.status(),
-            StatusCode::FOUND,
-            "the simulator redirects back"
-        );
-        answer.headers()[reqwest::header::LOCATION]
-            .to_str()
-            .expect("a location")
-            .to_owned()
+        consent(&self.app, token, provider, sim_user, decision).await
     }
 
     /// Follows the provider's redirect in the browser session of `token` (its cookie).
