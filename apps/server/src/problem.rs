@@ -195,6 +195,18 @@ pub(crate) fn into_problem_response(error: poem::Error) -> Response {
     problem.into_response()
 }
 
+/// A domain error message as a sentence.
+pub(crate) fn capitalised(error: &dyn std::fmt::Display) -> String {
+    let mut text = error.to_string();
+    if let Some(first) = text.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
+
 /// Gives an operation's response enum `from_problem`, which picks the variant for a problem's
 /// status, and `bad_request_handler`, for `#[oai(bad_request_handler = "...")]`. A status the
 /// operation does not document becomes its 400 variant, so the response always matches the

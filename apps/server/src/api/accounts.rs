@@ -9,7 +9,7 @@ use soiree_users::{EmailAddress, LoginError, NewAccount, Password, RegisterError
 
 use super::objects::UserOut;
 use crate::auth::SessionAuth;
-use crate::problem::{Problem, problem_variants};
+use crate::problem::{Problem, capitalised, problem_variants};
 use crate::state::AppState;
 
 #[derive(Tags)]
@@ -239,16 +239,4 @@ impl AccountsApi {
             Err(error) => LogoutResponse::Internal(Problem::internal(&error).json()),
         }
     }
-}
-
-/// A domain error message as a sentence.
-pub(super) fn capitalised(error: &dyn std::fmt::Display) -> String {
-    let mut text = error.to_string();
-    if let Some(first) = text.get_mut(0..1) {
-        first.make_ascii_uppercase();
-    }
-    if !text.ends_with('.') {
-        text.push('.');
-    }
-    text
 }

@@ -12,10 +12,9 @@ use soiree_connections::{
 };
 use soiree_kernel::UserId;
 
-use super::accounts::capitalised;
 use crate::auth::SessionAuth;
 use crate::cookie::SESSION_COOKIE_NAME;
-use crate::problem::{Problem, problem_variants};
+use crate::problem::{Problem, capitalised, problem_variants};
 use crate::state::AppState;
 
 #[derive(Tags)]

@@ -5,10 +5,9 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use soiree_users::{DisplayName, Language, ProfileChanges, TimeZone, UpdateProfileError};
 
-use super::accounts::capitalised;
 use super::objects::UserOut;
 use crate::auth::SessionAuth;
-use crate::problem::{Problem, problem_variants};
+use crate::problem::{Problem, capitalised, problem_variants};
 use crate::state::AppState;
 
 #[derive(Tags)]

@@ -7,9 +7,8 @@ use soiree_connections::{
     AccessError, Device, PlayRequest, Playback, PlayerCommandError, PlayerError,
 };
 
-use super::accounts::capitalised;
 use crate::auth::SessionAuth;
-use crate::problem::{Problem, problem_for_unreadable_request};
+use crate::problem::{Problem, capitalised, problem_for_unreadable_request};
 use crate::state::AppState;
 
 #[derive(Tags)]
