@@ -52,6 +52,10 @@ async fn account_journey(app: &TestApp) {
         ),
         (&json!("DJ Ada"), &Value::Null, &json!("Europe/Paris"))
     );
+    assert!(
+        after.get("language").is_none(),
+        "an unset field is absent, as the OpenAPI document says, not null: {after}"
+    );
     let me_again: Value = app.me(&token).await.json().await.unwrap();
     assert_eq!(me_again, after, "the change was stored");
 

@@ -50,14 +50,19 @@ struct ConnectionOut {
     name: String,
     status: StatusOut,
     /// The connected account's display name.
+    #[oai(skip_serializing_if_is_none)]
     account_name: Option<String>,
     /// Why a reconnect is needed.
+    #[oai(skip_serializing_if_is_none)]
     reason: Option<String>,
     /// The configured client id.
+    #[oai(skip_serializing_if_is_none)]
     client_id: Option<String>,
     /// The last four characters of the configured client secret.
+    #[oai(skip_serializing_if_is_none)]
     client_secret_last4: Option<String>,
     /// The redirect URI to register in the provider's developer dashboard.
+    #[oai(skip_serializing_if_is_none)]
     redirect_uri: Option<String>,
 }
 

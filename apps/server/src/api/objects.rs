@@ -36,12 +36,16 @@ pub(crate) struct UserOut {
     /// Login name, as spelled at registration.
     username: String,
     /// Email address, when one was given.
+    #[oai(skip_serializing_if_is_none)]
     email: Option<String>,
     /// The name others see; absent means the username is shown.
+    #[oai(skip_serializing_if_is_none)]
     display_name: Option<String>,
     /// Preferred language (BCP 47).
+    #[oai(skip_serializing_if_is_none)]
     language: Option<String>,
     /// IANA time zone.
+    #[oai(skip_serializing_if_is_none)]
     timezone: Option<String>,
     /// Service tier.
     tier: TierOut,

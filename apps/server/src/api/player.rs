@@ -22,11 +22,13 @@ enum PlayerTags {
 #[oai(rename = "Device")]
 struct DeviceOut {
     /// Absent for restricted devices, which cannot be controlled.
+    #[oai(skip_serializing_if_is_none)]
     id: Option<String>,
     name: String,
     /// Such as `Computer`, `Smartphone`, `Speaker`.
     kind: String,
     is_active: bool,
+    #[oai(skip_serializing_if_is_none)]
     volume_percent: Option<u8>,
 }
 
@@ -57,8 +59,11 @@ struct TrackOut {
 #[oai(rename = "Playback")]
 struct PlaybackOut {
     is_playing: bool,
+    #[oai(skip_serializing_if_is_none)]
     progress_ms: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
     device: Option<DeviceOut>,
+    #[oai(skip_serializing_if_is_none)]
     item: Option<TrackOut>,
 }
 
@@ -97,8 +102,10 @@ struct DevicesOut {
 #[oai(deny_unknown_fields)]
 struct PlayIn {
     /// Tracks to play (`spotify:track:...`); absent or empty resumes.
+    #[oai(skip_serializing_if_is_none)]
     uris: Option<Vec<String>>,
     /// On this device; otherwise the active one (or, if none is active, the last one used).
+    #[oai(skip_serializing_if_is_none)]
     device_id: Option<String>,
 }
 
@@ -130,6 +137,7 @@ struct QueueIn {
 struct TransferIn {
     device_id: String,
     /// Start playing there (default: keep the current state).
+    #[oai(skip_serializing_if_is_none)]
     play: Option<bool>,
 }
 
