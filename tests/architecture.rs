@@ -10,7 +10,13 @@ use std::process::Command;
 use serde_json::Value;
 
 /// The pure domain crates.
-const DOMAIN_CRATES: &[&str] = &["soiree-kernel", "soiree-users", "soiree-connections"];
+const DOMAIN_CRATES: &[&str] = &[
+    "soiree-kernel",
+    "soiree-users",
+    "soiree-connections",
+    "soiree-rooms",
+    "soiree-voting",
+];
 
 /// What a domain crate must never reach, directly or transitively (normal dependencies only).
 const FORBIDDEN: &[&str] = &[

@@ -1,5 +1,5 @@
 //! The small kernel every Soirée domain crate shares: row ids, the [`Clock`] port, and value types
-//! that more than one domain needs (such as a user's [`Tier`]).
+//! that more than one domain needs (a user's [`Tier`], a [`TrackRef`]).
 //!
 //! It must know nothing of storage, HTTP, JSON or any provider: it is the bottom of the
 //! dependency graph and stays pure computation.
@@ -7,7 +7,9 @@
 mod clock;
 mod id;
 mod tier;
+mod track;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use id::UserId;
 pub use tier::{Tier, UnknownTier};
+pub use track::{InvalidTrackRef, TrackRef};

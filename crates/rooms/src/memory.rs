@@ -1,0 +1,265 @@
+//! In-process implementations of the rooms ports, for tests, examples and embedders.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use soiree_kernel::{Timestamp, UserId};
+
+use crate::model::{
+    Identity, Participant, ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId,
+};
+use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+
+#[derive(Debug, Default)]
+struct State {
+    rooms: HashMap<RoomId, Room>,
+    participants: Vec<(Participant, Option<String>)>,
+    events: HashMap<RoomId, Vec<RoomEvent>>,
+}
+
+/// Rooms in memory. Cloning shares the store.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryRooms {
+    state: Arc<Mutex<State>>,
+}
+
+impl InMemoryRooms {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl RoomRepository for InMemoryRooms {
+    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError> {
+        let mut state = self.lock();
+        if state
+            .rooms
+            .values()
+            .any(|existing| existing.code == room.code)
+        {
+            return Err(InsertRoomError::CodeTaken);
+        }
+        state.rooms.insert(room.id, room.clone());
+        state.participants.push((host.clone(), None));
+        Ok(())
+    }
+
+    async fn room_by_code(&self, code: &RoomCode) -> anyhow::Result<Option<Room>> {
+        Ok(self
+            .lock()
+            .rooms
+            .values()
+            .find(|room| &room.code == code)
+            .cloned())
+    }
+
+    async fn room(&self, id: RoomId) -> anyhow::Result<Option<Room>> {
+        Ok(self.lock().rooms.get(&id).cloned())
+    }
+
+    async fn update_room(&self, room: &Room) -> anyhow::Result<()> {
+        self.lock().rooms.insert(room.id, room.clone());
+        Ok(())
+    }
+
+    async fn participants(&self, room: RoomId) -> anyhow::Result<Vec<Participant>> {
+        Ok(self
+            .lock()
+            .participants
+            .iter()
+            .filter(|(p, _)| p.room_id == room)
+            .map(|(p, _)| p.clone())
+            .collect())
+    }
+
+    async fn participant(
+        &self,
+        room: RoomId,
+        id: ParticipantId,
+    ) -> anyhow::Result<Option<Participant>> {
+        Ok(self
+            .lock()
+            .participants
+            .iter()
+            .find(|(p, _)| p.room_id == room && p.id == id)
+            .map(|(p, _)| p.clone()))
+    }
+
+    async fn participant_for_user(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> anyhow::Result<Option<Participant>> {
+        let state = self.lock();
+        let found = state
+            .participants
+            .iter()
+            .find(|(p, _)| p.room_id == room && p.identity == Identity::User(user));
+        Ok(found.map(|(p, _)| p.clone()))
+    }
+
+    async fn participant_for_guest(
+        &self,
+        room: RoomId,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<Participant>> {
+        let state = self.lock();
+        let found = state
+            .participants
+            .iter()
+            .find(|(p, hash)| p.room_id == room && hash.as_deref() == Some(token_hash));
+        Ok(found.map(|(p, _)| p.clone()))
+    }
+
+    async fn insert_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+    ) -> anyhow::Result<()> {
+        self.lock()
+            .participants
+            .push((participant.clone(), guest_token_hash.map(str::to_owned)));
+        Ok(())
+    }
+
+    async fn update_participant(&self, participant: &Participant) -> anyhow::Result<()> {
+        let mut state = self.lock();
+        if let Some((stored, _)) = state
+            .participants
+            .iter_mut()
+            .find(|(p, _)| p.id == participant.id)
+        {
+            *stored = participant.clone();
+        }
+        Ok(())
+    }
+
+    async fn touch(&self, room: RoomId, id: ParticipantId, at: Timestamp) -> anyhow::Result<()> {
+        let mut state = self.lock();
+        if let Some((stored, _)) = state
+            .participants
+            .iter_mut()
+            .find(|(p, _)| p.room_id == room && p.id == id)
+        {
+            stored.last_seen_at = at;
+        }
+        Ok(())
+    }
+
+    async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32> {
+        let state = self.lock();
+        let count = state
+            .participants
+            .iter()
+            .filter(|(p, _)| p.room_id == room && p.is_active() && p.last_seen_at >= since)
+            .count();
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    async fn append_event(
+        &self,
+        room: RoomId,
+        at: Timestamp,
+        kind: RoomEventKind,
+    ) -> anyhow::Result<RoomEvent> {
+        let mut state = self.lock();
+        let events = state.events.entry(room).or_default();
+        let event = RoomEvent {
+            seq: events.len() as u64 + 1,
+            at,
+            kind,
+        };
+        events.push(event.clone());
+        Ok(event)
+    }
+
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: u64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<RoomEvent>> {
+        let state = self.lock();
+        let events = state.events.get(&room).into_iter().flatten();
+        Ok(events
+            .filter(|event| event.seq > after)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn last_seq(&self, room: RoomId) -> anyhow::Result<u64> {
+        Ok(self
+            .lock()
+            .events
+            .get(&room)
+            .map_or(0, |events| events.len() as u64))
+    }
+}
+
+/// A directory that knows the emails it is given.
+#[derive(Debug, Default, Clone)]
+pub struct StaticDirectory {
+    emails: Arc<Mutex<HashMap<UserId, String>>>,
+}
+
+impl StaticDirectory {
+    /// Records an account's email.
+    pub fn insert(&self, user: UserId, email: &str) {
+        self.emails
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(user, email.to_owned());
+    }
+}
+
+#[async_trait]
+impl MemberDirectory for StaticDirectory {
+    async fn email(&self, user: UserId) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .emails
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&user)
+            .cloned())
+    }
+}
+
+/// A sink that remembers every event it is told about.
+#[derive(Debug, Default, Clone)]
+pub struct RecordingSink {
+    events: Arc<Mutex<Vec<(RoomId, RoomEvent)>>>,
+}
+
+impl RecordingSink {
+    /// The names of the recorded events, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(_, event)| event.kind.name())
+            .collect()
+    }
+
+    /// The recorded events.
+    pub fn events(&self) -> Vec<RoomEvent> {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(_, event)| event.clone())
+            .collect()
+    }
+}
+
+impl EventSink for RecordingSink {
+    fn appended(&self, room: RoomId, event: &RoomEvent) {
+        self.events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((room, event.clone()));
+    }
+}

@@ -1,0 +1,107 @@
+//! What the rooms domain needs from the outside world.
+
+use async_trait::async_trait;
+use soiree_kernel::{Timestamp, UserId};
+
+use crate::model::{Participant, ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId};
+
+/// Why a room could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertRoomError {
+    /// Another room has this code.
+    #[error("the room code is taken")]
+    CodeTaken,
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Rooms, participants and each room's event log.
+#[async_trait]
+pub trait RoomRepository: Send + Sync + std::fmt::Debug {
+    /// Stores a new room with its host as first participant. MUST return
+    /// [`InsertRoomError::CodeTaken`] when the code is in use (a unique index).
+    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError>;
+
+    /// The room with this code.
+    async fn room_by_code(&self, code: &RoomCode) -> anyhow::Result<Option<Room>>;
+
+    /// The room with this id.
+    async fn room(&self, id: RoomId) -> anyhow::Result<Option<Room>>;
+
+    /// Replaces the name, threshold, options and closing time.
+    async fn update_room(&self, room: &Room) -> anyhow::Result<()>;
+
+    /// Every participant who ever joined, in joining order.
+    async fn participants(&self, room: RoomId) -> anyhow::Result<Vec<Participant>>;
+
+    /// One participant.
+    async fn participant(
+        &self,
+        room: RoomId,
+        id: ParticipantId,
+    ) -> anyhow::Result<Option<Participant>>;
+
+    /// The participant of an account, active or not.
+    async fn participant_for_user(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> anyhow::Result<Option<Participant>>;
+
+    /// The guest whose token hashes to `token_hash`.
+    async fn participant_for_guest(
+        &self,
+        room: RoomId,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<Participant>>;
+
+    /// Stores a new participant (a guest with its token hash).
+    async fn insert_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+    ) -> anyhow::Result<()>;
+
+    /// Replaces `left_at`, `kicked`, `last_seen_at` and the display name.
+    async fn update_participant(&self, participant: &Participant) -> anyhow::Result<()>;
+
+    /// Records a sign of life.
+    async fn touch(&self, room: RoomId, id: ParticipantId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// Active participants seen at or after `since`.
+    async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32>;
+
+    /// Appends an event. MUST give it the next sequence number of the room (1, 2, ...), with no
+    /// gaps or repeats even when several processes append at once.
+    async fn append_event(
+        &self,
+        room: RoomId,
+        at: Timestamp,
+        kind: RoomEventKind,
+    ) -> anyhow::Result<RoomEvent>;
+
+    /// Events with `seq > after`, oldest first, at most `limit`.
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: u64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<RoomEvent>>;
+
+    /// The sequence number of the room's last event (0 before any).
+    async fn last_seq(&self, room: RoomId) -> anyhow::Result<u64>;
+}
+
+/// Account details the rooms domain shows (emails, to the host only).
+#[async_trait]
+pub trait MemberDirectory: Send + Sync + std::fmt::Debug {
+    /// The email address of an account, if it has one.
+    async fn email(&self, user: UserId) -> anyhow::Result<Option<String>>;
+}
+
+/// Told about every appended event, to deliver it live (WebSockets, other processes).
+pub trait EventSink: Send + Sync + std::fmt::Debug {
+    /// An event was stored.
+    fn appended(&self, room: RoomId, event: &RoomEvent);
+}
