@@ -8,6 +8,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_accounts_and_sessions;
 mod m20261121_000002_connections;
+mod m20261121_000003_rooms;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_accounts_and_sessions::Migration),
             Box::new(m20261121_000002_connections::Migration),
+            Box::new(m20261121_000003_rooms::Migration),
         ]
     }
 }

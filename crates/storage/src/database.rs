@@ -86,6 +86,11 @@ impl Database {
         SqlConnectionStore::new(self.connection.clone(), self.backend(), sealer)
     }
 
+    /// Rooms, votes, the event log and player leases.
+    pub fn rooms(&self) -> crate::rooms::SqlRoomStore {
+        crate::rooms::SqlRoomStore::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.connection

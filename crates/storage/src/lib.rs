@@ -8,6 +8,7 @@
 mod connections;
 mod database;
 mod entity;
+mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -15,5 +16,6 @@ mod users;
 
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
+pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use users::SqlUserStore;

@@ -15,7 +15,9 @@ mod ports;
 mod service;
 
 pub use error::VoteError;
-pub use model::{HostPlayback, PlaybackProblem, RoomTrack, Tally, Vote, VoteOutcome};
+pub use model::{
+    HostPlayback, PlaybackProblem, QueueEntry, RoomTrack, Tally, Vote, VoteOutcome, order_queue,
+};
 pub use player::{BACKOFF, Decision, LOOKAHEAD, PartyPlayer, Wake, decide};
 pub use ports::{RoomPlayer, TrackSource, VoteRateLimiter, VoteRepository};
 pub use service::VotingService;

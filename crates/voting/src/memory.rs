@@ -7,22 +7,14 @@ use async_trait::async_trait;
 use soiree_kernel::{Timestamp, TrackRef};
 use soiree_rooms::{ParticipantId, RoomId, TrackState};
 
-use crate::model::{RoomTrack, Tally, Vote};
+use crate::model::{QueueEntry, RoomTrack, Tally, Vote, order_queue};
 use crate::ports::VoteRepository;
-
-/// A room track with the order in which it arrived and became ready.
-#[derive(Debug, Clone)]
-struct Entry {
-    track: RoomTrack,
-    arrived: u64,
-    ready_order: Option<u64>,
-}
 
 #[derive(Debug, Default)]
 struct State {
     /// Gives arrivals and readiness a total order, even at one instant.
     counter: u64,
-    tracks: HashMap<(RoomId, TrackRef), Entry>,
+    tracks: HashMap<(RoomId, TrackRef), QueueEntry>,
     votes: HashMap<(RoomId, TrackRef), HashMap<ParticipantId, Vote>>,
     skips: HashMap<(RoomId, TrackRef), HashSet<ParticipantId>>,
 }
@@ -55,28 +47,6 @@ fn tally(votes: Option<&HashMap<ParticipantId, Vote>>) -> Tally {
         })
 }
 
-/// Sorts a room's unplayed tracks into queue order: playing, then ready by the time they became
-/// ready (ties by net score, then by the order they became ready), then candidates by net score
-/// (ties by arrival).
-fn queue_order(mut entries: Vec<Entry>) -> Vec<RoomTrack> {
-    let rank = |state: TrackState| match state {
-        TrackState::Playing => 0,
-        TrackState::Ready => 1,
-        TrackState::Candidate => 2,
-        TrackState::Played => 3,
-    };
-    entries.retain(|entry| entry.track.state != TrackState::Played);
-    entries.sort_by(|a, b| {
-        rank(a.track.state)
-            .cmp(&rank(b.track.state))
-            .then(a.track.ready_at.cmp(&b.track.ready_at))
-            .then(b.track.tally.net().cmp(&a.track.tally.net()))
-            .then(a.ready_order.cmp(&b.ready_order))
-            .then(a.arrived.cmp(&b.arrived))
-    });
-    entries.into_iter().map(|entry| entry.track).collect()
-}
-
 #[async_trait]
 impl VoteRepository for InMemoryVotes {
     async fn cast(
@@ -101,9 +71,9 @@ impl VoteRepository for InMemoryVotes {
             };
             state.tracks.insert(
                 key.clone(),
-                Entry {
+                QueueEntry {
                     track: entry,
-                    arrived,
+                    arrived: arrived as i64,
                     ready_order: None,
                 },
             );
@@ -158,7 +128,7 @@ impl VoteRepository for InMemoryVotes {
                 entry.track.state = to;
                 if to == TrackState::Ready {
                     entry.track.ready_at = Some(at);
-                    entry.ready_order = Some(order);
+                    entry.ready_order = Some(order as i64);
                 }
                 Ok(true)
             }
@@ -182,7 +152,7 @@ impl VoteRepository for InMemoryVotes {
             .filter(|((owner, _), _)| *owner == room)
             .map(|(_, entry)| entry.clone())
             .collect();
-        Ok(queue_order(entries))
+        Ok(order_queue(entries))
     }
 
     async fn cast_skip(

@@ -45,6 +45,40 @@ pub struct RoomTrack {
     pub added_by: Option<ParticipantId>,
 }
 
+/// A room track with what orders it in the queue: when it arrived and in which order it became
+/// ready (both as increasing numbers: timestamps in microseconds, or counters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// The track.
+    pub track: RoomTrack,
+    /// When (or in which order) it arrived in the room.
+    pub arrived: i64,
+    /// In which order it became ready.
+    pub ready_order: Option<i64>,
+}
+
+/// The room's queue order: the playing track, then ready tracks by the time they became ready
+/// (ties by net score, then by the order they became ready), then candidates by net score (ties
+/// by arrival). Played tracks are left out.
+pub fn order_queue(mut entries: Vec<QueueEntry>) -> Vec<RoomTrack> {
+    let rank = |state: TrackState| match state {
+        TrackState::Playing => 0,
+        TrackState::Ready => 1,
+        TrackState::Candidate => 2,
+        TrackState::Played => 3,
+    };
+    entries.retain(|entry| entry.track.state != TrackState::Played);
+    entries.sort_by(|a, b| {
+        rank(a.track.state)
+            .cmp(&rank(b.track.state))
+            .then(a.track.ready_at.cmp(&b.track.ready_at))
+            .then(b.track.tally.net().cmp(&a.track.tally.net()))
+            .then(a.ready_order.cmp(&b.ready_order))
+            .then(a.arrived.cmp(&b.arrived))
+    });
+    entries.into_iter().map(|entry| entry.track).collect()
+}
+
 /// What a vote did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VoteOutcome {

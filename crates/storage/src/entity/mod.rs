@@ -3,5 +3,12 @@
 pub(crate) mod connections;
 pub(crate) mod login_failures;
 pub(crate) mod oauth_authorizations;
+pub(crate) mod room_events;
+pub(crate) mod room_leases;
+pub(crate) mod room_participants;
+pub(crate) mod room_skip_votes;
+pub(crate) mod room_tracks;
+pub(crate) mod room_votes;
+pub(crate) mod rooms;
 pub(crate) mod sessions;
 pub(crate) mod users;

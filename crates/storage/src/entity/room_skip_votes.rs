@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "room_skip_votes")]
+pub(crate) struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub(crate) room_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub(crate) participant_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub(crate) track_uri: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub(crate) enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
