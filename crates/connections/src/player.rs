@@ -128,6 +128,12 @@ pub trait PlayerProvider: Send + Sync + std::fmt::Debug {
         device_id: &str,
         play: bool,
     ) -> Result<(), PlayerError>;
+    /// How many liked tracks the account has, and the URI of the one at `offset` (newest first).
+    async fn liked_track_at(
+        &self,
+        access_token: &SecretString,
+        offset: u32,
+    ) -> Result<(u32, Option<String>), PlayerError>;
 }
 
 /// Why a player command failed, for the person who gave it.
@@ -142,6 +148,12 @@ pub enum PlayerCommandError {
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A random number below `bound` (a suggestion need not be unpredictable, only fair).
+fn random_below(bound: u32) -> u32 {
+    use rand_core::RngCore as _;
+    rand_core::OsRng.next_u32() % bound.max(1)
+}
 
 /// Player commands on the user's Spotify connection.
 #[derive(Debug)]
@@ -338,6 +350,28 @@ impl PlayerService {
             Box::pin(async move { player.queue(&token, &uri).await })
         })
         .await
+    }
+
+    /// A random track from the account's liked tracks (`None` when it has none).
+    pub async fn random_liked(
+        &self,
+        user_id: UserId,
+    ) -> Result<Option<String>, PlayerCommandError> {
+        let (total, first) = self
+            .with_token(user_id, |player, token| {
+                Box::pin(async move { player.liked_track_at(&token, 0).await })
+            })
+            .await?;
+        if total <= 1 {
+            return Ok(first);
+        }
+        let offset = random_below(total);
+        let (_, picked) = self
+            .with_token(user_id, move |player, token| {
+                Box::pin(async move { player.liked_track_at(&token, offset).await })
+            })
+            .await?;
+        Ok(picked.or(first))
     }
 
     /// Moves playback to a device.

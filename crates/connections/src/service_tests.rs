@@ -553,6 +553,13 @@ impl PlayerProvider for FakePlayer {
     ) -> Result<(), PlayerError> {
         Ok(())
     }
+    async fn liked_track_at(
+        &self,
+        _token: &SecretString,
+        offset: u32,
+    ) -> Result<(u32, Option<String>), PlayerError> {
+        Ok((3, Some(format!("spotify:track:{offset:0>22}"))))
+    }
 }
 
 fn device(id: &str, active: bool) -> Device {

@@ -279,6 +279,30 @@ impl PlayerProvider for Spotify {
         .await
     }
 
+    async fn liked_track_at(
+        &self,
+        access_token: &SecretString,
+        offset: u32,
+    ) -> Result<(u32, Option<String>), PlayerError> {
+        let query = [("limit", "1".to_owned()), ("offset", offset.to_string())];
+        let response = self
+            .command(
+                Method::GET,
+                "/me/tracks",
+                &query,
+                None,
+                access_token,
+                Repeat::Safe,
+            )
+            .await?;
+        let page: wire::SavedTracks = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable list of liked tracks".into()))?;
+        let uri = page.items.into_iter().next().map(|item| item.track.uri);
+        Ok((page.total, uri))
+    }
+
     async fn transfer(
         &self,
         access_token: &SecretString,

@@ -60,6 +60,20 @@ pub(crate) struct Track {
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct SavedTrack {
+    pub(crate) track: Track,
+}
+
+/// A page of `GET /me/tracks`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SavedTracks {
+    #[serde(default)]
+    pub(crate) items: Vec<SavedTrack>,
+    #[serde(default)]
+    pub(crate) total: u32,
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct PlaybackState {
     #[serde(default)]
     pub(crate) device: Option<Device>,

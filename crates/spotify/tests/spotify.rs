@@ -292,3 +292,19 @@ async fn the_account_is_linked_by_account_id_when_present() {
         Err(ProviderError::TokenRejected)
     ));
 }
+
+#[tokio::test]
+async fn a_liked_track_is_read_by_offset_with_the_total() {
+    let (server, spotify) = spotify().await;
+    Mock::given(method("GET")).and(path("/v1/me/tracks")).and(query_param("limit", "1")).and(query_param("offset", "4"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "href": "x", "limit": 1, "next": null, "offset": 4, "previous": null, "total": 30,
+            "items": [{"added_at": "2026-01-01T00:00:00Z", "track": {"uri": "spotify:track:0000000000000000000004", "name": "Four", "duration_ms": 1000, "artists": []}}]
+        })))
+        .expect(1).mount(&server).await;
+    let (total, uri) = spotify.liked_track_at(&token(), 4).await.unwrap();
+    assert_eq!(
+        (total, uri.as_deref()),
+        (30, Some("spotify:track:0000000000000000000004"))
+    );
+}
