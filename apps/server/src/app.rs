@@ -6,7 +6,9 @@ use poem::middleware::{CatchPanic, SetHeader};
 use poem::{Endpoint, EndpointExt as _, Route};
 use poem_openapi::OpenApiService;
 
-use crate::api::{AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi};
+use crate::api::{
+    AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi, RoomsApi,
+};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use crate::problem::{Problem, into_problem_response};
 use crate::request_log::RequestLog;
@@ -16,7 +18,18 @@ use crate::state::AppState;
 fn api(
     state: &AppState,
     public_url: &str,
-) -> OpenApiService<(HealthApi, AccountsApi, MeApi, ConnectionsApi, PlayerApi), ()> {
+) -> OpenApiService<
+    (
+        HealthApi,
+        AccountsApi,
+        MeApi,
+        ConnectionsApi,
+        PlayerApi,
+        RoomsApi,
+        RoomEventsApi,
+    ),
+    (),
+> {
     OpenApiService::new(
         (
             HealthApi { state: state.clone() },
@@ -24,6 +37,8 @@ fn api(
             MeApi { state: state.clone() },
             ConnectionsApi { state: state.clone() },
             PlayerApi { state: state.clone() },
+            RoomsApi { state: state.clone() },
+            RoomEventsApi { state: state.clone() },
         ),
         "Soirée",
         env!("CARGO_PKG_VERSION"),

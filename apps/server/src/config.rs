@@ -66,6 +66,15 @@ pub(crate) fn public_url(args: &ServeArgs, listening: SocketAddr) -> anyhow::Res
     }
 }
 
+/// `scheme://host[:port]` of a URL (the form browsers send in `Origin`).
+pub(crate) fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |index| index + 3);
+    match url[after_scheme..].find('/') {
+        Some(slash) => url[..after_scheme + slash].to_owned(),
+        None => url.to_owned(),
+    }
+}
+
 /// Session lifetimes from the arguments.
 pub(crate) fn session_policy(args: &ServeArgs) -> anyhow::Result<SessionPolicy> {
     let convert = |duration: humantime::Duration, flag: &str| -> anyhow::Result<chrono::Duration> {

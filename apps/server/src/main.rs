@@ -18,6 +18,8 @@ mod keys;
 mod pages;
 mod problem;
 mod request_log;
+mod room_auth;
+mod rooms_wiring;
 mod state;
 
 use std::io::IsTerminal as _;
@@ -159,6 +161,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ConnectionsConfig::new(&public_url),
     ));
     let player = Arc::new(PlayerService::new(Arc::clone(&connections), spotify));
+    let clock: Arc<dyn soiree_kernel::Clock> = Arc::new(SystemClock);
+    let events = Arc::new(rooms_wiring::EventHub::default());
+    let room_store = database.rooms();
+    let rooms = Arc::new(soiree_rooms::RoomsService::new(
+        Arc::new(room_store.clone()),
+        Arc::new(rooms_wiring::UsersDirectory(Arc::clone(&users))),
+        events.clone(),
+        Arc::clone(&clock),
+    ));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let party_wake = Arc::clone(&wake);
+    let spotify_for_rooms = Arc::new(rooms_wiring::SpotifyForRooms(Arc::clone(&player)));
+    let party = Arc::new(soiree_voting::PartyPlayer::new(
+        Arc::clone(&rooms),
+        Arc::new(room_store.clone()),
+        spotify_for_rooms.clone(),
+        Arc::clone(&clock),
+        Arc::new(move |_room| party_wake.notify_one()),
+    ));
+    let voting = Arc::new(soiree_voting::VotingService::new(
+        Arc::clone(&rooms),
+        Arc::new(room_store.clone()),
+        spotify_for_rooms,
+        Arc::new(rooms_wiring::GuestVoteLimiter::default()),
+        Arc::clone(&party),
+        Arc::clone(&clock),
+    ));
+    let party_loop = rooms_wiring::spawn_party_loop(room_store, party, Arc::clone(&clock), wake);
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
@@ -171,6 +201,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         connections,
         player,
+        rooms,
+        voting,
+        events,
+        public_origin: config::origin_of(&public_url),
     };
     let app = app::build(state, &public_url);
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");
@@ -187,6 +221,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
         .await
         .context("serving HTTP")?;
+    party_loop.abort();
     drop(simulator);
     database.close().await?;
     tracing::info!("stopped");

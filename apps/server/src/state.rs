@@ -3,6 +3,10 @@
 use std::sync::Arc;
 
 use soiree_connections::{ConnectionsService, PlayerService};
+use soiree_rooms::RoomsService;
+use soiree_voting::VotingService;
+
+use crate::rooms_wiring::EventHub;
 use soiree_storage::Database;
 use soiree_users::UsersService;
 
@@ -16,4 +20,9 @@ pub(crate) struct AppState {
     pub(crate) session_cookie: SessionCookie,
     pub(crate) connections: Arc<ConnectionsService>,
     pub(crate) player: Arc<PlayerService>,
+    pub(crate) rooms: Arc<RoomsService>,
+    pub(crate) voting: Arc<VotingService>,
+    pub(crate) events: Arc<EventHub>,
+    /// `scheme://host[:port]` of the public URL, the only Origin allowed on WebSockets.
+    pub(crate) public_origin: String,
 }

@@ -223,119 +223,140 @@ player_response!(CommandResponse {
     Done
 });
 
-fn conflict(code: &str, title: &str, detail: impl Into<String>) -> Problem {
-    Problem::new(StatusCode::CONFLICT, code, title, detail)
+/// A failed player command, described for a person: the status, stable code, title and a
+/// sentence saying what to do. Rooms reuse it for their `playback_failed` events.
+#[derive(Debug, Clone)]
+pub(crate) struct Described {
+    pub(crate) status: StatusCode,
+    pub(crate) code: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) detail: String,
+    pub(crate) retry_after_seconds: Option<u64>,
 }
 
-/// A failed command as the problem a person can act on.
-fn failure<T: PlayerFailure>(error: PlayerCommandError) -> T {
-    let (problem, wait) = match error {
-        PlayerCommandError::Access(AccessError::NotConfigured(provider)) => (
-            conflict(
-                "provider_not_configured",
-                "Provider not configured",
-                format!(
-                    "Add your {} app's client id and secret in settings (PUT /api/v1/connections/{}/credentials), then connect.",
-                    provider.display_name(),
-                    provider.as_str()
-                ),
+fn described(
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: impl Into<String>,
+) -> Described {
+    Described {
+        status,
+        code,
+        title,
+        detail: detail.into(),
+        retry_after_seconds: None,
+    }
+}
+
+/// Describes a failed player command.
+pub(crate) fn describe_player_failure(error: &PlayerCommandError) -> Described {
+    let conflict = StatusCode::CONFLICT;
+    match error {
+        PlayerCommandError::Access(AccessError::NotConfigured(provider)) => described(
+            conflict,
+            "provider_not_configured",
+            "Provider not configured",
+            format!(
+                "Add your {} app's client id and secret in settings (PUT /api/v1/connections/{}/credentials), then connect.",
+                provider.display_name(),
+                provider.as_str()
             ),
-            None,
         ),
-        PlayerCommandError::Access(AccessError::NotConnected(provider)) => (
-            conflict(
-                "not_connected",
-                "Not connected",
-                format!(
-                    "Connect your {} account first (GET /api/v1/connections/{}/authorize).",
-                    provider.display_name(),
-                    provider.as_str()
-                ),
+        PlayerCommandError::Access(AccessError::NotConnected(provider)) => described(
+            conflict,
+            "not_connected",
+            "Not connected",
+            format!(
+                "Connect your {} account first (GET /api/v1/connections/{}/authorize).",
+                provider.display_name(),
+                provider.as_str()
             ),
-            None,
         ),
-        PlayerCommandError::Access(AccessError::NeedsReconnect { provider, reason }) => (
-            conflict(
-                "needs_reconnect",
-                "Connect again",
-                format!(
-                    "{} Connect {} again (GET /api/v1/connections/{}/authorize).",
-                    capitalised(&reason),
-                    provider.display_name(),
-                    provider.as_str()
-                ),
+        PlayerCommandError::Access(AccessError::NeedsReconnect { provider, reason }) => described(
+            conflict,
+            "needs_reconnect",
+            "Connect again",
+            format!(
+                "{} Connect {} again (GET /api/v1/connections/{}/authorize).",
+                capitalised(reason),
+                provider.display_name(),
+                provider.as_str()
             ),
-            None,
         ),
         PlayerCommandError::Access(AccessError::RateLimited { retry_after })
         | PlayerCommandError::Player(PlayerError::RateLimited { retry_after }) => {
             let seconds = retry_after.as_secs().max(1);
-            (
-                Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    "Spotify asks to wait",
-                    format!("Spotify is limiting requests; try again in {seconds} seconds."),
-                ),
-                Some(seconds),
-            )
+            let mut limited = described(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Spotify asks to wait",
+                format!("Spotify is limiting requests; try again in {seconds} seconds."),
+            );
+            limited.retry_after_seconds = Some(seconds);
+            limited
         }
         PlayerCommandError::Access(AccessError::Unavailable(_))
-        | PlayerCommandError::Player(PlayerError::Unavailable(_)) => (
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "provider_unavailable",
-                "Spotify is unavailable",
-                "Spotify could not be reached or failed; try again in a moment.",
-            ),
-            None,
+        | PlayerCommandError::Player(PlayerError::Unavailable(_)) => described(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "provider_unavailable",
+            "Spotify is unavailable",
+            "Spotify could not be reached or failed; try again in a moment.",
         ),
         PlayerCommandError::Access(AccessError::Unknown(error)) => {
-            (Problem::internal(&error), None)
+            let problem = Problem::internal(error);
+            described(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Something went wrong on the server",
+                problem.detail,
+            )
         }
-        PlayerCommandError::Player(PlayerError::NoActiveDevice) => (
-            conflict(
-                "no_active_device",
-                "No active device",
-                "Open Spotify on a device (phone, computer or speaker) and start any song once, then try again.",
-            ),
-            None,
+        PlayerCommandError::Player(PlayerError::NoActiveDevice) => described(
+            conflict,
+            "no_active_device",
+            "No active device",
+            "Open Spotify on a device (phone, computer or speaker) and start any song once, then try again.",
         ),
-        PlayerCommandError::Player(PlayerError::PremiumRequired) => (
-            Problem::new(
-                StatusCode::FORBIDDEN,
-                "premium_required",
-                "Spotify Premium required",
-                "Controlling playback needs a Spotify Premium account.",
-            ),
-            None,
+        PlayerCommandError::Player(PlayerError::PremiumRequired) => described(
+            StatusCode::FORBIDDEN,
+            "premium_required",
+            "Spotify Premium required",
+            "Controlling playback needs a Spotify Premium account.",
         ),
-        PlayerCommandError::Player(PlayerError::Restricted(message)) => (
-            conflict(
-                "command_not_allowed",
-                "Not allowed right now",
-                format!("Spotify does not allow this right now ({message})."),
-            ),
-            None,
+        PlayerCommandError::Player(PlayerError::Restricted(message)) => described(
+            conflict,
+            "command_not_allowed",
+            "Not allowed right now",
+            format!("Spotify does not allow this right now ({message})."),
         ),
-        PlayerCommandError::Player(PlayerError::Rejected(message)) => (
-            conflict(
-                "command_refused",
-                "Refused by Spotify",
-                format!("Spotify refused the command ({message})."),
-            ),
-            None,
+        PlayerCommandError::Player(PlayerError::Rejected(message)) => described(
+            conflict,
+            "command_refused",
+            "Refused by Spotify",
+            format!("Spotify refused the command ({message})."),
         ),
-        PlayerCommandError::Player(PlayerError::TokenRejected) => (
-            conflict(
-                "needs_reconnect",
-                "Connect again",
-                "Spotify rejects the stored authorization even after a refresh; connect Spotify again (GET /api/v1/connections/spotify/authorize).",
-            ),
-            None,
+        PlayerCommandError::Player(PlayerError::TokenRejected) => described(
+            conflict,
+            "needs_reconnect",
+            "Connect again",
+            "Spotify rejects the stored authorization even after a refresh; connect Spotify again (GET /api/v1/connections/spotify/authorize).",
         ),
-    };
-    T::from_problem(problem, wait)
+    }
+}
+
+/// A failed command as the problem a person can act on.
+fn failure<T: PlayerFailure>(error: PlayerCommandError) -> T {
+    let described = describe_player_failure(&error);
+    T::from_problem(
+        Problem::new(
+            described.status,
+            described.code,
+            described.title,
+            described.detail,
+        ),
+        described.retry_after_seconds,
+    )
 }
 
 fn command(outcome: Result<(), PlayerCommandError>) -> CommandResponse {

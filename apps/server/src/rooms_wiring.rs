@@ -1,0 +1,224 @@
+//! The app's side of party rooms: adapters that satisfy the rooms and voting ports with the users
+//! and connections services, the in-process event hub, and the loop that runs each room's player.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use soiree_connections::{PlayRequest, PlayerService};
+use soiree_kernel::{Clock, TrackRef, UserId};
+use soiree_rooms::{EventSink, MemberDirectory, ParticipantId, RoomEvent, RoomId};
+use soiree_storage::SqlRoomStore;
+use soiree_users::UsersService;
+use soiree_voting::{
+    HostPlayback, PartyPlayer, PlaybackProblem, RoomPlayer, TrackSource, VoteRateLimiter,
+};
+use tokio::sync::{Notify, broadcast};
+
+use crate::api::describe_player_failure;
+
+/// Account emails, for the host's participant list.
+#[derive(Debug)]
+pub(crate) struct UsersDirectory(pub(crate) Arc<UsersService>);
+
+#[async_trait]
+impl MemberDirectory for UsersDirectory {
+    async fn email(&self, user: UserId) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .0
+            .user(user)
+            .await?
+            .and_then(|user| user.email)
+            .map(|email| email.as_str().to_owned()))
+    }
+}
+
+/// The host's Spotify player and liked tracks, as rooms use them.
+#[derive(Debug)]
+pub(crate) struct SpotifyForRooms(pub(crate) Arc<PlayerService>);
+
+fn problem(error: &soiree_connections::PlayerCommandError) -> PlaybackProblem {
+    let described = describe_player_failure(error);
+    PlaybackProblem {
+        code: described.code.to_owned(),
+        message: described.detail,
+    }
+}
+
+#[async_trait]
+impl RoomPlayer for SpotifyForRooms {
+    async fn playback(&self, host: UserId) -> Result<Option<HostPlayback>, PlaybackProblem> {
+        let playback = self
+            .0
+            .playback(host)
+            .await
+            .map_err(|error| problem(&error))?;
+        Ok(playback.map(|playback| HostPlayback {
+            track: playback
+                .item
+                .as_ref()
+                .and_then(|item| TrackRef::parse(&item.uri).ok()),
+            is_playing: playback.is_playing,
+            progress_ms: playback.progress_ms.unwrap_or(0),
+            duration_ms: playback.item.map_or(0, |item| item.duration_ms),
+        }))
+    }
+
+    async fn play(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem> {
+        let request = PlayRequest {
+            uris: vec![track.as_str().to_owned()],
+            device_id: None,
+        };
+        self.0
+            .play(host, request)
+            .await
+            .map_err(|error| problem(&error))
+    }
+
+    async fn enqueue(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem> {
+        self.0
+            .queue(host, track.as_str().to_owned())
+            .await
+            .map_err(|error| problem(&error))
+    }
+
+    async fn pause(&self, host: UserId) -> Result<(), PlaybackProblem> {
+        self.0.pause(host).await.map_err(|error| problem(&error))
+    }
+}
+
+#[async_trait]
+impl TrackSource for SpotifyForRooms {
+    async fn random_liked(&self, user: UserId) -> Result<Option<TrackRef>, PlaybackProblem> {
+        let uri = self
+            .0
+            .random_liked(user)
+            .await
+            .map_err(|error| problem(&error))?;
+        Ok(uri.and_then(|uri| TrackRef::parse(&uri).ok()))
+    }
+}
+
+/// Guests' vote limits: a token bucket per guest (governor's GCRA), refilled evenly over two
+/// minutes, per room at the room's rate. Limits are per process: with several processes a guest
+/// whose requests are spread over them gets each one's allowance.
+#[derive(Debug, Default)]
+pub(crate) struct GuestVoteLimiter {
+    rooms: Mutex<HashMap<RoomId, (u32, Arc<DefaultKeyedRateLimiter<ParticipantId>>)>>,
+}
+
+impl VoteRateLimiter for GuestVoteLimiter {
+    fn check(
+        &self,
+        room: RoomId,
+        participant: ParticipantId,
+        per_two_minutes: u32,
+    ) -> Result<(), Duration> {
+        let burst = NonZeroU32::new(per_two_minutes).unwrap_or(NonZeroU32::MIN);
+        let limiter = {
+            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = rooms.entry(room).or_insert_with(|| {
+                (
+                    0,
+                    Arc::new(RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN))),
+                )
+            });
+            if entry.0 != per_two_minutes {
+                let period = Duration::from_secs(120) / burst.get();
+                let quota = Quota::with_period(period)
+                    .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+                    .allow_burst(burst);
+                *entry = (per_two_minutes, Arc::new(RateLimiter::keyed(quota)));
+            }
+            Arc::clone(&entry.1)
+        };
+        limiter
+            .check_key(&participant)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
+
+/// Live delivery of room events to this process's WebSockets.
+#[derive(Debug, Default)]
+pub(crate) struct EventHub {
+    channels: Mutex<HashMap<RoomId, broadcast::Sender<RoomEvent>>>,
+}
+
+/// Events a subscriber may fall behind by before it is dropped (a slow client must not slow the room).
+const CHANNEL_CAPACITY: usize = 256;
+
+impl EventHub {
+    /// Live events of a room from now on.
+    pub(crate) fn subscribe(&self, room: RoomId) -> broadcast::Receiver<RoomEvent> {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels
+            .entry(room)
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+}
+
+impl EventSink for EventHub {
+    fn appended(&self, room: RoomId, event: &RoomEvent) {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = channels.get(&room) {
+            if sender.send(event.clone()).is_err() {
+                // Nobody listens any more.
+                channels.remove(&room);
+            }
+        }
+    }
+}
+
+/// How often every open room is looked at.
+const SWEEP: Duration = Duration::from_secs(2);
+/// How long a lease on a room's player lasts without renewal.
+const LEASE: chrono::Duration = chrono::Duration::seconds(10);
+
+/// Runs the player of every open room whose lease this process holds: every two seconds, and at
+/// once when a room asks (a track became ready). The lease (one row per room) gives each room to
+/// one process at a time and moves when a process stops renewing it.
+pub(crate) fn spawn_party_loop(
+    store: SqlRoomStore,
+    party: Arc<PartyPlayer>,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+) -> tokio::task::JoinHandle<()> {
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(SWEEP) => {}
+                () = wake.notified() => {}
+            }
+            let rooms = match store.open_rooms().await {
+                Ok(rooms) => rooms,
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "listing rooms for the player loop failed"
+                    );
+                    continue;
+                }
+            };
+            for room in rooms {
+                let now = clock.now();
+                match store.claim_lease(room.id, &holder, now, now + LEASE).await {
+                    Ok(true) => {
+                        if let Err(error) = party.tick(&room).await {
+                            tracing::warn!(room = %room.code, error = %error, "room player tick failed");
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::warn!(error = format!("{error:#}"), "claiming a room lease failed")
+                    }
+                }
+            }
+        }
+    })
+}
