@@ -14,22 +14,19 @@ use crate::problem::{Problem, into_problem_response};
 use crate::request_log::RequestLog;
 use crate::state::AppState;
 
+/// Every API struct, in the order they appear in the document.
+type Apis = (
+    HealthApi,
+    AccountsApi,
+    MeApi,
+    ConnectionsApi,
+    PlayerApi,
+    RoomsApi,
+    RoomEventsApi,
+);
+
 /// The OpenAPI service with every operation, so that the document covers every route.
-fn api(
-    state: &AppState,
-    public_url: &str,
-) -> OpenApiService<
-    (
-        HealthApi,
-        AccountsApi,
-        MeApi,
-        ConnectionsApi,
-        PlayerApi,
-        RoomsApi,
-        RoomEventsApi,
-    ),
-    (),
-> {
+fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             HealthApi { state: state.clone() },

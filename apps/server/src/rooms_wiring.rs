@@ -103,12 +103,15 @@ impl TrackSource for SpotifyForRooms {
     }
 }
 
+/// One room's limiter, keyed by guest.
+type GuestLimiter = DefaultKeyedRateLimiter<ParticipantId>;
+
 /// Guests' vote limits: a token bucket per guest (governor's GCRA), refilled evenly over two
 /// minutes, per room at the room's rate. Limits are per process: with several processes a guest
 /// whose requests are spread over them gets each one's allowance.
 #[derive(Debug, Default)]
 pub(crate) struct GuestVoteLimiter {
-    rooms: Mutex<HashMap<RoomId, (u32, Arc<DefaultKeyedRateLimiter<ParticipantId>>)>>,
+    rooms: Mutex<HashMap<RoomId, (u32, Arc<GuestLimiter>)>>,
 }
 
 impl VoteRateLimiter for GuestVoteLimiter {
@@ -165,11 +168,11 @@ impl EventHub {
 impl EventSink for EventHub {
     fn appended(&self, room: RoomId, event: &RoomEvent) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(sender) = channels.get(&room) {
-            if sender.send(event.clone()).is_err() {
-                // Nobody listens any more.
-                channels.remove(&room);
-            }
+        // A send fails only when nobody listens any more.
+        if let Some(sender) = channels.get(&room)
+            && sender.send(event.clone()).is_err()
+        {
+            channels.remove(&room);
         }
     }
 }
