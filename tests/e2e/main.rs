@@ -8,4 +8,5 @@ mod accounts;
 mod connections;
 mod operations;
 mod robustness;
+mod rooms;
 mod support;

@@ -43,6 +43,20 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/player/seek", "put"),
         ("/api/v1/player/queue", "post"),
         ("/api/v1/player/device", "put"),
+        ("/api/v1/rooms", "post"),
+        ("/api/v1/rooms/{code}", "get"),
+        ("/api/v1/rooms/{code}", "patch"),
+        ("/api/v1/rooms/{code}/join", "post"),
+        ("/api/v1/rooms/{code}/leave", "post"),
+        ("/api/v1/rooms/{code}/participants", "get"),
+        ("/api/v1/rooms/{code}/participants/{participant}", "delete"),
+        ("/api/v1/rooms/{code}/close", "post"),
+        ("/api/v1/rooms/{code}/votes", "post"),
+        ("/api/v1/rooms/{code}/votes/{track_uri}", "delete"),
+        ("/api/v1/rooms/{code}/queue", "get"),
+        ("/api/v1/rooms/{code}/skip-votes", "post"),
+        ("/api/v1/rooms/{code}/suggestions", "post"),
+        ("/api/v1/rooms/{code}/events", "get"),
     ];
     let paths = spec["paths"].as_object().expect("paths");
     let mut documented: Vec<(String, String)> = paths

@@ -174,6 +174,11 @@ pub(crate) fn into_problem_response(error: poem::Error) -> Response {
     if let Some(ProblemError(problem)) = error.downcast_ref::<ProblemError>() {
         return problem.clone().into_response();
     }
+    // An operation's own error response (one of its ApiResponse variants, already a problem
+    // document) travels as an error only to leave the operation; it passes through unchanged.
+    if error.is_from_response() {
+        return error.into_response();
+    }
     let problem = match error.status() {
         StatusCode::UNAUTHORIZED => Problem::unauthenticated(),
         StatusCode::NOT_FOUND => Problem::new(
