@@ -745,3 +745,165 @@ async fn a_suggestion_comes_from_the_callers_liked_tracks() {
     .await;
     assert_eq!(refused["code"], "sign_in_to_suggest");
 }
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_share_events_count_votes_once_and_run_one_player() {
+    let Some((a, b, sim)) = crate::support::spawn_pair_on_postgres().await else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must set SOIREE_TEST_POSTGRES_URL"
+        );
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: two-instance test skipped: SOIREE_TEST_POSTGRES_URL is not set"
+        );
+        return;
+    };
+    // The host connects Spotify through instance A.
+    let host = a.signed_up("host").await;
+    let configure =
+        json!({"client_id": "e2e-spotify", "client_secret": crate::support::CLIENT_SECRET});
+    a.send(
+        Method::PUT,
+        "/api/v1/connections/spotify/credentials",
+        Some(&host),
+        Some(configure),
+    )
+    .await;
+    let callback = crate::support::consent(&a, &host, "spotify", "ada", "approve").await;
+    a.client
+        .get(callback)
+        .header(reqwest::header::COOKIE, format!("soiree_session={host}"))
+        .send()
+        .await
+        .unwrap();
+
+    // An active device, so that one player loop makes exactly one play call (with none active,
+    // a play is refused and retried once on a known device, which would count twice).
+    let transfer = a
+        .send(
+            Method::PUT,
+            "/api/v1/player/device",
+            Some(&host),
+            Some(json!({"device_id": "ada-speaker"})),
+        )
+        .await;
+    assert_eq!(transfer.status(), StatusCode::NO_CONTENT);
+    let code = create_room(&a, &host, json!({"like_threshold": 6})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut on_b = subscribe(&b, &code, &host, None, 0)
+        .await
+        .expect("the host's session works on B too");
+    let mut guests = Vec::new();
+    for index in 0..6 {
+        let instance = if index % 2 == 0 { &a } else { &b };
+        guests.push((
+            index,
+            join_as_guest(instance, &code, &format!("Guest {index}"))
+                .await
+                .1,
+        ));
+    }
+    let player: Value = sim
+        .simulator
+        .calls("PUT /spotify/api/v1/me/player/play")
+        .into();
+    assert_eq!(player, json!(0));
+    let track = {
+        let response = a
+            .client
+            .get(format!("{}/_sim/users/ada/player", sim.urls.base))
+            .send()
+            .await
+            .unwrap();
+        response.json::<Value>().await.unwrap()["liked"][2]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let votes = guests
+        .into_iter()
+        .map(|(index, guest)| {
+            let instance = if index % 2 == 0 { &a } else { &b };
+            let (client, url) = (
+                instance.client.clone(),
+                instance.url(&format!("/api/v1/rooms/{code}/votes")),
+            );
+            let track = track.clone();
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(guest)
+                    .json(&json!({"track_uri": track, "is_like": true}))
+                    .send()
+                    .await
+                    .unwrap();
+                response.json::<Value>().await.unwrap()["play"] == json!(true)
+            })
+        })
+        // Spawn every vote before awaiting any.
+        .collect::<Vec<_>>();
+    let mut plays = 0;
+    for vote in votes {
+        plays += usize::from(vote.await.unwrap());
+    }
+    assert_eq!(
+        plays, 1,
+        "play: true for exactly one vote across both instances"
+    );
+
+    let mut seen = Vec::new();
+    until(&mut on_b, "now_playing", &mut seen).await;
+    // The loop wakes as soon as a track is ready, so the last votes' tallies may follow.
+    while seen
+        .iter()
+        .filter(|event| event["type"] == "vote_tallied")
+        .count()
+        < 6
+    {
+        until(&mut on_b, "vote_tallied", &mut seen).await;
+    }
+    let names: Vec<&str> = seen
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|name| **name == "track_ready").count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|name| **name == "vote_tallied").count(),
+        6,
+        "every vote, from both instances: {names:?}"
+    );
+    let seqs: Vec<u64> = seen
+        .iter()
+        .map(|event| event["seq"].as_u64().unwrap())
+        .collect();
+    assert!(
+        seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "in order without gaps: {seqs:?}"
+    );
+    // Both instances run the loop and exactly one play reaches the speaker. (The track's state
+    // transitions alone make a double start rare; the lease's exclusivity itself is shown by
+    // soiree-storage's `a_lease_goes_to_one_holder_until_it_expires`.)
+    crate::support::eventually(Duration::from_secs(15), "the speaker plays", || async {
+        let response = a
+            .client
+            .get(format!("{}/_sim/users/ada/player", sim.urls.base))
+            .send()
+            .await
+            .unwrap();
+        response.json::<Value>().await.unwrap()["current"] == json!(track)
+    })
+    .await;
+    assert_eq!(
+        sim.simulator.calls("PUT /spotify/api/v1/me/player/play"),
+        1,
+        "one player loop per room"
+    );
+}

@@ -162,12 +162,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     ));
     let player = Arc::new(PlayerService::new(Arc::clone(&connections), spotify));
     let clock: Arc<dyn soiree_kernel::Clock> = Arc::new(SystemClock);
-    let events = Arc::new(rooms_wiring::EventHub::default());
     let room_store = database.rooms();
+    let events = rooms_wiring::EventHub::new(Arc::new(room_store.clone()));
+    let event_listener = match database.room_event_listener().await? {
+        Some(listener) => Some(rooms_wiring::spawn_event_listener(listener, events.clone())),
+        None => None,
+    };
     let rooms = Arc::new(soiree_rooms::RoomsService::new(
         Arc::new(room_store.clone()),
         Arc::new(rooms_wiring::UsersDirectory(Arc::clone(&users))),
-        events.clone(),
+        Arc::new(events.clone()),
         Arc::clone(&clock),
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
@@ -222,6 +226,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("serving HTTP")?;
     party_loop.abort();
+    if let Some(listener) = event_listener {
+        listener.abort();
+    }
     drop(simulator);
     database.close().await?;
     tracing::info!("stopped");

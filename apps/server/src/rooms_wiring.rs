@@ -11,7 +11,7 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use soiree_connections::{PlayRequest, PlayerService};
 use soiree_kernel::{Clock, TrackRef, UserId};
-use soiree_rooms::{EventSink, MemberDirectory, ParticipantId, RoomEvent, RoomId};
+use soiree_rooms::{EventSink, MemberDirectory, ParticipantId, RoomEvent, RoomId, RoomRepository};
 use soiree_storage::SqlRoomStore;
 use soiree_users::UsersService;
 use soiree_voting::{
@@ -146,35 +146,133 @@ impl VoteRateLimiter for GuestVoteLimiter {
 }
 
 /// Live delivery of room events to this process's WebSockets.
-#[derive(Debug, Default)]
+///
+/// Delivery is an ordered pump: whatever announces new events (an append in this process, or a
+/// PostgreSQL notification from another), the hub reads the room's events after the last one it
+/// delivered, from the event log, and broadcasts them in order. So every subscriber sees every
+/// event once, in sequence, whichever process took the vote.
+#[derive(Debug, Clone)]
 pub(crate) struct EventHub {
-    channels: Mutex<HashMap<RoomId, broadcast::Sender<RoomEvent>>>,
+    inner: Arc<HubInner>,
+}
+
+#[derive(Debug)]
+struct HubInner {
+    store: Arc<dyn RoomRepository>,
+    channels: Mutex<HashMap<RoomId, RoomChannel>>,
+}
+
+#[derive(Debug, Clone)]
+struct RoomChannel {
+    sender: broadcast::Sender<RoomEvent>,
+    /// The last event broadcast; held while pumping, so pumps of one room take turns.
+    delivered: Arc<tokio::sync::Mutex<u64>>,
 }
 
 /// Events a subscriber may fall behind by before it is dropped (a slow client must not slow the room).
 const CHANNEL_CAPACITY: usize = 256;
 
 impl EventHub {
-    /// Live events of a room from now on.
-    pub(crate) fn subscribe(&self, room: RoomId) -> broadcast::Receiver<RoomEvent> {
-        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        channels
-            .entry(room)
-            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
-            .subscribe()
+    pub(crate) fn new(store: Arc<dyn RoomRepository>) -> Self {
+        Self {
+            inner: Arc::new(HubInner {
+                store,
+                channels: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Live events of a room from now on (events already in the log are the caller's to read).
+    pub(crate) async fn subscribe(
+        &self,
+        room: RoomId,
+    ) -> anyhow::Result<broadcast::Receiver<RoomEvent>> {
+        if let Some(channel) = self.inner.channel(room) {
+            return Ok(channel.sender.subscribe());
+        }
+        let last = self.inner.store.last_seq(room).await?;
+        let mut channels = self
+            .inner
+            .channels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let channel = channels.entry(room).or_insert_with(|| RoomChannel {
+            sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            delivered: Arc::new(tokio::sync::Mutex::new(last)),
+        });
+        Ok(channel.sender.subscribe())
+    }
+
+    /// New events were appended to a room's log (here or in another process).
+    pub(crate) fn trigger(&self, room: RoomId) {
+        let inner = Arc::clone(&self.inner);
+        tokio::spawn(async move { inner.pump(room).await });
+    }
+}
+
+impl HubInner {
+    fn channel(&self, room: RoomId) -> Option<RoomChannel> {
+        self.channels
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&room)
+            .cloned()
+    }
+
+    async fn pump(&self, room: RoomId) {
+        let Some(channel) = self.channel(room) else {
+            return;
+        };
+        let mut delivered = channel.delivered.lock().await;
+        let events = match self.store.events_after(room, *delivered, 1_000).await {
+            Ok(events) => events,
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "reading room events for live delivery failed"
+                );
+                return;
+            }
+        };
+        for event in events {
+            *delivered = event.seq;
+            if channel.sender.send(event).is_err() {
+                // Nobody listens any more.
+                self.channels
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&room);
+                return;
+            }
+        }
     }
 }
 
 impl EventSink for EventHub {
-    fn appended(&self, room: RoomId, event: &RoomEvent) {
-        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
-        // A send fails only when nobody listens any more.
-        if let Some(sender) = channels.get(&room)
-            && sender.send(event.clone()).is_err()
-        {
-            channels.remove(&room);
-        }
+    fn appended(&self, room: RoomId, _event: &RoomEvent) {
+        self.trigger(room);
     }
+}
+
+/// Forwards other processes' announcements of new room events to the hub (PostgreSQL only).
+pub(crate) fn spawn_event_listener(
+    mut listener: soiree_storage::RoomEventListener,
+    hub: EventHub,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match listener.next().await {
+                Ok(room) => hub.trigger(room),
+                Err(error) => {
+                    tracing::warn!(
+                        error = format!("{error:#}"),
+                        "room event listener interrupted; retrying"
+                    );
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })
 }
 
 /// How often every open room is looked at.

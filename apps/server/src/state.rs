@@ -22,7 +22,7 @@ pub(crate) struct AppState {
     pub(crate) player: Arc<PlayerService>,
     pub(crate) rooms: Arc<RoomsService>,
     pub(crate) voting: Arc<VotingService>,
-    pub(crate) events: Arc<EventHub>,
+    pub(crate) events: EventHub,
     /// `scheme://host[:port]` of the public URL, the only Origin allowed on WebSockets.
     pub(crate) public_origin: String,
 }

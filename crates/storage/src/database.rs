@@ -88,7 +88,7 @@ impl Database {
 
     /// Rooms, votes, the event log and player leases.
     pub fn rooms(&self) -> crate::rooms::SqlRoomStore {
-        crate::rooms::SqlRoomStore::new(self.connection.clone())
+        crate::rooms::SqlRoomStore::new(self.connection.clone(), self.backend())
     }
 
     /// Closes every connection (at shutdown, or before dropping a test database).

@@ -8,6 +8,7 @@
 mod connections;
 mod database;
 mod entity;
+mod notify;
 mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
@@ -16,6 +17,7 @@ mod users;
 
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
+pub use notify::RoomEventListener;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use users::SqlUserStore;

@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr, TransactionTrait as _,
+    ActiveValue::Set, ColumnTrait as _, ConnectionTrait as _, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
+    TransactionTrait as _,
 };
 use serde::{Deserialize, Serialize};
 use soiree_kernel::{Timestamp, TrackRef, UserId};
@@ -25,11 +26,15 @@ use crate::entity::{
 #[derive(Debug, Clone)]
 pub struct SqlRoomStore {
     connection: DatabaseConnection,
+    backend: crate::Backend,
 }
 
 impl SqlRoomStore {
-    pub(crate) fn new(connection: DatabaseConnection) -> Self {
-        Self { connection }
+    pub(crate) fn new(connection: DatabaseConnection, backend: crate::Backend) -> Self {
+        Self {
+            connection,
+            backend,
+        }
     }
 
     /// Takes or renews the lease of a room's player loop for `holder` until `until`. Exactly one
@@ -510,6 +515,20 @@ impl RoomRepository for SqlRoomStore {
             .exec_without_returning(&transaction)
             .await
             .context("storing an event")?;
+        if self.backend == crate::Backend::Postgres {
+            // Delivered to every listening process when the transaction commits.
+            transaction
+                .execute_raw(sea_orm::Statement::from_sql_and_values(
+                    sea_orm::DatabaseBackend::Postgres,
+                    "SELECT pg_notify($1, $2)",
+                    [
+                        crate::notify::CHANNEL.into(),
+                        room.as_uuid().to_string().into(),
+                    ],
+                ))
+                .await
+                .context("announcing an event")?;
+        }
         transaction.commit().await.context("committing an event")?;
         Ok(RoomEvent {
             seq: u64::try_from(seq).unwrap_or_default(),

@@ -267,6 +267,40 @@ fn drop_postgres_database(postgres: ScratchPostgres) {
     }
 }
 
+/// Two servers on one fresh PostgreSQL database (sharing the secret key), both pointed at an
+/// in-test simulator, as a scaled-out deployment runs; `None` without `SOIREE_TEST_POSTGRES_URL`.
+pub(crate) async fn spawn_pair_on_postgres()
+-> Option<(TestApp, TestApp, soiree_provider_sim::RunningSimulator)> {
+    use soiree_provider_sim::{SimProvider, Simulator};
+    let admin_url = std::env::var("SOIREE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty())?;
+    let scratch = ScratchPostgres::create(&admin_url, "soiree_e2e")
+        .await
+        .expect("creating a PostgreSQL database");
+    let url = scratch.url().to_owned();
+    let simulator = Simulator::new(11);
+    simulator.register_app(SimProvider::Spotify, "e2e-spotify", CLIENT_SECRET, &[]);
+    let sim = simulator
+        .serve("127.0.0.1:0")
+        .await
+        .expect("starting the simulator");
+    // Both processes must open each other's sealed secrets: one key (32 bytes of 7s, base64).
+    let key = "k1:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
+    let settings = [
+        ("SOIREE_DATABASE_URL", url.as_str()),
+        ("SOIREE_SECRET_KEY", key),
+        (
+            "SOIREE_SPOTIFY_ACCOUNTS_URL",
+            sim.urls.spotify_accounts.as_str(),
+        ),
+        ("SOIREE_SPOTIFY_API_URL", sim.urls.spotify_api.as_str()),
+    ];
+    let first = spawn(&settings, Some(scratch), None).await;
+    let second = spawn(&settings, None, None).await;
+    Some((first, second, sim))
+}
+
 /// A running server whose providers are an in-test simulator, with one developer app registered
 /// at each provider (client id `e2e-{provider}`, secret [`CLIENT_SECRET`]).
 pub(crate) struct TestAppWithSim {

@@ -188,7 +188,12 @@ impl RoomEventsApi {
             .map_err(|error| EventsRefused::from_problem(room_problem(error)))?;
         let token = presented_token(request, &caller);
         // Subscribe before reading the backlog, so that nothing falls between the two.
-        let mut live = self.state.events.subscribe(room.id);
+        let mut live = self
+            .state
+            .events
+            .subscribe(room.id)
+            .await
+            .map_err(|error| EventsRefused::from_problem(Problem::internal(&error)))?;
         let after = after.0.unwrap_or(0);
         let backlog = self
             .state
