@@ -164,10 +164,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let clock: Arc<dyn soiree_kernel::Clock> = Arc::new(SystemClock);
     let room_store = database.rooms();
     let events = rooms_wiring::EventHub::new(Arc::new(room_store.clone()));
-    let event_listener = match database.room_event_listener().await? {
-        Some(listener) => Some(rooms_wiring::spawn_event_listener(listener, events.clone())),
-        None => None,
-    };
+    let event_listener = database
+        .room_event_listener()
+        .await?
+        .map(|listener| rooms_wiring::spawn_event_listener(listener, events.clone()));
     let rooms = Arc::new(soiree_rooms::RoomsService::new(
         Arc::new(room_store.clone()),
         Arc::new(rooms_wiring::UsersDirectory(Arc::clone(&users))),
