@@ -907,3 +907,93 @@ async fn two_instances_on_one_postgres_share_events_count_votes_once_and_run_one
         "one player loop per room"
     );
 }
+
+#[tokio::test]
+async fn near_the_end_of_a_track_the_next_ready_one_is_queued_once_and_follows() {
+    let t = spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let transfer = t
+        .app
+        .send(
+            Method::PUT,
+            "/api/v1/player/device",
+            Some(&host),
+            Some(json!({"device_id": "ada-speaker"})),
+        )
+        .await;
+    assert_eq!(transfer.status(), StatusCode::NO_CONTENT);
+    let code = create_room(&t.app, &host, json!({"like_threshold": 1})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut socket = subscribe(&t.app, &code, &host, None, 0).await.unwrap();
+    let sim = t.sim_player("ada").await;
+    let (first, second, third) = (liked(&sim, 7), liked(&sim, 8), liked(&sim, 9));
+    vote(&t.app, &code, &host, &first, true).await;
+    let mut seen = Vec::new();
+    until(&mut socket, "now_playing", &mut seen).await;
+    vote(&t.app, &code, &host, &second, true).await;
+    vote(&t.app, &code, &host, &third, true).await;
+
+    // Three seconds before the end of the room's track.
+    let now: Value = t
+        .app
+        .get("/api/v1/player", Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let position = now["item"]["duration_ms"].as_u64().unwrap() - 3_000;
+    let seek = t
+        .app
+        .send(
+            Method::PUT,
+            "/api/v1/player/seek",
+            Some(&host),
+            Some(json!({"position_ms": position})),
+        )
+        .await;
+    assert_eq!(seek.status(), StatusCode::NO_CONTENT);
+    crate::support::eventually(
+        Duration::from_secs(15),
+        "the next ready track is queued",
+        || async {
+            t.sim_player("ada").await["queue"]
+                .as_array()
+                .is_some_and(|queue| queue.first() == Some(&json!(second)))
+        },
+    )
+    .await;
+    let queued = t.sim_player("ada").await["queue"].clone();
+    assert!(
+        !queued.as_array().unwrap().contains(&json!(third)),
+        "never more than one track ahead: {queued}"
+    );
+
+    // The simulated speaker moves on by itself; the room notices.
+    let mut more = Vec::new();
+    until(&mut socket, "now_playing", &mut more).await;
+    assert_eq!(more.last().unwrap()["track_uri"], json!(second));
+    let queue: Value = t
+        .app
+        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let states: Vec<(&str, &str)> = queue["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["track_uri"].as_str().unwrap(),
+                entry["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [(second.as_str(), "playing"), (third.as_str(), "ready")]
+    );
+}

@@ -399,9 +399,8 @@ async fn handle_play(
         if let Some(current) = user.player.current.replace(first) {
             user.player.history.push(current);
         }
-        for (index, id) in ids.into_iter().enumerate() {
-            user.player.queue.insert(index, id);
-        }
+        // A play with URIs replaces the context; the user's queue stays.
+        user.player.context = ids.into_iter().collect();
         user.player.position_ms = 0;
         user.player.resumed_at = Some(now);
         Ok(())
@@ -429,7 +428,7 @@ fn handle_pause(simulator: Data<&Simulator>, request: &Request) -> Response {
 fn handle_next(simulator: Data<&Simulator>, request: &Request) -> Response {
     player_command(&simulator, request, |user, _| {
         require_active(user)?;
-        let Some(next) = user.player.queue.pop_front() else {
+        let Some(next) = user.player.next_up() else {
             return Err(error(
                 StatusCode::FORBIDDEN,
                 "Player command failed: No next track",
@@ -457,7 +456,7 @@ fn handle_previous(simulator: Data<&Simulator>, request: &Request) -> Response {
             ));
         };
         if let Some(current) = user.player.current.replace(previous) {
-            user.player.queue.push_front(current);
+            user.player.context.push_front(current);
         }
         user.player.position_ms = 0;
         user.player.resumed_at = Some(Utc::now());

@@ -58,7 +58,10 @@ pub(crate) struct Player {
     pub(crate) position_ms: u64,
     /// When playback last resumed; `None` while paused.
     pub(crate) resumed_at: Option<DateTime<Utc>>,
+    /// Tracks added with `/me/player/queue`; they play before the context continues.
     pub(crate) queue: VecDeque<String>,
+    /// The rest of what is playing (an album, a playlist, the `uris` of a play command).
+    pub(crate) context: VecDeque<String>,
     pub(crate) history: Vec<String>,
 }
 
@@ -252,7 +255,7 @@ impl World {
                 // first liked tracks, paused, on no active device.
                 let mut context = user.liked.iter().take(10).map(|(_, id)| id.clone());
                 user.player.current = context.next();
-                user.player.queue = context.collect();
+                user.player.context = context.collect();
                 user
             })
             .collect();
@@ -317,7 +320,7 @@ impl Player {
             let ended_at = resumed_at
                 + Duration::milliseconds(i64::try_from(duration - self.position_ms).unwrap_or(0));
             self.history.push(current);
-            match self.queue.pop_front() {
+            match self.next_up() {
                 Some(next) => {
                     self.current = Some(next);
                     self.position_ms = 0;
@@ -330,6 +333,11 @@ impl Player {
                 }
             }
         }
+    }
+
+    /// The next track: the user's queue first, then the context.
+    pub(crate) fn next_up(&mut self) -> Option<String> {
+        self.queue.pop_front().or_else(|| self.context.pop_front())
     }
 
     /// The position in the current track at `now`.
@@ -365,7 +373,7 @@ mod tests {
         let mut player = Player {
             current: Some("a".into()),
             resumed_at: Some(start),
-            queue: VecDeque::from(["b".to_owned()]),
+            context: VecDeque::from(["b".to_owned()]),
             ..Player::default()
         };
         let duration = |_: &str| 10_000;
