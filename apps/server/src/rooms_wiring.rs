@@ -323,3 +323,92 @@ pub(crate) fn spawn_party_loop(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use soiree_kernel::{SystemClock, UserId};
+    use soiree_rooms::memory::{InMemoryRooms, StaticDirectory};
+    use soiree_rooms::{LikeThreshold, Member, NewRoom, RoomEventKind, RoomOptions, RoomsService};
+    use tokio::sync::broadcast::error::RecvError;
+
+    use super::*;
+
+    async fn room_with_hub() -> (EventHub, Arc<RoomsService>, RoomId) {
+        let store = Arc::new(InMemoryRooms::default());
+        let hub = EventHub::new(store.clone());
+        let rooms = Arc::new(RoomsService::new(
+            store,
+            Arc::new(StaticDirectory::default()),
+            Arc::new(hub.clone()),
+            Arc::new(SystemClock),
+        ));
+        let host = Member {
+            user_id: UserId::generate(),
+            display_name: "Host".into(),
+        };
+        let new = NewRoom {
+            name: None,
+            like_threshold: LikeThreshold::Fixed(1),
+            options: RoomOptions::default(),
+        };
+        let (room, _) = rooms.create(&host, new).await.unwrap();
+        (hub, rooms, room.id)
+    }
+
+    /// Waits (polling, with a deadline) until the receiver has something.
+    async fn next(receiver: &mut broadcast::Receiver<RoomEvent>) -> Result<RoomEvent, RecvError> {
+        tokio::time::timeout(Duration::from_secs(10), receiver.recv())
+            .await
+            .expect("an event or a lag within the deadline")
+    }
+
+    #[tokio::test]
+    async fn events_arrive_once_and_in_order_from_the_log() {
+        let (hub, rooms, room) = room_with_hub().await;
+        let mut receiver = hub.subscribe(room).await.unwrap();
+        for _ in 0..5 {
+            rooms.emit(room, RoomEventKind::RoomUpdated).await.unwrap();
+        }
+        // An announcement from another process for events already delivered adds nothing.
+        hub.trigger(room);
+        let mut seqs = Vec::new();
+        for _ in 0..5 {
+            seqs.push(next(&mut receiver).await.unwrap().seq);
+        }
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+        rooms.emit(room, RoomEventKind::RoomClosed).await.unwrap();
+        assert_eq!(
+            next(&mut receiver).await.unwrap().seq,
+            6,
+            "no repeats: the next one is new"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_too_far_behind_is_told_so_instead_of_slowing_the_room() {
+        let (hub, rooms, room) = room_with_hub().await;
+        let mut slow = hub.subscribe(room).await.unwrap();
+        for _ in 0..(CHANNEL_CAPACITY + 50) {
+            rooms.emit(room, RoomEventKind::RoomUpdated).await.unwrap();
+        }
+        let mut fast = hub.subscribe(room).await.unwrap();
+        rooms.emit(room, RoomEventKind::RoomClosed).await.unwrap();
+        // The room went on regardless; the slow subscriber lagged (its socket is then closed).
+        let outcome = loop {
+            match next(&mut slow).await {
+                Ok(_) => continue,
+                other => break other,
+            }
+        };
+        assert!(matches!(outcome, Err(RecvError::Lagged(_))), "{outcome:?}");
+        // A subscriber that keeps reading reaches the newest event (skipping what it missed if
+        // it, too, joined while older events were still being pumped).
+        loop {
+            match next(&mut fast).await {
+                Ok(event) if event.kind == RoomEventKind::RoomClosed => break,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => panic!("the channel closed before room_closed"),
+            }
+        }
+    }
+}
