@@ -131,33 +131,11 @@ impl PartyPlayer {
                 Err(problem) => self.failed(room, Some(track), problem).await,
             },
             Decision::QueuedStarted(track) => {
-                if let Some(previous) = &ours {
-                    self.votes
-                        .transition(
-                            room.id,
-                            previous,
-                            TrackState::Playing,
-                            TrackState::Played,
-                            now,
-                        )
-                        .await?;
-                }
-                self.with_state(room.id, |state| state.queued_next = None);
+                self.finish(room, ours.as_ref()).await?;
                 self.started(room, &track).await
             }
             Decision::Finished => {
-                if let Some(previous) = &ours {
-                    self.votes
-                        .transition(
-                            room.id,
-                            previous,
-                            TrackState::Playing,
-                            TrackState::Played,
-                            now,
-                        )
-                        .await?;
-                }
-                self.with_state(room.id, |state| state.queued_next = None);
+                self.finish(room, ours.as_ref()).await?;
                 self.nudge(room.id);
                 Ok(())
             }
@@ -166,6 +144,18 @@ impl PartyPlayer {
                 Err(problem) => self.failed(room, Some(track), problem).await,
             },
         }
+    }
+
+    /// The room's playing track is over: it becomes played, and nothing is queued any more.
+    async fn finish(&self, room: &Room, playing: Option<&TrackRef>) -> Result<(), VoteError> {
+        if let Some(track) = playing {
+            let now = self.clock.now();
+            self.votes
+                .transition(room.id, track, TrackState::Playing, TrackState::Played, now)
+                .await?;
+        }
+        self.with_state(room.id, |state| state.queued_next = None);
+        Ok(())
     }
 
     async fn started(&self, room: &Room, track: &TrackRef) -> Result<(), VoteError> {
