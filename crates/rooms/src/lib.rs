@@ -15,9 +15,10 @@ mod service;
 
 pub use error::RoomError;
 pub use model::{
-    CODE_ALPHABET, CODE_LENGTH, GuestToken, Identity, InvalidNickname, InvalidRoomCode,
-    InvalidRoomName, InvalidThreshold, LikeThreshold, Nickname, Participant, ParticipantId, Room,
-    RoomCode, RoomEvent, RoomEventKind, RoomId, RoomName, RoomOptions, TrackState,
+    CODE_ALPHABET, CODE_LENGTH, GuestToken, Identity, InvalidGuestRate, InvalidNickname,
+    InvalidRoomCode, InvalidRoomName, InvalidThreshold, LikeThreshold, Nickname, Participant,
+    ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId, RoomName, RoomOptions,
+    TrackState,
 };
 pub use ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
 pub use service::{

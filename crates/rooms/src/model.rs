@@ -124,6 +124,9 @@ pub enum InvalidThreshold {
 }
 
 impl LikeThreshold {
+    /// The threshold of a room created without one: three likes.
+    pub const DEFAULT: LikeThreshold = LikeThreshold::Fixed(3);
+
     /// A fixed count.
     pub fn fixed(count: i64) -> Result<Self, InvalidThreshold> {
         u32::try_from(count)
@@ -170,6 +173,21 @@ impl Default for RoomOptions {
             guests_allowed: true,
             guest_votes_per_2min: 10,
         }
+    }
+}
+
+/// Why a guest vote rate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("guest_votes_per_2min is a whole number from 1 to 1000")]
+pub struct InvalidGuestRate;
+
+impl RoomOptions {
+    /// Checks a guest vote rate (votes per two minutes, 1 to 1000).
+    pub fn guest_rate(votes_per_2min: u32) -> Result<u32, InvalidGuestRate> {
+        (1..=1000)
+            .contains(&votes_per_2min)
+            .then_some(votes_per_2min)
+            .ok_or(InvalidGuestRate)
     }
 }
 

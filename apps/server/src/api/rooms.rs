@@ -521,12 +521,7 @@ fn threshold(count: Option<i64>, share: Option<f64>) -> Result<Option<LikeThresh
 }
 
 fn votes_per_2min(value: u32) -> Result<u32, Problem> {
-    (1..=1000).contains(&value).then_some(value).ok_or_else(|| {
-        Problem::invalid(
-            "invalid_guest_rate",
-            "guest_votes_per_2min is a whole number from 1 to 1000.",
-        )
-    })
+    RoomOptions::guest_rate(value).map_err(|error| invalid("invalid_guest_rate", error))
 }
 
 /// Party rooms.
@@ -571,15 +566,19 @@ impl RoomsApi {
             Err(error) => return fail(invalid("invalid_room_name", error)),
         };
         let like_threshold = match threshold(body.like_threshold, body.like_threshold_share) {
-            Ok(threshold) => threshold.unwrap_or(LikeThreshold::Fixed(3)),
+            Ok(threshold) => threshold.unwrap_or(LikeThreshold::DEFAULT),
             Err(problem) => return fail(problem),
         };
-        let guest_votes_per_2min = match votes_per_2min(body.guest_votes_per_2min.unwrap_or(10)) {
+        let defaults = RoomOptions::default();
+        let guest_votes_per_2min = match votes_per_2min(
+            body.guest_votes_per_2min
+                .unwrap_or(defaults.guest_votes_per_2min),
+        ) {
             Ok(rate) => rate,
             Err(problem) => return fail(problem),
         };
         let options = RoomOptions {
-            guests_allowed: body.guests_allowed.unwrap_or(true),
+            guests_allowed: body.guests_allowed.unwrap_or(defaults.guests_allowed),
             guest_votes_per_2min,
         };
         let host = Member {
