@@ -9,6 +9,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_accounts_and_sessions;
 mod m20261121_000002_connections;
 mod m20261121_000003_rooms;
+mod m20261123_000004_room_counters_and_players;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_accounts_and_sessions::Migration),
             Box::new(m20261121_000002_connections::Migration),
             Box::new(m20261121_000003_rooms::Migration),
+            Box::new(m20261123_000004_room_counters_and_players::Migration),
         ]
     }
 }

@@ -17,8 +17,10 @@ use crate::ports::{ConnectionRepository, OAuthProvider};
 /// What the service needs to know about its deployment.
 #[derive(Debug, Clone)]
 pub struct ConnectionsConfig {
-    /// The server's public URL, without a trailing slash; redirect URIs are built from it.
-    pub public_url: String,
+    /// Where each provider sends the browser back after consent: the address of the app's
+    /// callback, exactly as registered in the provider's developer dashboard. The app knows its
+    /// routes; this crate only passes the address on.
+    pub redirect_uris: HashMap<Provider, String>,
     /// How long an authorization may take (10 minutes).
     pub authorization_lifetime: Duration,
     /// Tokens are refreshed this long before they expire (1 minute).
@@ -26,10 +28,13 @@ pub struct ConnectionsConfig {
 }
 
 impl ConnectionsConfig {
-    /// The defaults of DESIGN §3 for a server at `public_url`.
-    pub fn new(public_url: &str) -> Self {
+    /// The defaults of DESIGN §3, with each provider's redirect URI from `redirect_uri`.
+    pub fn new(redirect_uri: impl Fn(Provider) -> String) -> Self {
         Self {
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            redirect_uris: Provider::ALL
+                .into_iter()
+                .map(|provider| (provider, redirect_uri(provider)))
+                .collect(),
             authorization_lifetime: Duration::minutes(10),
             refresh_margin: Duration::minutes(1),
         }
@@ -79,11 +84,11 @@ impl ConnectionsService {
 
     /// The redirect URI to register in the provider's developer dashboard.
     pub fn redirect_uri(&self, provider: Provider) -> String {
-        format!(
-            "{}/api/v1/connections/{}/callback",
-            self.config.public_url,
-            provider.as_str()
-        )
+        self.config
+            .redirect_uris
+            .get(&provider)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The user's connection to every provider, in [`Provider::ALL`] order.

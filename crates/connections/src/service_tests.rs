@@ -134,7 +134,12 @@ fn harness(rotate: bool) -> Harness {
         Arc::new(InMemoryConnections::default()),
         vec![oauth.clone()],
         Arc::new(clock.clone()),
-        ConnectionsConfig::new("http://127.0.0.1:8000/"),
+        ConnectionsConfig::new(|provider| {
+            format!(
+                "http://127.0.0.1:8000/api/v1/connections/{}/callback",
+                provider.as_str()
+            )
+        }),
     );
     Harness {
         service: Arc::new(service),

@@ -4,23 +4,34 @@
 //! number, so that clients can follow live and catch up after a reconnect.
 //!
 //! Votes, the queue and playback live in `soiree-voting`, which builds on this crate. This crate
-//! knows nothing of HTTP, WebSockets, JSON or a database: [`RoomRepository`] is its storage port,
-//! [`MemberDirectory`] tells it account emails, and [`EventSink`] is told about every event.
+//! knows nothing of HTTP, WebSockets, JSON, an async runtime or a database: [`RoomRepository`] is
+//! its storage port, [`MemberDirectory`] tells it account emails, and [`EventSink`] is told about
+//! every event. [`RoomsService`] is the entry point; every operation takes the room's code and the
+//! caller ([`Viewer`]) and checks what the caller may do before it reads or changes anything.
 
 mod error;
+mod event;
 pub mod memory;
-mod model;
+mod participant;
 mod ports;
+mod room;
 mod service;
+mod threshold;
 
-pub use error::RoomError;
-pub use model::{
-    CODE_ALPHABET, CODE_LENGTH, GuestToken, Identity, InvalidGuestRate, InvalidNickname,
-    InvalidRoomCode, InvalidRoomName, InvalidThreshold, LikeThreshold, Nickname, Participant,
-    ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId, RoomName, RoomOptions,
-    TrackState,
+pub use error::{
+    AuthenticateGuestError, CloseRoomError, CreateRoomError, FollowRoomError, JoinError, KickError,
+    LeaveError, ReadRoomError, UpdateRoomError,
+};
+pub use event::{PlaybackFailure, RoomEvent, RoomEventKind, TrackState};
+pub use participant::{
+    GuestToken, Identity, InvalidNickname, Nickname, Participant, ParticipantId,
 };
 pub use ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
-pub use service::{
-    Member, NewRoom, PRESENCE_WINDOW, ParticipantView, RoomChanges, RoomsService, Viewer,
+pub use room::{
+    CODE_ALPHABET, CODE_LENGTH, InvalidRoomCode, InvalidRoomName, Room, RoomCode, RoomId, RoomName,
 };
+pub use service::{
+    Member, NewRoom, PRESENCE_WINDOW, ParticipantView, RoomAccess, RoomChanges, RoomsService,
+    Viewer,
+};
+pub use threshold::{InvalidGuestRate, InvalidThreshold, LikeThreshold, RoomOptions};

@@ -6,16 +6,29 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
-use crate::model::{
-    Identity, Participant, ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId,
-};
+use crate::event::{RoomEvent, RoomEventKind};
+use crate::participant::{Identity, Participant, ParticipantId};
 use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+use crate::room::{Room, RoomCode, RoomId};
 
 #[derive(Debug, Default)]
 struct State {
     rooms: HashMap<RoomId, Room>,
     participants: Vec<(Participant, Option<String>)>,
     events: HashMap<RoomId, Vec<RoomEvent>>,
+}
+
+impl State {
+    fn append(&mut self, room: RoomId, at: Timestamp, kind: RoomEventKind) -> RoomEvent {
+        let events = self.events.entry(room).or_default();
+        let event = RoomEvent {
+            seq: events.len() as u64 + 1,
+            at,
+            kind,
+        };
+        events.push(event.clone());
+        event
+    }
 }
 
 /// Rooms in memory. Cloning shares the store.
@@ -27,6 +40,34 @@ pub struct InMemoryRooms {
 impl InMemoryRooms {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the room exists and is open (for in-memory adapters of other ports that must
+    /// check it atomically with their own change).
+    pub fn is_open(&self, room: RoomId) -> bool {
+        self.lock().rooms.get(&room).is_some_and(Room::is_open)
+    }
+
+    /// Whether the participant is in the room now.
+    pub fn is_active(&self, room: RoomId, participant: ParticipantId) -> bool {
+        self.lock()
+            .participants
+            .iter()
+            .any(|(p, _)| p.room_id == room && p.id == participant && p.is_active())
+    }
+
+    /// Appends events to a room's log, numbered after the last one.
+    pub fn append_all(
+        &self,
+        room: RoomId,
+        at: Timestamp,
+        kinds: Vec<RoomEventKind>,
+    ) -> Vec<RoomEvent> {
+        let mut state = self.lock();
+        kinds
+            .into_iter()
+            .map(|kind| state.append(room, at, kind))
+            .collect()
     }
 }
 
@@ -59,9 +100,15 @@ impl RoomRepository for InMemoryRooms {
         Ok(self.lock().rooms.get(&id).cloned())
     }
 
-    async fn update_room(&self, room: &Room) -> anyhow::Result<()> {
-        self.lock().rooms.insert(room.id, room.clone());
-        Ok(())
+    async fn save_room(
+        &self,
+        room: &Room,
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent> {
+        let mut state = self.lock();
+        state.rooms.insert(room.id, room.clone());
+        Ok(state.append(room.id, at, event))
     }
 
     async fn participants(&self, room: RoomId) -> anyhow::Result<Vec<Participant>> {
@@ -113,35 +160,38 @@ impl RoomRepository for InMemoryRooms {
         Ok(found.map(|(p, _)| p.clone()))
     }
 
-    async fn insert_participant(
+    async fn save_participant(
         &self,
         participant: &Participant,
         guest_token_hash: Option<&str>,
-    ) -> anyhow::Result<()> {
-        self.lock()
-            .participants
-            .push((participant.clone(), guest_token_hash.map(str::to_owned)));
-        Ok(())
-    }
-
-    async fn update_participant(&self, participant: &Participant) -> anyhow::Result<()> {
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent> {
         let mut state = self.lock();
-        if let Some((stored, _)) = state
+        match state
             .participants
             .iter_mut()
             .find(|(p, _)| p.id == participant.id)
         {
-            *stored = participant.clone();
+            Some((stored, _)) => *stored = participant.clone(),
+            None => state
+                .participants
+                .push((participant.clone(), guest_token_hash.map(str::to_owned))),
         }
-        Ok(())
+        Ok(state.append(participant.room_id, at, event))
     }
 
-    async fn touch(&self, room: RoomId, id: ParticipantId, at: Timestamp) -> anyhow::Result<()> {
+    async fn touch(
+        &self,
+        room: RoomId,
+        participants: &[ParticipantId],
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
         let mut state = self.lock();
-        if let Some((stored, _)) = state
+        for (stored, _) in state
             .participants
             .iter_mut()
-            .find(|(p, _)| p.room_id == room && p.id == id)
+            .filter(|(p, _)| p.room_id == room && participants.contains(&p.id))
         {
             stored.last_seen_at = at;
         }
@@ -164,15 +214,7 @@ impl RoomRepository for InMemoryRooms {
         at: Timestamp,
         kind: RoomEventKind,
     ) -> anyhow::Result<RoomEvent> {
-        let mut state = self.lock();
-        let events = state.events.entry(room).or_default();
-        let event = RoomEvent {
-            seq: events.len() as u64 + 1,
-            at,
-            kind,
-        };
-        events.push(event.clone());
-        Ok(event)
+        Ok(self.lock().append(room, at, kind))
     }
 
     async fn events_after(
@@ -256,10 +298,10 @@ impl RecordingSink {
 }
 
 impl EventSink for RecordingSink {
-    fn appended(&self, room: RoomId, event: &RoomEvent) {
+    fn appended(&self, room: RoomId, events: &[RoomEvent]) {
         self.events
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push((room, event.clone()));
+            .extend(events.iter().map(|event| (room, event.clone())));
     }
 }

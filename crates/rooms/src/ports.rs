@@ -1,9 +1,15 @@
 //! What the rooms domain needs from the outside world.
+//!
+//! Every change of a room or a participant is stored together with the event that announces it
+//! (one transaction), so that the log never misses a change and never announces one that was not
+//! stored.
 
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
-use crate::model::{Participant, ParticipantId, Room, RoomCode, RoomEvent, RoomEventKind, RoomId};
+use crate::event::{RoomEvent, RoomEventKind};
+use crate::participant::{Participant, ParticipantId};
+use crate::room::{Room, RoomCode, RoomId};
 
 /// Why a room could not be stored.
 #[derive(Debug, thiserror::Error)]
@@ -29,8 +35,14 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
     /// The room with this id.
     async fn room(&self, id: RoomId) -> anyhow::Result<Option<Room>>;
 
-    /// Replaces the name, threshold, options and closing time.
-    async fn update_room(&self, room: &Room) -> anyhow::Result<()>;
+    /// Replaces the name, threshold, options and closing time, and appends `event`, in one
+    /// transaction.
+    async fn save_room(
+        &self,
+        room: &Room,
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent>;
 
     /// Every participant who ever joined, in joining order.
     async fn participants(&self, room: RoomId) -> anyhow::Result<Vec<Participant>>;
@@ -56,24 +68,31 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
         token_hash: &str,
     ) -> anyhow::Result<Option<Participant>>;
 
-    /// Stores a new participant (a guest with its token hash).
-    async fn insert_participant(
+    /// Stores a participant, new (a guest with its token hash) or changed (`left_at`, `kicked`,
+    /// `last_seen_at`, display name), and appends `event`, in one transaction.
+    async fn save_participant(
         &self,
         participant: &Participant,
         guest_token_hash: Option<&str>,
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent>;
+
+    /// Records a sign of life of several participants at once.
+    async fn touch(
+        &self,
+        room: RoomId,
+        participants: &[ParticipantId],
+        at: Timestamp,
     ) -> anyhow::Result<()>;
-
-    /// Replaces `left_at`, `kicked`, `last_seen_at` and the display name.
-    async fn update_participant(&self, participant: &Participant) -> anyhow::Result<()>;
-
-    /// Records a sign of life.
-    async fn touch(&self, room: RoomId, id: ParticipantId, at: Timestamp) -> anyhow::Result<()>;
 
     /// Active participants seen at or after `since`.
     async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32>;
 
-    /// Appends an event. MUST give it the next sequence number of the room (1, 2, ...), with no
-    /// gaps or repeats even when several processes append at once.
+    /// Appends an event that goes with no stored change (or whose change another port stored).
+    /// MUST give it the next sequence number of the room (1, 2, ...), with no gaps or repeats
+    /// even when several processes append at once; every method that appends follows the same
+    /// rule.
     async fn append_event(
         &self,
         room: RoomId,
@@ -100,8 +119,8 @@ pub trait MemberDirectory: Send + Sync + std::fmt::Debug {
     async fn email(&self, user: UserId) -> anyhow::Result<Option<String>>;
 }
 
-/// Told about every appended event, to deliver it live (WebSockets, other processes).
+/// Told about appended events, to deliver them live (WebSockets, other processes).
 pub trait EventSink: Send + Sync + std::fmt::Debug {
-    /// An event was stored.
-    fn appended(&self, room: RoomId, event: &RoomEvent);
+    /// Events of `room` were stored, in the order of their numbers.
+    fn appended(&self, room: RoomId, events: &[RoomEvent]);
 }

@@ -1,20 +1,36 @@
-//! The room use cases.
+//! The room use cases. Each takes the room's code and the caller, finds the room, checks that the
+//! caller may do what they ask, and answers with that operation's own error.
 
 use std::sync::Arc;
 
 use chrono::Duration;
-use soiree_kernel::{Clock, UserId};
+use soiree_kernel::{Clock, TtlCache, UserId};
 use tracing::instrument;
 
-use crate::error::RoomError;
-use crate::model::{
-    GuestToken, Identity, LikeThreshold, Nickname, Participant, ParticipantId, Room, RoomCode,
-    RoomEvent, RoomEventKind, RoomId, RoomName, RoomOptions,
+use crate::error::{
+    AuthenticateGuestError, CloseRoomError, CreateRoomError, FollowRoomError, JoinError, KickError,
+    LeaveError, ReadRoomError, UpdateRoomError,
 };
+use crate::event::{RoomEvent, RoomEventKind};
+use crate::participant::{GuestToken, Identity, Nickname, Participant, ParticipantId};
 use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+use crate::room::{Room, RoomCode, RoomId, RoomName};
+use crate::threshold::{LikeThreshold, RoomOptions};
 
 /// How long after their last sign of life a participant still counts as present.
 pub const PRESENCE_WINDOW: Duration = Duration::minutes(3);
+/// A participant's sign of life is written at most this often.
+const TOUCH_RESOLUTION: Duration = Duration::seconds(30);
+/// How long a room read by code is reused. A change made by this process is seen at once; one
+/// made by another process within this time. Votes check that the room is open in their own
+/// transaction, so a closed room never takes one; a socket is opened only after a fresh read.
+const ROOM_CACHE_TTL: Duration = Duration::seconds(1);
+/// How long a participant is reused before it is read again.
+const PARTICIPANT_CACHE_TTL: Duration = Duration::seconds(2);
+/// How long the count of those present is reused (it moves on the scale of minutes).
+const PRESENCE_CACHE_TTL: Duration = Duration::seconds(1);
+/// How many entries each cache holds at most.
+const CACHE_CAPACITY: usize = 100_000;
 
 /// A new room, already parsed.
 #[derive(Debug, Clone)]
@@ -50,7 +66,7 @@ pub struct Member {
 }
 
 /// Who is asking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Viewer {
     /// A signed-in account.
     User(UserId),
@@ -69,6 +85,30 @@ pub struct ParticipantView {
     pub email: Option<String>,
 }
 
+/// Proof that a caller may read a room: the room and who the caller is in it. Only this crate
+/// makes one, after checking; reads of a room's events and queue take one, so that a read cannot
+/// happen without the check.
+#[derive(Debug, Clone)]
+pub struct RoomAccess {
+    room: Room,
+    participant: Participant,
+}
+
+impl RoomAccess {
+    /// The room.
+    pub fn room(&self) -> &Room {
+        &self.room
+    }
+    /// The caller in the room.
+    pub fn participant(&self) -> &Participant {
+        &self.participant
+    }
+    /// Whether the caller is the room's host.
+    pub fn is_host(&self) -> bool {
+        self.participant.identity == Identity::User(self.room.host)
+    }
+}
+
 /// Rooms over a [`RoomRepository`].
 #[derive(Debug)]
 pub struct RoomsService {
@@ -76,18 +116,10 @@ pub struct RoomsService {
     directory: Arc<dyn MemberDirectory>,
     sink: Arc<dyn EventSink>,
     clock: Arc<dyn Clock>,
-}
-
-/// An account's display name as a room nickname: shortened to 40 characters, or "Guest" if
-/// nothing printable is left.
-fn shortened(name: &str) -> Nickname {
-    let short: String = name
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(40)
-        .collect();
-    Nickname::parse(&short).unwrap_or_else(|_| Nickname::guest())
+    rooms: TtlCache<RoomCode, Room>,
+    participants: TtlCache<(RoomId, Viewer), Participant>,
+    guests: TtlCache<(RoomId, String), ParticipantId>,
+    presence: TtlCache<RoomId, u32>,
 }
 
 impl RoomsService {
@@ -103,6 +135,12 @@ impl RoomsService {
             directory,
             sink,
             clock,
+            rooms: TtlCache::new(ROOM_CACHE_TTL, CACHE_CAPACITY),
+            participants: TtlCache::new(PARTICIPANT_CACHE_TTL, CACHE_CAPACITY),
+            // A token's participant never changes; whether that participant is still active
+            // is checked through the participant cache.
+            guests: TtlCache::new(Duration::minutes(10), CACHE_CAPACITY),
+            presence: TtlCache::new(PRESENCE_CACHE_TTL, CACHE_CAPACITY),
         }
     }
 
@@ -112,7 +150,7 @@ impl RoomsService {
         &self,
         host: &Member,
         new: NewRoom,
-    ) -> Result<(Room, Participant), RoomError> {
+    ) -> Result<(Room, Participant), CreateRoomError> {
         let now = self.clock.now();
         for _ in 0..10 {
             let room = Room {
@@ -129,7 +167,7 @@ impl RoomsService {
                 id: ParticipantId::generate(),
                 room_id: room.id,
                 identity: Identity::User(host.user_id),
-                display_name: shortened(&host.display_name),
+                display_name: Nickname::shortened(&host.display_name),
                 joined_at: now,
                 left_at: None,
                 kicked: false,
@@ -144,46 +182,125 @@ impl RoomsService {
                 Err(InsertRoomError::Unknown(error)) => return Err(error.into()),
             }
         }
-        Err(RoomError::NoFreeCode)
+        Err(CreateRoomError::NoFreeCode)
     }
 
-    /// The room with this code, open or closed.
-    pub async fn room(&self, code: &RoomCode) -> Result<Room, RoomError> {
-        self.repository
-            .room_by_code(code)
-            .await?
-            .ok_or(RoomError::NotFound)
-    }
-
-    /// The caller's active participation, or [`RoomError::NotParticipant`]. Records a sign of life.
-    pub async fn participant(&self, room: &Room, viewer: Viewer) -> Result<Participant, RoomError> {
-        let found = match viewer {
-            Viewer::User(user) => self.repository.participant_for_user(room.id, user).await?,
-            Viewer::Guest(id) => self.repository.participant(room.id, id).await?,
-        };
-        let mut participant = found
-            .filter(Participant::is_active)
-            .ok_or(RoomError::NotParticipant)?;
+    /// The room with this code, open or closed (reused for a second).
+    pub async fn find(&self, code: &RoomCode) -> anyhow::Result<Option<Room>> {
         let now = self.clock.now();
-        if now - participant.last_seen_at >= Duration::seconds(30) {
-            self.repository.touch(room.id, participant.id, now).await?;
-            participant.last_seen_at = now;
+        if let Some(room) = self.rooms.get(code, now) {
+            return Ok(Some(room));
         }
-        Ok(participant)
+        let room = self.repository.room_by_code(code).await?;
+        if let Some(room) = &room {
+            self.rooms.insert(code.clone(), room.clone(), now);
+        }
+        Ok(room)
     }
 
-    /// The guest behind a presented guest token, if active in this room.
-    pub async fn guest(
+    /// The room with this id, read now (for the player loop).
+    pub async fn by_id(&self, id: RoomId) -> anyhow::Result<Option<Room>> {
+        self.repository.room(id).await
+    }
+
+    /// The caller's active participation, if any. Records a sign of life (at most every 30 s).
+    async fn active_participant(
         &self,
         room: &Room,
-        presented_token: &str,
-    ) -> Result<Participant, RoomError> {
+        viewer: Viewer,
+    ) -> anyhow::Result<Option<Participant>> {
+        let now = self.clock.now();
+        let key = (room.id, viewer);
+        let participant = match self.participants.get(&key, now) {
+            Some(participant) => participant,
+            None => {
+                let found = match viewer {
+                    Viewer::User(user) => {
+                        self.repository.participant_for_user(room.id, user).await?
+                    }
+                    Viewer::Guest(id) => self.repository.participant(room.id, id).await?,
+                };
+                let Some(participant) = found.filter(Participant::is_active) else {
+                    return Ok(None);
+                };
+                self.participants.insert(key, participant.clone(), now);
+                participant
+            }
+        };
+        if now - participant.last_seen_at >= TOUCH_RESOLUTION {
+            self.repository
+                .touch(room.id, &[participant.id], now)
+                .await?;
+            self.participants
+                .update(&key, |cached| cached.last_seen_at = now);
+        }
+        Ok(Some(participant))
+    }
+
+    /// Checks that the caller is in the room (open or closed) and says who they are in it.
+    pub async fn access(
+        &self,
+        code: &RoomCode,
+        viewer: Viewer,
+    ) -> Result<RoomAccess, ReadRoomError> {
+        let room = self.find(code).await?.ok_or(ReadRoomError::NotFound)?;
         let participant = self
-            .repository
-            .participant_for_guest(room.id, &GuestToken::hash_of(presented_token))
+            .active_participant(&room, viewer)
             .await?
-            .ok_or(RoomError::NotParticipant)?;
-        self.participant(room, Viewer::Guest(participant.id)).await
+            .ok_or(ReadRoomError::NotParticipant)?;
+        Ok(RoomAccess { room, participant })
+    }
+
+    /// Checks that the caller may follow the room's live events: the room is open and they are
+    /// in it. The room is read afresh, so that a room closed by another process is refused.
+    pub async fn follow(
+        &self,
+        code: &RoomCode,
+        viewer: Viewer,
+    ) -> Result<RoomAccess, FollowRoomError> {
+        let room = self
+            .repository
+            .room_by_code(code)
+            .await?
+            .ok_or(FollowRoomError::NotFound)?;
+        if !room.is_open() {
+            return Err(FollowRoomError::Closed);
+        }
+        let participant = self
+            .active_participant(&room, viewer)
+            .await?
+            .ok_or(FollowRoomError::NotParticipant)?;
+        Ok(RoomAccess { room, participant })
+    }
+
+    /// The active guest of the room behind a presented guest token.
+    pub async fn authenticate_guest(
+        &self,
+        code: &RoomCode,
+        presented_token: &str,
+    ) -> Result<Participant, AuthenticateGuestError> {
+        let room = self
+            .find(code)
+            .await?
+            .ok_or(AuthenticateGuestError::UnknownGuest)?;
+        let token_hash = GuestToken::hash_of(presented_token);
+        let key = (room.id, token_hash);
+        let now = self.clock.now();
+        let id = match self.guests.get(&key, now) {
+            Some(id) => id,
+            None => {
+                let guest = self
+                    .repository
+                    .participant_for_guest(room.id, &key.1)
+                    .await?
+                    .ok_or(AuthenticateGuestError::UnknownGuest)?;
+                self.guests.insert(key, guest.id, now);
+                guest.id
+            }
+        };
+        self.active_participant(&room, Viewer::Guest(id))
+            .await?
+            .ok_or(AuthenticateGuestError::UnknownGuest)
     }
 
     /// Joins (or rejoins) with an account.
@@ -192,45 +309,36 @@ impl RoomsService {
         &self,
         code: &RoomCode,
         member: &Member,
-    ) -> Result<(Room, Participant), RoomError> {
-        let room = self.room(code).await?;
-        if !room.is_open() {
-            return Err(RoomError::Closed);
-        }
+    ) -> Result<(Room, Participant), JoinError> {
+        let room = self.open_room_to_join(code).await?;
         let now = self.clock.now();
-        match self
+        let participant = match self
             .repository
             .participant_for_user(room.id, member.user_id)
             .await?
         {
-            Some(existing) if existing.kicked => Err(RoomError::Removed),
-            Some(existing) if existing.is_active() => Ok((room, existing)),
-            Some(mut returning) => {
-                returning.left_at = None;
-                returning.last_seen_at = now;
-                returning.display_name = shortened(&member.display_name);
-                self.repository.update_participant(&returning).await?;
-                self.emit(room.id, joined(&returning)).await?;
-                Ok((room, returning))
-            }
-            None => {
-                let participant = Participant {
-                    id: ParticipantId::generate(),
-                    room_id: room.id,
-                    identity: Identity::User(member.user_id),
-                    display_name: shortened(&member.display_name),
-                    joined_at: now,
-                    left_at: None,
-                    kicked: false,
-                    last_seen_at: now,
-                };
-                self.repository
-                    .insert_participant(&participant, None)
-                    .await?;
-                self.emit(room.id, joined(&participant)).await?;
-                Ok((room, participant))
-            }
-        }
+            Some(existing) if existing.kicked => return Err(JoinError::Removed),
+            Some(existing) if existing.is_active() => return Ok((room, existing)),
+            Some(returning) => Participant {
+                left_at: None,
+                last_seen_at: now,
+                display_name: Nickname::shortened(&member.display_name),
+                ..returning
+            },
+            None => Participant {
+                id: ParticipantId::generate(),
+                room_id: room.id,
+                identity: Identity::User(member.user_id),
+                display_name: Nickname::shortened(&member.display_name),
+                joined_at: now,
+                left_at: None,
+                kicked: false,
+                last_seen_at: now,
+            },
+        };
+        self.store_participant(&room, &participant, None, joined(&participant))
+            .await?;
+        Ok((room, participant))
     }
 
     /// Joins as a guest; returns the guest's token (shown once).
@@ -239,13 +347,10 @@ impl RoomsService {
         &self,
         code: &RoomCode,
         nickname: Nickname,
-    ) -> Result<(Room, Participant, GuestToken), RoomError> {
-        let room = self.room(code).await?;
-        if !room.is_open() {
-            return Err(RoomError::Closed);
-        }
+    ) -> Result<(Room, Participant, GuestToken), JoinError> {
+        let room = self.open_room_to_join(code).await?;
         if !room.options.guests_allowed {
-            return Err(RoomError::GuestsNotAllowed);
+            return Err(JoinError::GuestsNotAllowed);
         }
         let now = self.clock.now();
         let token = GuestToken::generate();
@@ -259,37 +364,71 @@ impl RoomsService {
             kicked: false,
             last_seen_at: now,
         };
-        self.repository
-            .insert_participant(&participant, Some(&GuestToken::hash_of(token.expose())))
+        let token_hash = GuestToken::hash_of(token.expose());
+        self.store_participant(&room, &participant, Some(&token_hash), joined(&participant))
             .await?;
-        self.emit(room.id, joined(&participant)).await?;
         Ok((room, participant, token))
     }
 
+    async fn open_room_to_join(&self, code: &RoomCode) -> Result<Room, JoinError> {
+        let room = self.find(code).await?.ok_or(JoinError::NotFound)?;
+        if !room.is_open() {
+            return Err(JoinError::Closed);
+        }
+        Ok(room)
+    }
+
+    /// Stores a participant with its event, forgets what was cached of them, and announces it.
+    async fn store_participant(
+        &self,
+        room: &Room,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+        event: RoomEventKind,
+    ) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let event = self
+            .repository
+            .save_participant(participant, guest_token_hash, event, now)
+            .await?;
+        let viewer = match participant.identity {
+            Identity::User(user) => Viewer::User(user),
+            Identity::Guest => Viewer::Guest(participant.id),
+        };
+        self.participants.remove(&(room.id, viewer));
+        self.presence.remove(&room.id);
+        self.sink.appended(room.id, &[event]);
+        Ok(())
+    }
+
     /// Leaves the room.
-    pub async fn leave(&self, room: &Room, viewer: Viewer) -> Result<(), RoomError> {
-        let mut participant = self.participant(room, viewer).await?;
-        participant.left_at = Some(self.clock.now());
-        self.repository.update_participant(&participant).await?;
-        self.emit(
-            room.id,
-            RoomEventKind::ParticipantLeft {
-                participant_id: participant.id,
-                kicked: false,
-            },
-        )
-        .await?;
+    pub async fn leave(&self, code: &RoomCode, viewer: Viewer) -> Result<(), LeaveError> {
+        let room = self.find(code).await?.ok_or(LeaveError::NotFound)?;
+        let participant = self
+            .active_participant(&room, viewer)
+            .await?
+            .ok_or(LeaveError::NotParticipant)?;
+        let left = Participant {
+            left_at: Some(self.clock.now()),
+            ..participant
+        };
+        let event = RoomEventKind::ParticipantLeft {
+            participant_id: left.id,
+            kicked: false,
+        };
+        self.store_participant(&room, &left, None, event).await?;
         Ok(())
     }
 
     /// Everyone in the room now, for a participant to see; emails only for the host.
     pub async fn participants(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
-    ) -> Result<Vec<ParticipantView>, RoomError> {
-        self.participant(room, viewer).await?;
-        let viewer_is_host = viewer == Viewer::User(room.host);
+    ) -> Result<Vec<ParticipantView>, ReadRoomError> {
+        let access = self.access(code, viewer).await?;
+        let viewer_is_host = access.is_host();
+        let room = access.room();
         let mut views = Vec::new();
         for participant in self
             .repository
@@ -312,61 +451,88 @@ impl RoomsService {
         Ok(views)
     }
 
-    /// Participants present now (active, seen within [`PRESENCE_WINDOW`]).
-    pub async fn present_count(&self, room: &Room) -> Result<u32, RoomError> {
-        Ok(self
+    /// Participants present now (active, seen within [`PRESENCE_WINDOW`]); reused for a second.
+    pub async fn present_count(&self, room: &Room) -> anyhow::Result<u32> {
+        let now = self.clock.now();
+        if let Some(count) = self.presence.get(&room.id, now) {
+            return Ok(count);
+        }
+        let count = self
             .repository
-            .present_count(room.id, self.clock.now() - PRESENCE_WINDOW)
-            .await?)
+            .present_count(room.id, now - PRESENCE_WINDOW)
+            .await?;
+        self.presence.insert(room.id, count, now);
+        Ok(count)
     }
 
-    fn require_host(room: &Room, viewer: Viewer) -> Result<(), RoomError> {
-        (viewer == Viewer::User(room.host))
-            .then_some(())
-            .ok_or(RoomError::NotHost)
+    /// Likes a track needs now: the fixed count, or the share of those present.
+    pub async fn likes_needed(&self, room: &Room) -> anyhow::Result<u32> {
+        let present = if room.like_threshold.depends_on_presence() {
+            self.present_count(room).await?
+        } else {
+            0
+        };
+        Ok(room.like_threshold.required_likes(present))
+    }
+
+    /// Records that these participants are still there (their sockets are open), in one write.
+    pub async fn still_present(
+        &self,
+        room: RoomId,
+        participants: &[ParticipantId],
+    ) -> anyhow::Result<()> {
+        if participants.is_empty() {
+            return Ok(());
+        }
+        self.repository
+            .touch(room, participants, self.clock.now())
+            .await
     }
 
     /// Removes a participant (host only); they cannot join again.
     pub async fn kick(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
         target: ParticipantId,
-    ) -> Result<(), RoomError> {
-        Self::require_host(room, viewer)?;
-        let mut participant = self
+    ) -> Result<(), KickError> {
+        let room = self.find(code).await?.ok_or(KickError::NotFound)?;
+        if viewer != Viewer::User(room.host) {
+            return Err(KickError::NotHost);
+        }
+        let participant = self
             .repository
             .participant(room.id, target)
             .await?
             .filter(Participant::is_active)
-            .ok_or(RoomError::NoSuchParticipant)?;
-        if participant.identity == Identity::User(room.host) {
-            return Err(RoomError::NoSuchParticipant);
-        }
-        participant.left_at = Some(self.clock.now());
-        participant.kicked = true;
-        self.repository.update_participant(&participant).await?;
-        self.emit(
-            room.id,
-            RoomEventKind::ParticipantLeft {
-                participant_id: target,
-                kicked: true,
-            },
-        )
-        .await?;
+            .filter(|participant| participant.identity != Identity::User(room.host))
+            .ok_or(KickError::NoSuchParticipant)?;
+        let removed = Participant {
+            left_at: Some(self.clock.now()),
+            kicked: true,
+            ..participant
+        };
+        let event = RoomEventKind::ParticipantLeft {
+            participant_id: target,
+            kicked: true,
+        };
+        self.store_participant(&room, &removed, None, event).await?;
         Ok(())
     }
 
     /// Changes the name, threshold or options (host only).
     pub async fn update(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
         changes: RoomChanges,
-    ) -> Result<Room, RoomError> {
-        Self::require_host(room, viewer)?;
+    ) -> Result<Room, UpdateRoomError> {
+        let room = self.find(code).await?.ok_or(UpdateRoomError::NotFound)?;
+        if viewer != Viewer::User(room.host) {
+            return Err(UpdateRoomError::NotHost);
+        }
         if !room.is_open() {
-            return Err(RoomError::Closed);
+            return Err(UpdateRoomError::Closed);
         }
         let mut updated = room.clone();
         if let Some(name) = changes.name {
@@ -381,47 +547,70 @@ impl RoomsService {
         if let Some(rate) = changes.guest_votes_per_2min {
             updated.options.guest_votes_per_2min = rate;
         }
-        self.repository.update_room(&updated).await?;
-        self.emit(room.id, RoomEventKind::RoomUpdated).await?;
+        self.store_room(&updated, RoomEventKind::RoomUpdated)
+            .await?;
         Ok(updated)
     }
 
-    /// Closes the room (host only); everyone is told.
-    pub async fn close(&self, room: &Room, viewer: Viewer) -> Result<Room, RoomError> {
-        Self::require_host(room, viewer)?;
-        if !room.is_open() {
-            return Ok(room.clone());
+    /// Closes the room (host only); everyone is told. Closing a closed room changes nothing.
+    pub async fn close(&self, code: &RoomCode, viewer: Viewer) -> Result<Room, CloseRoomError> {
+        let room = self.find(code).await?.ok_or(CloseRoomError::NotFound)?;
+        if viewer != Viewer::User(room.host) {
+            return Err(CloseRoomError::NotHost);
         }
-        let mut closed = room.clone();
-        closed.closed_at = Some(self.clock.now());
-        self.repository.update_room(&closed).await?;
-        self.emit(room.id, RoomEventKind::RoomClosed).await?;
+        if !room.is_open() {
+            return Ok(room);
+        }
+        let closed = Room {
+            closed_at: Some(self.clock.now()),
+            ..room
+        };
+        self.store_room(&closed, RoomEventKind::RoomClosed).await?;
         Ok(closed)
     }
 
-    /// Appends an event and hands it to the live delivery.
-    pub async fn emit(&self, room: RoomId, kind: RoomEventKind) -> Result<RoomEvent, RoomError> {
+    async fn store_room(&self, room: &Room, event: RoomEventKind) -> anyhow::Result<()> {
+        let event = self
+            .repository
+            .save_room(room, event, self.clock.now())
+            .await?;
+        self.rooms.remove(&room.code);
+        self.sink.appended(room.id, &[event]);
+        Ok(())
+    }
+
+    /// Appends an event that goes with no stored change, and hands it to the live delivery.
+    pub async fn emit(&self, room: RoomId, kind: RoomEventKind) -> anyhow::Result<RoomEvent> {
         let event = self
             .repository
             .append_event(room, self.clock.now(), kind)
             .await?;
-        self.sink.appended(room, &event);
+        self.sink.appended(room, std::slice::from_ref(&event));
         Ok(event)
+    }
+
+    /// Hands events stored by another port (a vote and its tally) to the live delivery.
+    pub fn announce(&self, room: RoomId, events: &[RoomEvent]) {
+        if !events.is_empty() {
+            self.sink.appended(room, events);
+        }
     }
 
     /// Events after `seq` (for a client catching up after a reconnect).
     pub async fn events_after(
         &self,
-        room: &Room,
+        access: &RoomAccess,
         seq: u64,
         limit: u32,
-    ) -> Result<Vec<RoomEvent>, RoomError> {
-        Ok(self.repository.events_after(room.id, seq, limit).await?)
+    ) -> anyhow::Result<Vec<RoomEvent>> {
+        self.repository
+            .events_after(access.room.id, seq, limit)
+            .await
     }
 
     /// The room's last event number, for snapshots.
-    pub async fn last_seq(&self, room: &Room) -> Result<u64, RoomError> {
-        Ok(self.repository.last_seq(room.id).await?)
+    pub async fn last_seq(&self, access: &RoomAccess) -> anyhow::Result<u64> {
+        self.repository.last_seq(access.room.id).await
     }
 }
 

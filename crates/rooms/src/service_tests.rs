@@ -6,6 +6,7 @@ use crate::memory::{InMemoryRooms, RecordingSink, StaticDirectory};
 
 struct Harness {
     rooms: RoomsService,
+    store: InMemoryRooms,
     sink: RecordingSink,
     clock: ManualClock,
     host: Member,
@@ -15,22 +16,30 @@ fn harness() -> Harness {
     let clock = ManualClock::starting_at(DateTime::from_timestamp(1_800_000_000, 0).unwrap());
     let sink = RecordingSink::default();
     let directory = StaticDirectory::default();
+    let store = InMemoryRooms::default();
     let host = Member {
         user_id: UserId::generate(),
         display_name: "Host".into(),
     };
     directory.insert(host.user_id, "host@example.org");
     let rooms = RoomsService::new(
-        Arc::new(InMemoryRooms::default()),
+        Arc::new(store.clone()),
         Arc::new(directory),
         Arc::new(sink.clone()),
         Arc::new(clock.clone()),
     );
     Harness {
         rooms,
+        store,
         sink,
         clock,
         host,
+    }
+}
+
+impl Harness {
+    fn host(&self) -> Viewer {
+        Viewer::User(self.host.user_id)
     }
 }
 
@@ -59,17 +68,9 @@ async fn the_host_creates_a_room_and_is_its_first_participant() {
     assert_eq!(room.code.as_str().len(), 6);
     assert_eq!(host.identity, Identity::User(h.host.user_id));
     let lowercase = RoomCode::parse(&room.code.as_str().to_lowercase()).unwrap();
-    assert_eq!(
-        h.rooms.room(&lowercase).await.unwrap().id,
-        room.id,
-        "codes are case-insensitive"
-    );
-    assert!(
-        h.rooms
-            .participant(&room, Viewer::User(h.host.user_id))
-            .await
-            .is_ok()
-    );
+    let access = h.rooms.access(&lowercase, h.host()).await.unwrap();
+    assert_eq!(access.room().id, room.id, "codes are case-insensitive");
+    assert!(access.is_host());
 }
 
 #[tokio::test]
@@ -86,21 +87,32 @@ async fn users_and_guests_join_and_leave_with_events_in_order() {
         .await
         .unwrap();
     assert_eq!(
-        h.rooms.guest(&room, token.expose()).await.unwrap().id,
+        h.rooms
+            .authenticate_guest(&room.code, token.expose())
+            .await
+            .unwrap()
+            .id,
         guest.id
     );
     assert!(matches!(
-        h.rooms.guest(&room, "g_not-a-token").await,
-        Err(RoomError::NotParticipant)
+        h.rooms
+            .authenticate_guest(&room.code, "g_not-a-token")
+            .await,
+        Err(AuthenticateGuestError::UnknownGuest)
     ));
 
-    h.rooms
-        .leave(&room, Viewer::User(ada.user_id))
-        .await
-        .unwrap();
+    let ada_viewer = Viewer::User(ada.user_id);
+    h.rooms.leave(&room.code, ada_viewer).await.unwrap();
+    assert!(
+        matches!(
+            h.rooms.access(&room.code, ada_viewer).await,
+            Err(ReadRoomError::NotParticipant)
+        ),
+        "leaving is seen at once, cache or not"
+    );
     assert!(matches!(
-        h.rooms.participant(&room, Viewer::User(ada.user_id)).await,
-        Err(RoomError::NotParticipant)
+        h.rooms.leave(&room.code, ada_viewer).await,
+        Err(LeaveError::NotParticipant)
     ));
     h.rooms.join_as_user(&room.code, &ada).await.unwrap();
     assert_eq!(
@@ -117,6 +129,45 @@ async fn users_and_guests_join_and_leave_with_events_in_order() {
 }
 
 #[tokio::test]
+async fn unknown_codes_are_not_found_for_every_operation() {
+    let h = harness();
+    let nowhere = RoomCode::parse("ZZZZZZ").unwrap();
+    let viewer = h.host();
+    assert!(matches!(
+        h.rooms.access(&nowhere, viewer).await,
+        Err(ReadRoomError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms.follow(&nowhere, viewer).await,
+        Err(FollowRoomError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms.leave(&nowhere, viewer).await,
+        Err(LeaveError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms.join_as_user(&nowhere, &h.host).await,
+        Err(JoinError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms
+            .kick(&nowhere, viewer, ParticipantId::generate())
+            .await,
+        Err(KickError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms
+            .update(&nowhere, viewer, RoomChanges::default())
+            .await,
+        Err(UpdateRoomError::NotFound)
+    ));
+    assert!(matches!(
+        h.rooms.close(&nowhere, viewer).await,
+        Err(CloseRoomError::NotFound)
+    ));
+}
+
+#[tokio::test]
 async fn guests_are_refused_where_the_host_requires_sign_in() {
     let h = harness();
     let (room, _) = h.rooms.create(&h.host, new_room(false)).await.unwrap();
@@ -125,7 +176,7 @@ async fn guests_are_refused_where_the_host_requires_sign_in() {
         .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
         .await;
     assert!(
-        matches!(refused, Err(RoomError::GuestsNotAllowed)),
+        matches!(refused, Err(JoinError::GuestsNotAllowed)),
         "{refused:?}"
     );
 }
@@ -136,11 +187,7 @@ async fn only_the_host_sees_emails_and_only_participants_see_anyone() {
     let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
     let ada = member("Ada");
     h.rooms.join_as_user(&room.code, &ada).await.unwrap();
-    let host_view = h
-        .rooms
-        .participants(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    let host_view = h.rooms.participants(&room.code, h.host()).await.unwrap();
     assert_eq!(
         host_view
             .iter()
@@ -150,16 +197,16 @@ async fn only_the_host_sees_emails_and_only_participants_see_anyone() {
     );
     let guest_view = h
         .rooms
-        .participants(&room, Viewer::User(ada.user_id))
+        .participants(&room.code, Viewer::User(ada.user_id))
         .await
         .unwrap();
     assert!(guest_view.iter().all(|view| view.email.is_none()));
     assert_eq!(guest_view.len(), 2);
     let stranger = h
         .rooms
-        .participants(&room, Viewer::User(UserId::generate()))
+        .participants(&room.code, Viewer::User(UserId::generate()))
         .await;
-    assert!(matches!(stranger, Err(RoomError::NotParticipant)));
+    assert!(matches!(stranger, Err(ReadRoomError::NotParticipant)));
 }
 
 #[tokio::test]
@@ -167,12 +214,11 @@ async fn host_controls_are_for_the_host_and_a_removed_person_stays_out() {
     let h = harness();
     let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
     let ada = member("Ada");
+    let ada_viewer = Viewer::User(ada.user_id);
     let (_, participant) = h.rooms.join_as_user(&room.code, &ada).await.unwrap();
     assert!(matches!(
-        h.rooms
-            .kick(&room, Viewer::User(ada.user_id), participant.id)
-            .await,
-        Err(RoomError::NotHost)
+        h.rooms.kick(&room.code, ada_viewer, participant.id).await,
+        Err(KickError::NotHost)
     ));
     let changes = RoomChanges {
         like_threshold: Some(LikeThreshold::Fixed(5)),
@@ -180,40 +226,61 @@ async fn host_controls_are_for_the_host_and_a_removed_person_stays_out() {
     };
     assert!(matches!(
         h.rooms
-            .update(&room, Viewer::User(ada.user_id), changes.clone())
+            .update(&room.code, ada_viewer, changes.clone())
             .await,
-        Err(RoomError::NotHost)
+        Err(UpdateRoomError::NotHost)
     ));
+    h.rooms.update(&room.code, h.host(), changes).await.unwrap();
     assert_eq!(
         h.rooms
-            .update(&room, Viewer::User(h.host.user_id), changes)
+            .access(&room.code, h.host())
             .await
             .unwrap()
+            .room()
             .like_threshold,
-        LikeThreshold::Fixed(5)
+        LikeThreshold::Fixed(5),
+        "the host's change is seen at once by this process"
     );
 
+    // Ada is cached as a participant; removing her is seen at once all the same.
+    h.rooms.access(&room.code, ada_viewer).await.unwrap();
     h.rooms
-        .kick(&room, Viewer::User(h.host.user_id), participant.id)
+        .kick(&room.code, h.host(), participant.id)
         .await
         .unwrap();
+    assert!(matches!(
+        h.rooms.access(&room.code, ada_viewer).await,
+        Err(ReadRoomError::NotParticipant)
+    ));
     assert!(matches!(
         h.rooms.join_as_user(&room.code, &ada).await,
-        Err(RoomError::Removed)
+        Err(JoinError::Removed)
     ));
     assert!(matches!(
-        h.rooms.close(&room, Viewer::User(ada.user_id)).await,
-        Err(RoomError::NotHost)
+        h.rooms
+            .kick(&room.code, h.host(), ParticipantId::generate())
+            .await,
+        Err(KickError::NoSuchParticipant)
     ));
-    let closed = h
-        .rooms
-        .close(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    assert!(matches!(
+        h.rooms.close(&room.code, ada_viewer).await,
+        Err(CloseRoomError::NotHost)
+    ));
+    let closed = h.rooms.close(&room.code, h.host()).await.unwrap();
     assert!(!closed.is_open());
     assert!(matches!(
         h.rooms.join_as_user(&room.code, &member("Late")).await,
-        Err(RoomError::Closed)
+        Err(JoinError::Closed)
+    ));
+    assert!(matches!(
+        h.rooms.follow(&room.code, h.host()).await,
+        Err(FollowRoomError::Closed)
+    ));
+    assert!(matches!(
+        h.rooms
+            .update(&room.code, h.host(), RoomChanges::default())
+            .await,
+        Err(UpdateRoomError::Closed)
     ));
     assert_eq!(h.sink.names().last(), Some(&"room_closed"));
 }
@@ -222,20 +289,52 @@ async fn host_controls_are_for_the_host_and_a_removed_person_stays_out() {
 async fn presence_counts_those_seen_in_the_last_minutes() {
     let h = harness();
     let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
-    h.rooms
+    let (_, ada) = h
+        .rooms
         .join_as_user(&room.code, &member("Ada"))
         .await
         .unwrap();
     assert_eq!(h.rooms.present_count(&room).await.unwrap(), 2);
     h.clock.advance(PRESENCE_WINDOW + Duration::seconds(1));
     assert_eq!(h.rooms.present_count(&room).await.unwrap(), 0);
-    h.rooms
-        .participant(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    h.rooms.access(&room.code, h.host()).await.unwrap();
+    h.clock.advance(Duration::seconds(2));
     assert_eq!(
         h.rooms.present_count(&room).await.unwrap(),
         1,
         "a request is a sign of life"
+    );
+    h.rooms.still_present(room.id, &[ada.id]).await.unwrap();
+    h.clock.advance(Duration::seconds(2));
+    assert_eq!(
+        h.rooms.present_count(&room).await.unwrap(),
+        2,
+        "an open socket is a sign of life"
+    );
+}
+
+#[tokio::test]
+async fn a_room_changed_by_another_process_is_seen_within_a_second() {
+    let h = harness();
+    let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    h.rooms.access(&room.code, h.host()).await.unwrap();
+    // Another process renames the room straight in storage.
+    let renamed = Room {
+        name: Some(RoomName::parse("Renamed").unwrap()),
+        ..room.clone()
+    };
+    h.store
+        .save_room(&renamed, RoomEventKind::RoomUpdated, h.clock.now())
+        .await
+        .unwrap();
+    let name = |access: RoomAccess| access.room().name.clone().unwrap();
+    assert_eq!(
+        name(h.rooms.access(&room.code, h.host()).await.unwrap()).as_str(),
+        "Birthday"
+    );
+    h.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        name(h.rooms.access(&room.code, h.host()).await.unwrap()).as_str(),
+        "Renamed"
     );
 }

@@ -8,9 +8,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnecti
 use sea_orm_migration::MigratorTrait as _;
 use soiree_migration::Migrator;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use crate::changes::Announcer;
 use crate::connections::SqlConnectionStore;
+use crate::rooms::SqlRoomStore;
 use crate::sealing::Sealer;
 use crate::users::SqlUserStore;
 
@@ -27,18 +29,27 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub(crate) connection: DatabaseConnection,
+    pub(crate) announcer: Announcer,
+    /// One room store per database, so that every ballot goes through the same writer.
+    rooms: Arc<OnceLock<SqlRoomStore>>,
 }
 
 /// How long a SQLite writer waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections to SQLite. WAL lets readers work beside the one writer; sea-orm's default for
+/// SQLite is a single connection, which made every request wait for every other.
+const SQLITE_CONNECTIONS: u32 = 8;
 
 impl Database {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
     ///
-    /// SQLite is opened in WAL mode (readers do not block the writer), with foreign keys enforced
-    /// and a busy timeout so that concurrent writers wait rather than fail.
+    /// SQLite is opened in WAL mode (readers do not block the writer) with several connections,
+    /// foreign keys enforced and a busy timeout so that concurrent writers wait rather than fail.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let mut options = ConnectOptions::new(url);
+        if url.starts_with("sqlite:") {
+            options.max_connections(SQLITE_CONNECTIONS);
+        }
         options
             .sqlx_logging(false)
             .connect_timeout(Duration::from_secs(10))
@@ -53,7 +64,12 @@ impl Database {
         let connection = sea_orm::Database::connect(options)
             .await
             .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
-        Ok(Self { connection })
+        let backend = backend_of(&connection);
+        Ok(Self {
+            connection,
+            announcer: Announcer::new(backend),
+            rooms: Arc::default(),
+        })
     }
 
     /// Applies every migration not applied yet. Safe to run on every start.
@@ -70,15 +86,12 @@ impl Database {
 
     /// The backend behind this pool.
     pub fn backend(&self) -> Backend {
-        match self.connection.get_database_backend() {
-            DatabaseBackend::Postgres => Backend::Postgres,
-            _ => Backend::Sqlite,
-        }
+        backend_of(&self.connection)
     }
 
     /// The accounts, sessions and login-failure repositories.
     pub fn users(&self) -> SqlUserStore {
-        SqlUserStore::new(self.connection.clone())
+        SqlUserStore::new(self.connection.clone(), self.announcer.clone())
     }
 
     /// Provider connections, with secrets sealed by `sealer`.
@@ -87,8 +100,10 @@ impl Database {
     }
 
     /// Rooms, votes, the event log and player leases.
-    pub fn rooms(&self) -> crate::rooms::SqlRoomStore {
-        crate::rooms::SqlRoomStore::new(self.connection.clone(), self.backend())
+    pub fn rooms(&self) -> SqlRoomStore {
+        self.rooms
+            .get_or_init(|| SqlRoomStore::new(self.connection.clone(), self.announcer.clone()))
+            .clone()
     }
 
     /// Closes every connection (at shutdown, or before dropping a test database).
@@ -107,6 +122,13 @@ impl Database {
             .await
             .map(|_| ())
             .context("running an administrative statement")
+    }
+}
+
+fn backend_of(connection: &DatabaseConnection) -> Backend {
+    match connection.get_database_backend() {
+        DatabaseBackend::Postgres => Backend::Postgres,
+        _ => Backend::Sqlite,
     }
 }
 

@@ -5,19 +5,19 @@
 //! every repository translates storage failures into the port's error type, with context. The
 //! domain crates know nothing of this one.
 
+mod changes;
 mod connections;
 mod database;
 mod entity;
-mod notify;
 mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod users;
 
+pub use changes::{Change, ChangeFeed};
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
-pub use notify::RoomEventListener;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use users::SqlUserStore;

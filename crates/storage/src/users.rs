@@ -6,7 +6,7 @@ use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection,
-    EntityTrait as _, QueryFilter as _, SqlErr,
+    EntityTrait as _, QueryFilter as _, SqlErr, TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
@@ -17,17 +17,42 @@ use soiree_users::{
 use std::sync::Arc;
 use uuid::Uuid;
 
+use crate::changes::{Announcer, Change};
 use crate::entity::{login_failures, sessions, users};
 
-/// Accounts, sessions and failed logins in the database.
+/// Accounts, sessions and failed logins in the database. Revocations are announced
+/// ([`crate::ChangeFeed`]), so that every process forgets the sessions it had verified.
 #[derive(Debug, Clone)]
 pub struct SqlUserStore {
     connection: DatabaseConnection,
+    announcer: Announcer,
 }
 
 impl SqlUserStore {
-    pub(crate) fn new(connection: DatabaseConnection) -> Self {
-        Self { connection }
+    pub(crate) fn new(connection: DatabaseConnection, announcer: Announcer) -> Self {
+        Self {
+            connection,
+            announcer,
+        }
+    }
+
+    /// Runs `update` and announces `change` in one transaction, then to this process.
+    async fn revoke_and_announce(
+        &self,
+        update: sea_orm::UpdateMany<sessions::Entity>,
+        change: Change,
+        context: &'static str,
+    ) -> anyhow::Result<()> {
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        update.exec(&transaction).await.context(context)?;
+        self.announcer.within(&transaction, change).await?;
+        transaction.commit().await.context(context)?;
+        self.announcer.committed(change);
+        Ok(())
     }
 
     /// This store as the three ports the users service needs.
@@ -246,25 +271,25 @@ impl SessionRepository for SqlUserStore {
     }
 
     async fn revoke(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
-        sessions::Entity::update_many()
+        let update = sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, Expr::value(at))
             .filter(sessions::Column::Id.eq(id.as_uuid()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .exec(&self.connection)
+            .filter(sessions::Column::RevokedAt.is_null());
+        self.revoke_and_announce(update, Change::SessionRevoked(id), "revoking a session")
             .await
-            .context("revoking a session")?;
-        Ok(())
     }
 
     async fn revoke_all_for_user(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()> {
-        sessions::Entity::update_many()
+        let update = sessions::Entity::update_many()
             .col_expr(sessions::Column::RevokedAt, Expr::value(at))
             .filter(sessions::Column::UserId.eq(user_id.as_uuid()))
-            .filter(sessions::Column::RevokedAt.is_null())
-            .exec(&self.connection)
-            .await
-            .context("revoking every session of a user")?;
-        Ok(())
+            .filter(sessions::Column::RevokedAt.is_null());
+        self.revoke_and_announce(
+            update,
+            Change::SessionsOfUserRevoked(user_id),
+            "revoking every session of a user",
+        )
+        .await
     }
 }
 

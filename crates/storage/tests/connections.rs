@@ -347,7 +347,12 @@ async fn oa_6_two_instances_on_one_postgres_refresh_once() {
             Arc::new(database.connections(Arc::clone(&key))),
             vec![provider.clone()],
             Arc::new(SystemClock),
-            ConnectionsConfig::new("http://127.0.0.1:8000"),
+            ConnectionsConfig::new(|provider| {
+                format!(
+                    "http://127.0.0.1:8000/api/v1/connections/{}/callback",
+                    provider.as_str()
+                )
+            }),
         )));
     }
     let calls = (0..20)

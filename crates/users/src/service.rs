@@ -2,15 +2,18 @@
 
 use std::sync::{Arc, OnceLock};
 
+use chrono::Duration;
 use secrecy::SecretString;
-use soiree_kernel::{Clock, Tier, UserId};
+use soiree_kernel::{Clock, Tier, TtlCache, UserId};
 use tracing::instrument;
 
 use crate::error::{AuthenticateError, LoginError, RegisterError, UpdateProfileError};
 use crate::model::{NewAccount, Profile, ProfileChanges, User};
 use crate::password::{PasswordHash, PasswordHasher};
 use crate::ports::{StoredUser, UserPorts};
-use crate::session::{LAST_SEEN_RESOLUTION, Session, SessionId, SessionPolicy, SessionToken};
+use crate::session::{
+    LAST_SEEN_RESOLUTION, Session, SessionId, SessionPolicy, SessionToken, TokenHash,
+};
 use crate::throttle::LoginThrottle;
 
 /// The rules the service applies; the defaults are those of DESIGN §3.
@@ -42,6 +45,13 @@ pub struct Authenticated {
     pub session: Session,
 }
 
+/// How long a verified session is reused without reading storage. Logout and revocation in this
+/// process forget it at once; another process's are forgotten when the app passes on their
+/// notification ([`UsersService::forget_session`]), and in any case after this long.
+const VERIFIED_SESSION_TTL: Duration = Duration::seconds(5);
+/// How many verified sessions are remembered at most.
+const VERIFIED_SESSION_CAPACITY: usize = 100_000;
+
 /// Accounts and sessions over the [`UserPorts`].
 #[derive(Debug)]
 pub struct UsersService {
@@ -49,6 +59,8 @@ pub struct UsersService {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     config: UsersConfig,
+    /// Sessions verified recently, by token hash, so that a busy client costs no storage read.
+    verified: TtlCache<TokenHash, Authenticated>,
     /// A hash of a random password, verified against when the account does not exist, so that an
     /// unknown username costs as much time as a wrong password (AU-1).
     decoy_hash: OnceLock<PasswordHash>,
@@ -67,6 +79,7 @@ impl UsersService {
             hasher,
             clock,
             config,
+            verified: TtlCache::new(VERIFIED_SESSION_TTL, VERIFIED_SESSION_CAPACITY),
             decoy_hash: OnceLock::new(),
         }
     }
@@ -156,7 +169,7 @@ impl UsersService {
     }
 
     /// The caller behind a presented session token, if the session is still active. Marks the
-    /// session as used.
+    /// session as used (in storage at most once a minute).
     #[instrument(skip_all)]
     pub async fn authenticate(
         &self,
@@ -164,27 +177,78 @@ impl UsersService {
     ) -> Result<Authenticated, AuthenticateError> {
         let token = SessionToken::from_presented(presented_token)
             .ok_or(AuthenticateError::Unauthenticated)?;
+        let token_hash = token.hash();
         let now = self.clock.now();
-        let mut session = self
-            .ports
-            .sessions
-            .find_by_token_hash(&token.hash())
-            .await?
-            .ok_or(AuthenticateError::Unauthenticated)?;
-        if !session.is_active(now, &self.config.sessions) {
+        let mut caller = match self.verified.get(&token_hash, now) {
+            Some(caller) => caller,
+            None => {
+                let caller = self.load(&token_hash).await?;
+                self.verified
+                    .insert(token_hash.clone(), caller.clone(), now);
+                caller
+            }
+        };
+        if !caller.session.is_active(now, &self.config.sessions) {
+            self.verified.remove(&token_hash);
             return Err(AuthenticateError::Unauthenticated);
         }
+        if now - caller.session.last_seen_at >= LAST_SEEN_RESOLUTION {
+            self.ports.sessions.touch(caller.session.id, now).await?;
+            caller.session.last_seen_at = now;
+            self.verified
+                .update(&token_hash, |cached| cached.session.last_seen_at = now);
+        }
+        Ok(caller)
+    }
+
+    /// Whether a presented session token is still active, read from storage and without marking
+    /// the session as used (so that a check made on the caller's behalf, such as an open
+    /// socket's, never keeps an idle session alive).
+    pub async fn still_active(
+        &self,
+        presented_token: &str,
+    ) -> Result<Authenticated, AuthenticateError> {
+        let token = SessionToken::from_presented(presented_token)
+            .ok_or(AuthenticateError::Unauthenticated)?;
+        let caller = self.load(&token.hash()).await?;
+        if caller
+            .session
+            .is_active(self.clock.now(), &self.config.sessions)
+        {
+            Ok(caller)
+        } else {
+            Err(AuthenticateError::Unauthenticated)
+        }
+    }
+
+    async fn load(&self, token_hash: &TokenHash) -> Result<Authenticated, AuthenticateError> {
+        let session = self
+            .ports
+            .sessions
+            .find_by_token_hash(token_hash)
+            .await?
+            .ok_or(AuthenticateError::Unauthenticated)?;
         let user = self
             .ports
             .users
             .find_by_id(session.user_id)
             .await?
             .ok_or(AuthenticateError::Unauthenticated)?;
-        if now - session.last_seen_at >= LAST_SEEN_RESOLUTION {
-            self.ports.sessions.touch(session.id, now).await?;
-            session.last_seen_at = now;
-        }
         Ok(Authenticated { user, session })
+    }
+
+    /// Forgets a verified session, so that its next use reads storage (another process revoked
+    /// it).
+    pub fn forget_session(&self, session_id: SessionId) {
+        self.verified
+            .remove_where(|_, caller| caller.session.id == session_id);
+    }
+
+    /// Forgets every verified session of an account (its sessions were revoked, or the account
+    /// changed, in another process).
+    pub fn forget_user(&self, user_id: UserId) {
+        self.verified
+            .remove_where(|_, caller| caller.user.id == user_id);
     }
 
     /// Ends one session; its token stops working at once.
@@ -193,7 +257,9 @@ impl UsersService {
         self.ports
             .sessions
             .revoke(session_id, self.clock.now())
-            .await
+            .await?;
+        self.forget_session(session_id);
+        Ok(())
     }
 
     /// Ends every session of an account (after a password or MFA change, for instance).
@@ -202,7 +268,9 @@ impl UsersService {
         self.ports
             .sessions
             .revoke_all_for_user(user_id, self.clock.now())
-            .await
+            .await?;
+        self.forget_user(user_id);
+        Ok(())
     }
 
     /// The account whose username or email is `login` (any case), if it exists.
@@ -242,6 +310,7 @@ impl UsersService {
         {
             return Err(UpdateProfileError::NotFound);
         }
+        self.forget_user(user_id);
         Ok(user)
     }
 

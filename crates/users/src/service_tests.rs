@@ -159,6 +159,61 @@ async fn se_1_each_login_gets_a_new_token_and_logout_revokes_only_that_one() {
 }
 
 #[tokio::test]
+async fn a_session_revoked_by_another_process_is_refused_once_forgotten_or_after_a_few_seconds() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let token = session.token.expose();
+    h.service.authenticate(token).await.unwrap();
+
+    // Another process revokes it in storage; this one still has it verified.
+    let sessions = h.store.ports().sessions;
+    sessions
+        .revoke(session.session.id, h.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        h.service.authenticate(token).await.is_ok(),
+        "verified a moment ago"
+    );
+    h.service.forget_session(session.session.id);
+    assert!(
+        h.service.authenticate(token).await.is_err(),
+        "the other process's notification ends it at once"
+    );
+
+    let again = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    h.service.authenticate(again.token.expose()).await.unwrap();
+    sessions
+        .revoke(again.session.id, h.clock.now())
+        .await
+        .unwrap();
+    h.clock.advance(VERIFIED_SESSION_TTL);
+    assert!(
+        h.service.authenticate(again.token.expose()).await.is_err(),
+        "without a notification, within a few seconds"
+    );
+}
+
+#[tokio::test]
+async fn se_2_a_check_on_the_callers_behalf_does_not_keep_an_idle_session_alive() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    for _ in 0..3 {
+        h.clock.advance(Duration::minutes(50));
+        let _ = h.service.still_active(session.token.expose()).await;
+    }
+    assert!(
+        h.service
+            .authenticate(session.token.expose())
+            .await
+            .is_err(),
+        "150 minutes without a request of its own: idle"
+    );
+}
+
+#[tokio::test]
 async fn only_a_hash_of_the_token_is_stored() {
     let h = harness();
     h.service.register(account("ada", None)).await.unwrap();

@@ -3,21 +3,30 @@
 //! once, the room's own queue, skip votes on the playing track, suggestions from a participant's
 //! liked tracks, and the [`PartyPlayer`] that feeds the host's player one track at a time.
 //!
-//! It builds on `soiree-rooms` and knows nothing of HTTP, WebSockets, JSON, a database or a
-//! provider: [`VoteRepository`], [`TrackSource`], [`RoomPlayer`] and [`VoteRateLimiter`] are its
-//! ports.
+//! It builds on `soiree-rooms` and knows nothing of HTTP, WebSockets, JSON, an async runtime, a
+//! database or a provider: [`VoteRepository`], [`PlayerLeases`], [`TrackSource`], [`RoomPlayer`]
+//! and [`VoteRateLimiter`] are its ports. What a ballot does to a track is the pure [`count`],
+//! which storage applies inside its transaction; what the loop does at each look is the pure
+//! [`decide`].
 
+mod ballot;
 mod error;
 pub mod memory;
-mod model;
 mod player;
 mod ports;
+mod queue;
 mod service;
 
-pub use error::VoteError;
-pub use model::{
-    HostPlayback, PlaybackProblem, QueueEntry, RoomTrack, Tally, Vote, VoteOutcome, order_queue,
+pub use ballot::{
+    Ballot, Choice, Counted, NoVote, Recorded, Standing, Tally, Vote, VoteOutcome, count,
 };
-pub use player::{BACKOFF, Decision, LOOKAHEAD, PartyPlayer, Wake, decide};
-pub use ports::{RoomPlayer, TrackSource, VoteRateLimiter, VoteRepository};
-pub use service::VotingService;
+pub use error::{CastVoteError, RetractVoteError, SkipError, SuggestError};
+pub use player::{
+    BACKOFF, Decision, HOST_BACKOFF, HostPlayback, LEASE, LONGEST_WAIT, LOOKAHEAD, Look,
+    LoopMemory, PartyPlayer, Wake, decide,
+};
+pub use ports::{
+    PlayerLeases, RecordBallotError, RoomPlayer, TrackSource, VoteRateLimiter, VoteRepository,
+};
+pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, playing};
+pub use service::{RoomSnapshot, SkipTally, VotingService};

@@ -4,35 +4,53 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, TrackRef, UserId};
-use soiree_rooms::{ParticipantId, RoomId, TrackState};
+use soiree_rooms::{ParticipantId, PlaybackFailure, RoomId, TrackState};
 
-use crate::model::{HostPlayback, PlaybackProblem, RoomTrack, Tally, Vote};
+use crate::ballot::{Ballot, Recorded};
+use crate::player::{HostPlayback, LoopMemory};
+use crate::queue::RoomTrack;
+
+/// Why a ballot was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordBallotError {
+    /// The room is closed.
+    #[error("this room is closed")]
+    RoomClosed,
+    /// The participant has left the room or was removed.
+    #[error("join the room first")]
+    NotParticipant,
+    /// A retraction of a vote that does not exist.
+    #[error("you have no vote on this track")]
+    NoVote,
+    /// Storage failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
 
 /// Votes and the room's tracks.
 #[async_trait]
 pub trait VoteRepository: Send + Sync + std::fmt::Debug {
-    /// Records `participant`'s vote on `track` (replacing an earlier one; the track becomes a
-    /// candidate of the room if new) and returns the track's tally after it. MUST keep one vote
-    /// per participant and track, so that concurrent votes tally to the number of distinct voters.
-    async fn cast(
-        &self,
-        room: RoomId,
-        participant: ParticipantId,
-        track: &TrackRef,
-        vote: Vote,
-        at: Timestamp,
-    ) -> anyhow::Result<Tally>;
+    /// Records a ballot. In one transaction, so that nothing of it is stored unless all is, it
+    /// MUST:
+    /// - refuse it with [`RecordBallotError::RoomClosed`] if the room is closed, and with
+    ///   [`RecordBallotError::NotParticipant`] if the participant is not active in the room;
+    /// - read the participant's current vote on the track and the track's [`crate::Standing`]
+    ///   (a track new to the room is [`crate::Standing::NEW`], added by this participant);
+    /// - apply [`crate::count`] (a [`crate::NoVote`] becomes [`RecordBallotError::NoVote`]);
+    /// - store the participant's new vote (or remove it) and the track's new standing, never
+    ///   moving a track out of a state other than candidate (the player loop moves it on);
+    /// - append [`crate::Counted::events`] to the room's log, numbered after its last event;
+    /// - when the track became ready, mark the room's player loop due now (as
+    ///   [`PlayerLeases::wake`] does), so that it plays even if this process stops right after.
+    ///
+    /// Ballots of one room MUST be serialised (across processes too), so that tallies equal the
+    /// distinct voters and a track becomes ready once (VO-1). An implementation may record several
+    /// ballots in one transaction (group commit), but MUST return only after theirs committed.
+    async fn record(&self, ballot: Ballot) -> Result<Recorded, RecordBallotError>;
 
-    /// Removes the vote; returns the tally after it, or `None` if there was no vote.
-    async fn retract(
-        &self,
-        room: RoomId,
-        participant: ParticipantId,
-        track: &TrackRef,
-    ) -> anyhow::Result<Option<Tally>>;
-
-    /// Moves a track from `from` to `to`. MUST be one conditional update, returning `Ok(true)`
-    /// for exactly one caller when several race (a track becomes ready once; VO-1).
+    /// Moves a track from `from` to `to` (`to` is never ready: only a ballot makes a track
+    /// ready). MUST be one conditional update, returning `Ok(true)` for exactly one caller when
+    /// several race.
     async fn transition(
         &self,
         room: RoomId,
@@ -42,11 +60,8 @@ pub trait VoteRepository: Send + Sync + std::fmt::Debug {
         at: Timestamp,
     ) -> anyhow::Result<bool>;
 
-    /// One of the room's tracks.
-    async fn track(&self, room: RoomId, track: &TrackRef) -> anyhow::Result<Option<RoomTrack>>;
-
     /// Tracks not yet played: the playing one, then ready ones in the order they became ready
-    /// (ties by net score), then candidates by net score.
+    /// (ties by net score), then candidates by net score ([`crate::order_queue`]).
     async fn queue(&self, room: RoomId) -> anyhow::Result<Vec<RoomTrack>>;
 
     /// Records a skip vote on `track`; returns how many participants voted to skip it.
@@ -58,24 +73,73 @@ pub trait VoteRepository: Send + Sync + std::fmt::Debug {
     ) -> anyhow::Result<u32>;
 }
 
+/// Who runs a room's player loop, and what the loop remembers between looks, where every process
+/// sees it.
+///
+/// A lease gives a room's loop to one holder (a process) at a time and moves to another when the
+/// holder stops renewing it. The memory travels with the room, not with the holder: what was
+/// handed to the host's queue, a pending skip, a back-off after a failure.
+#[async_trait]
+pub trait PlayerLeases: Send + Sync + std::fmt::Debug {
+    /// Rooms whose loop should look now (woken, or their next look is due) and whose lease is
+    /// free, expired or already `holder`'s, at most `limit`, the longest overdue first.
+    async fn due(&self, holder: &str, now: Timestamp, limit: u32) -> anyhow::Result<Vec<RoomId>>;
+
+    /// Takes or renews the lease of `room` for `holder` until `until`, and returns the loop's
+    /// memory; `None` when another holder's lease is still valid. MUST be decided by one
+    /// conditional update, so that of several holders racing exactly one wins.
+    async fn claim(
+        &self,
+        room: RoomId,
+        holder: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> anyhow::Result<Option<LoopMemory>>;
+
+    /// Stores the memory and when to look next (`None`: not until woken), if `holder` still
+    /// holds the lease; returns whether it did. If the room was woken since the lease was
+    /// claimed, the next look MUST be now instead, and a skip requested meanwhile MUST be kept.
+    async fn store(
+        &self,
+        room: RoomId,
+        holder: &str,
+        memory: &LoopMemory,
+        next_look: Option<Timestamp>,
+        now: Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Asks for a look at `room` at `at` (a track became ready, the host asked): the room becomes
+    /// due then, whoever holds its lease.
+    async fn wake(&self, room: RoomId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// Records that skip votes ended `track`: the loop must move the host's player on from it at
+    /// its next look, which is now.
+    async fn request_skip(
+        &self,
+        room: RoomId,
+        track: &TrackRef,
+        at: Timestamp,
+    ) -> anyhow::Result<()>;
+}
+
 /// A participant's own music, for suggestions.
 #[async_trait]
 pub trait TrackSource: Send + Sync + std::fmt::Debug {
     /// A random track from the account's liked tracks on its connected provider.
-    async fn random_liked(&self, user: UserId) -> Result<Option<TrackRef>, PlaybackProblem>;
+    async fn random_liked(&self, user: UserId) -> Result<Option<TrackRef>, PlaybackFailure>;
 }
 
 /// The host's player, as rooms use it.
 #[async_trait]
 pub trait RoomPlayer: Send + Sync + std::fmt::Debug {
     /// What the host's player is doing (`None` when nothing is loaded).
-    async fn playback(&self, host: UserId) -> Result<Option<HostPlayback>, PlaybackProblem>;
+    async fn playback(&self, host: UserId) -> Result<Option<HostPlayback>, PlaybackFailure>;
     /// Plays one track now.
-    async fn play(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem>;
+    async fn play(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure>;
     /// Adds one track after the current one.
-    async fn enqueue(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem>;
+    async fn enqueue(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure>;
     /// Pauses.
-    async fn pause(&self, host: UserId) -> Result<(), PlaybackProblem>;
+    async fn pause(&self, host: UserId) -> Result<(), PlaybackFailure>;
 }
 
 /// Rate limits on guests' votes.

@@ -1,15 +1,82 @@
-//! Votes, skips and suggestions.
+//! Votes, skips, suggestions and the room's queue. Every operation takes the room's code and the
+//! caller, and checks through [`RoomsService::access`] that the caller is in the room before it
+//! reads or records anything.
 
 use std::sync::Arc;
 
 use soiree_kernel::{Clock, TrackRef};
-use soiree_rooms::{Identity, Participant, Room, RoomEventKind, RoomsService, TrackState, Viewer};
+use soiree_rooms::{
+    Identity, ReadRoomError, RoomAccess, RoomCode, RoomEventKind, RoomsService, Viewer,
+};
 use tracing::instrument;
 
-use crate::error::VoteError;
-use crate::model::{RoomTrack, Tally, Vote, VoteOutcome};
+use crate::ballot::{Ballot, Choice, Vote, VoteOutcome};
+use crate::error::{CastVoteError, RetractVoteError, SkipError, SuggestError};
 use crate::player::PartyPlayer;
-use crate::ports::{TrackSource, VoteRateLimiter, VoteRepository};
+use crate::ports::{RecordBallotError, TrackSource, VoteRateLimiter, VoteRepository};
+use crate::queue::{RoomTrack, playing};
+
+/// Everything a participant needs to draw the room, and the event number to follow on from.
+#[derive(Debug, Clone)]
+pub struct RoomSnapshot {
+    /// The room and the caller in it.
+    pub access: RoomAccess,
+    /// Participants present now.
+    pub present: u32,
+    /// Likes a track needs now.
+    pub likes_needed: u32,
+    /// The playing track, ready tracks in play order, then candidates by net score.
+    pub queue: Vec<RoomTrack>,
+    /// The number of the room's last event when the snapshot was taken; the queue may already
+    /// reflect a few later ones, which carry whole tallies and so can be applied again.
+    pub last_seq: u64,
+}
+
+/// Skip votes on the playing track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkipTally {
+    /// Skip votes now.
+    pub skips: u32,
+    /// Skip votes needed.
+    pub needed: u32,
+}
+
+/// Why the caller may not vote now.
+enum VoterRefused {
+    NotFound,
+    NotParticipant,
+    Closed,
+    RateLimited(std::time::Duration),
+    Unknown(anyhow::Error),
+}
+
+impl From<ReadRoomError> for VoterRefused {
+    fn from(error: ReadRoomError) -> Self {
+        match error {
+            ReadRoomError::NotFound => Self::NotFound,
+            ReadRoomError::NotParticipant => Self::NotParticipant,
+            ReadRoomError::Unknown(error) => Self::Unknown(error),
+        }
+    }
+}
+
+macro_rules! from_voter_refused {
+    ($($operation:ident),+) => {
+        $(impl From<VoterRefused> for $operation {
+            fn from(refused: VoterRefused) -> Self {
+                match refused {
+                    VoterRefused::NotFound => Self::NotFound,
+                    VoterRefused::NotParticipant => Self::NotParticipant,
+                    VoterRefused::Closed => Self::Closed,
+                    VoterRefused::RateLimited(retry_after) => Self::RateLimited { retry_after },
+                    VoterRefused::Unknown(error) => Self::Unknown(error),
+                }
+            }
+        })+
+    };
+}
+
+from_voter_refused!(CastVoteError, RetractVoteError, SkipError);
 
 /// Votes over a [`VoteRepository`], on rooms from a [`RoomsService`].
 #[derive(Debug)]
@@ -18,7 +85,7 @@ pub struct VotingService {
     votes: Arc<dyn VoteRepository>,
     tracks: Arc<dyn TrackSource>,
     limiter: Arc<dyn VoteRateLimiter>,
-    player: Arc<PartyPlayer>,
+    party: Arc<PartyPlayer>,
     clock: Arc<dyn Clock>,
 }
 
@@ -29,7 +96,7 @@ impl VotingService {
         votes: Arc<dyn VoteRepository>,
         tracks: Arc<dyn TrackSource>,
         limiter: Arc<dyn VoteRateLimiter>,
-        player: Arc<PartyPlayer>,
+        party: Arc<PartyPlayer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -37,193 +104,180 @@ impl VotingService {
             votes,
             tracks,
             limiter,
-            player,
+            party,
             clock,
         }
     }
 
-    async fn voter(&self, room: &Room, viewer: Viewer) -> Result<Participant, VoteError> {
-        if !room.is_open() {
-            return Err(soiree_rooms::RoomError::Closed.into());
+    /// The caller in an open room, within their vote rate if they are a guest.
+    async fn voter(&self, code: &RoomCode, viewer: Viewer) -> Result<RoomAccess, VoterRefused> {
+        let access = self.rooms.access(code, viewer).await?;
+        if !access.room().is_open() {
+            return Err(VoterRefused::Closed);
         }
-        let participant = self.rooms.participant(room, viewer).await?;
+        let participant = access.participant();
         if participant.identity == Identity::Guest {
+            let room = access.room();
             self.limiter
                 .check(room.id, participant.id, room.options.guest_votes_per_2min)
-                .map_err(|retry_after| VoteError::RateLimited { retry_after })?;
+                .map_err(VoterRefused::RateLimited)?;
         }
-        Ok(participant)
+        Ok(access)
     }
 
-    /// The track's state and the likes needed now.
-    async fn assess(&self, room: &Room, track: &TrackRef) -> Result<(TrackState, u32), VoteError> {
-        let present = self.rooms.present_count(room).await?;
-        let state = self
-            .votes
-            .track(room.id, track)
-            .await?
-            .map_or(TrackState::Candidate, |entry| entry.state);
-        Ok((state, room.like_threshold.required_likes(present)))
+    /// Records one ballot of the caller, announces its events, and wakes the player when it made
+    /// a track ready.
+    async fn ballot(
+        &self,
+        access: &RoomAccess,
+        track: &TrackRef,
+        choice: Choice,
+    ) -> Result<VoteOutcome, RecordBallotError> {
+        let room = access.room();
+        let ballot = Ballot {
+            room: room.id,
+            participant: access.participant().id,
+            track: track.clone(),
+            choice,
+            likes_needed: self.rooms.likes_needed(room).await?,
+            at: self.clock.now(),
+        };
+        let recorded = self.votes.record(ballot).await?;
+        self.rooms.announce(room.id, &recorded.events);
+        if recorded.outcome.play {
+            // Storage made the room due with the vote; this only saves the wait for the sweep.
+            self.party.nudge(room.id);
+        }
+        Ok(recorded.outcome)
     }
 
     /// Casts (or changes) the caller's vote. When likes reach the threshold, the track becomes
     /// ready, exactly once (VO-1): `play` is true for the one vote that did it.
-    #[instrument(skip(self, room), fields(room = %room.code))]
+    #[instrument(skip(self), fields(room = %code))]
     pub async fn vote(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
         track: &TrackRef,
         vote: Vote,
-    ) -> Result<VoteOutcome, VoteError> {
-        let participant = self.voter(room, viewer).await?;
-        let tally = self
-            .votes
-            .cast(room.id, participant.id, track, vote, self.clock.now())
-            .await?;
-        let (mut state, like_threshold) = self.assess(room, track).await?;
-        let mut play = false;
-        if state == TrackState::Candidate && tally.likes >= like_threshold {
-            play = self
-                .votes
-                .transition(
-                    room.id,
-                    track,
-                    TrackState::Candidate,
-                    TrackState::Ready,
-                    self.clock.now(),
-                )
-                .await?;
-            if play {
-                state = TrackState::Ready;
-            } else {
-                state = self
-                    .votes
-                    .track(room.id, track)
-                    .await?
-                    .map_or(state, |entry| entry.state);
-            }
-        }
-        self.tallied(room, track, tally, like_threshold, state)
-            .await?;
-        if play {
-            self.rooms
-                .emit(
-                    room.id,
-                    RoomEventKind::TrackReady {
-                        track: track.clone(),
-                    },
-                )
-                .await?;
-            self.player.nudge(room.id);
-        }
-        Ok(VoteOutcome {
-            tally,
-            like_threshold,
-            play,
-            state,
-        })
+    ) -> Result<VoteOutcome, CastVoteError> {
+        let access = self.voter(code, viewer).await?;
+        self.ballot(&access, track, Choice::Cast(vote))
+            .await
+            .map_err(|error| match error {
+                RecordBallotError::RoomClosed => CastVoteError::Closed,
+                RecordBallotError::NotParticipant => CastVoteError::NotParticipant,
+                // A cast always leaves a vote behind; storage cannot answer "no vote" to it.
+                RecordBallotError::NoVote => CastVoteError::Unknown(anyhow::anyhow!(
+                    "storage refused a cast as a retraction"
+                )),
+                RecordBallotError::Unknown(error) => CastVoteError::Unknown(error),
+            })
     }
 
     /// Retracts the caller's vote. A track that became ready stays ready.
     pub async fn retract(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
         track: &TrackRef,
-    ) -> Result<VoteOutcome, VoteError> {
-        let participant = self.voter(room, viewer).await?;
-        let tally = self
-            .votes
-            .retract(room.id, participant.id, track)
-            .await?
-            .ok_or(VoteError::NoVote)?;
-        let (state, like_threshold) = self.assess(room, track).await?;
-        self.tallied(room, track, tally, like_threshold, state)
-            .await?;
-        Ok(VoteOutcome {
-            tally,
-            like_threshold,
-            play: false,
-            state,
+    ) -> Result<VoteOutcome, RetractVoteError> {
+        let access = self.voter(code, viewer).await?;
+        self.ballot(&access, track, Choice::Retract)
+            .await
+            .map_err(|error| match error {
+                RecordBallotError::RoomClosed => RetractVoteError::Closed,
+                RecordBallotError::NotParticipant => RetractVoteError::NotParticipant,
+                RecordBallotError::NoVote => RetractVoteError::NoVote,
+                RecordBallotError::Unknown(error) => RetractVoteError::Unknown(error),
+            })
+    }
+
+    /// The room now, for a participant: details, presence, the queue and the last event number.
+    pub async fn snapshot(
+        &self,
+        code: &RoomCode,
+        viewer: Viewer,
+    ) -> Result<RoomSnapshot, ReadRoomError> {
+        let access = self.rooms.access(code, viewer).await?;
+        let last_seq = self.rooms.last_seq(&access).await?;
+        let queue = self.votes.queue(access.room().id).await?;
+        let present = self.rooms.present_count(access.room()).await?;
+        let likes_needed = access.room().like_threshold.required_likes(present);
+        Ok(RoomSnapshot {
+            access,
+            present,
+            likes_needed,
+            queue,
+            last_seq,
         })
     }
 
-    async fn tallied(
-        &self,
-        room: &Room,
-        track: &TrackRef,
-        tally: Tally,
-        like_threshold: u32,
-        state: TrackState,
-    ) -> Result<(), VoteError> {
-        let kind = RoomEventKind::VoteTallied {
-            track: track.clone(),
-            likes: tally.likes,
-            dislikes: tally.dislikes,
-            like_threshold,
-            state,
-        };
-        self.rooms.emit(room.id, kind).await?;
-        Ok(())
-    }
-
     /// The room's queue: playing, then ready in play order, then candidates by net score.
-    pub async fn queue(&self, room: &Room, viewer: Viewer) -> Result<Vec<RoomTrack>, VoteError> {
-        self.rooms.participant(room, viewer).await?;
-        Ok(self.votes.queue(room.id).await?)
+    pub async fn queue(
+        &self,
+        code: &RoomCode,
+        viewer: Viewer,
+    ) -> Result<Vec<RoomTrack>, ReadRoomError> {
+        let access = self.rooms.access(code, viewer).await?;
+        Ok(self.votes.queue(access.room().id).await?)
     }
 
     /// Votes to skip the playing track; at the threshold, the host's player moves on (once).
-    pub async fn skip(&self, room: &Room, viewer: Viewer) -> Result<(u32, u32), VoteError> {
-        let participant = self.voter(room, viewer).await?;
-        let playing = self
-            .votes
-            .queue(room.id)
-            .await?
-            .into_iter()
-            .find(|entry| entry.state == TrackState::Playing)
-            .ok_or(VoteError::NothingPlaying)?;
+    pub async fn skip(&self, code: &RoomCode, viewer: Viewer) -> Result<SkipTally, SkipError> {
+        let access = self.voter(code, viewer).await?;
+        let room = access.room();
+        let queue = self.votes.queue(room.id).await?;
+        let track = playing(&queue)
+            .map(|entry| entry.track.clone())
+            .ok_or(SkipError::NothingPlaying)?;
         let skips = self
             .votes
-            .cast_skip(room.id, participant.id, &playing.track)
+            .cast_skip(room.id, access.participant().id, &track)
             .await?;
-        let needed = room
-            .like_threshold
-            .required_likes(self.rooms.present_count(room).await?);
-        self.rooms
-            .emit(
-                room.id,
-                RoomEventKind::SkipTallied {
-                    track: playing.track.clone(),
-                    skips,
-                    needed,
-                },
-            )
-            .await?;
+        let needed = self.rooms.likes_needed(room).await?;
+        let kind = RoomEventKind::SkipTallied {
+            track: track.clone(),
+            skips,
+            needed,
+        };
+        self.rooms.emit(room.id, kind).await?;
         if skips >= needed {
-            self.player.skip(room, &playing.track).await?;
+            self.party.skip(room, &track).await?;
         }
-        Ok((skips, needed))
+        Ok(SkipTally { skips, needed })
     }
 
     /// Suggests a random track from the caller's liked tracks, with the caller's like.
     pub async fn suggest(
         &self,
-        room: &Room,
+        code: &RoomCode,
         viewer: Viewer,
-    ) -> Result<(TrackRef, VoteOutcome), VoteError> {
-        let participant = self.rooms.participant(room, viewer).await?;
-        let Identity::User(user) = participant.identity else {
-            return Err(VoteError::GuestCannotSuggest);
+    ) -> Result<(TrackRef, VoteOutcome), SuggestError> {
+        let access = self.rooms.access(code, viewer).await?;
+        if !access.room().is_open() {
+            return Err(SuggestError::Closed);
+        }
+        let Identity::User(user) = access.participant().identity else {
+            return Err(SuggestError::GuestCannotSuggest);
         };
         let track = self
             .tracks
             .random_liked(user)
             .await
-            .map_err(VoteError::Provider)?
-            .ok_or(VoteError::NoLikedTracks)?;
-        let outcome = self.vote(room, viewer, &track, Vote::Like).await?;
+            .map_err(SuggestError::Provider)?
+            .ok_or(SuggestError::NoLikedTracks)?;
+        let outcome = self
+            .ballot(&access, &track, Choice::Cast(Vote::Like))
+            .await
+            .map_err(|error| match error {
+                RecordBallotError::RoomClosed => SuggestError::Closed,
+                RecordBallotError::NotParticipant => SuggestError::NotParticipant,
+                RecordBallotError::NoVote => {
+                    SuggestError::Unknown(anyhow::anyhow!("storage refused a cast as a retraction"))
+                }
+                RecordBallotError::Unknown(error) => SuggestError::Unknown(error),
+            })?;
         Ok((track, outcome))
     }
 }

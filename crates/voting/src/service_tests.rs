@@ -7,13 +7,16 @@ use chrono::DateTime;
 use proptest::prelude::*;
 use soiree_kernel::{ManualClock, UserId};
 use soiree_rooms::memory::{InMemoryRooms, RecordingSink, StaticDirectory};
-use soiree_rooms::{LikeThreshold, Member, NewRoom, Nickname, ParticipantId, RoomId, RoomOptions};
+use soiree_rooms::{
+    LikeThreshold, Member, NewRoom, Nickname, ParticipantId, PlaybackFailure, Room, RoomId,
+    RoomOptions, TrackState,
+};
 
 use super::*;
+use crate::ballot::Tally;
 use crate::memory::InMemoryVotes;
-use crate::model::{HostPlayback, PlaybackProblem};
-use crate::player::{Decision, decide};
-use crate::ports::RoomPlayer;
+use crate::player::{HostPlayback, LEASE};
+use crate::ports::{RoomPlayer, VoteRepository};
 
 fn track(n: u8) -> TrackRef {
     TrackRef::parse(&format!("spotify:track:{n:0>22}")).unwrap()
@@ -24,17 +27,26 @@ fn track(n: u8) -> TrackRef {
 struct FakePlayer {
     playback: Mutex<Option<HostPlayback>>,
     commands: Mutex<Vec<String>>,
-    failure: Mutex<Option<PlaybackProblem>>,
+    failure: Mutex<Option<PlaybackFailure>>,
+}
+
+impl FakePlayer {
+    fn commands(&self) -> Vec<String> {
+        self.commands.lock().unwrap().clone()
+    }
+    fn at(&self, progress_ms: u64) {
+        self.playback.lock().unwrap().as_mut().unwrap().progress_ms = progress_ms;
+    }
 }
 
 #[async_trait]
 impl RoomPlayer for FakePlayer {
-    async fn playback(&self, _host: UserId) -> Result<Option<HostPlayback>, PlaybackProblem> {
+    async fn playback(&self, _host: UserId) -> Result<Option<HostPlayback>, PlaybackFailure> {
         Ok(self.playback.lock().unwrap().clone())
     }
-    async fn play(&self, _host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem> {
-        if let Some(problem) = self.failure.lock().unwrap().clone() {
-            return Err(problem);
+    async fn play(&self, _host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure> {
+        if let Some(failure) = *self.failure.lock().unwrap() {
+            return Err(failure);
         }
         self.commands.lock().unwrap().push(format!("play {track}"));
         *self.playback.lock().unwrap() = Some(HostPlayback {
@@ -45,23 +57,26 @@ impl RoomPlayer for FakePlayer {
         });
         Ok(())
     }
-    async fn enqueue(&self, _host: UserId, track: &TrackRef) -> Result<(), PlaybackProblem> {
+    async fn enqueue(&self, _host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure> {
         self.commands.lock().unwrap().push(format!("queue {track}"));
         Ok(())
     }
-    async fn pause(&self, _host: UserId) -> Result<(), PlaybackProblem> {
+    async fn pause(&self, _host: UserId) -> Result<(), PlaybackFailure> {
         self.commands.lock().unwrap().push("pause".into());
+        if let Some(playback) = self.playback.lock().unwrap().as_mut() {
+            playback.is_playing = false;
+        }
         Ok(())
     }
 }
 
 #[derive(Debug)]
-struct Liked(Option<TrackRef>);
+struct Liked(Result<Option<TrackRef>, PlaybackFailure>);
 
 #[async_trait]
 impl TrackSource for Liked {
-    async fn random_liked(&self, _user: UserId) -> Result<Option<TrackRef>, PlaybackProblem> {
-        Ok(self.0.clone())
+    async fn random_liked(&self, _user: UserId) -> Result<Option<TrackRef>, PlaybackFailure> {
+        self.0.clone()
     }
 }
 
@@ -92,39 +107,34 @@ impl VoteRateLimiter for CountingLimiter {
 struct Harness {
     rooms: Arc<RoomsService>,
     voting: Arc<VotingService>,
+    votes: InMemoryVotes,
     party: Arc<PartyPlayer>,
     player: Arc<FakePlayer>,
     sink: RecordingSink,
+    clock: ManualClock,
     host: Member,
 }
 
-fn harness() -> Harness {
-    let clock = Arc::new(ManualClock::starting_at(
-        DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-    ));
+fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
+    let clock = ManualClock::starting_at(DateTime::from_timestamp(1_800_000_000, 0).unwrap());
     let sink = RecordingSink::default();
+    let store = InMemoryRooms::default();
     let rooms = Arc::new(RoomsService::new(
-        Arc::new(InMemoryRooms::default()),
+        Arc::new(store.clone()),
         Arc::new(StaticDirectory::default()),
         Arc::new(sink.clone()),
-        clock.clone(),
+        Arc::new(clock.clone()),
     ));
-    let votes = Arc::new(InMemoryVotes::default());
+    let votes = InMemoryVotes::new(store);
     let player = Arc::new(FakePlayer::default());
-    let party = Arc::new(PartyPlayer::new(
-        rooms.clone(),
-        votes.clone(),
-        player.clone(),
-        clock.clone(),
-        Arc::new(|_| {}),
-    ));
+    let party = party_player(&rooms, &votes, &player, &clock, "process-a");
     let voting = Arc::new(VotingService::new(
         rooms.clone(),
-        votes,
-        Arc::new(Liked(Some(track(99)))),
+        Arc::new(votes.clone()),
+        Arc::new(Liked(liked)),
         Arc::new(CountingLimiter::default()),
         party.clone(),
-        clock,
+        Arc::new(clock.clone()),
     ));
     let host = Member {
         user_id: UserId::generate(),
@@ -133,14 +143,42 @@ fn harness() -> Harness {
     Harness {
         rooms,
         voting,
+        votes,
         party,
         player,
         sink,
+        clock,
         host,
     }
 }
 
+fn harness() -> Harness {
+    harness_with(Ok(Some(track(99))))
+}
+
+fn party_player(
+    rooms: &Arc<RoomsService>,
+    votes: &InMemoryVotes,
+    player: &Arc<FakePlayer>,
+    clock: &ManualClock,
+    holder: &str,
+) -> Arc<PartyPlayer> {
+    Arc::new(PartyPlayer::new(
+        rooms.clone(),
+        Arc::new(votes.clone()),
+        Arc::new(votes.clone()),
+        player.clone(),
+        Arc::new(clock.clone()),
+        holder,
+        Arc::new(|_| {}),
+    ))
+}
+
 impl Harness {
+    fn host(&self) -> Viewer {
+        Viewer::User(self.host.user_id)
+    }
+
     async fn room(&self, threshold: LikeThreshold) -> Room {
         let new = NewRoom {
             name: None,
@@ -161,6 +199,27 @@ impl Harness {
         self.rooms.join_as_user(&room.code, &member).await.unwrap();
         Viewer::User(member.user_id)
     }
+
+    async fn like(&self, room: &Room, viewer: Viewer, n: u8) -> VoteOutcome {
+        self.voting
+            .vote(&room.code, viewer, &track(n), Vote::Like)
+            .await
+            .unwrap()
+    }
+
+    /// Moves the clock past whatever the loop waits for, and runs one pass.
+    async fn pass(&self, party: &PartyPlayer) {
+        self.clock.advance(chrono::Duration::seconds(6));
+        party.run_due().await.unwrap();
+    }
+
+    fn count(&self, name: &str) -> usize {
+        self.sink
+            .names()
+            .iter()
+            .filter(|seen| **seen == name)
+            .count()
+    }
 }
 
 #[tokio::test]
@@ -171,7 +230,7 @@ async fn votes_change_and_retract_and_the_threshold_makes_a_track_ready_once() {
     let bob = h.member(&room, "Bob").await;
     let first = h
         .voting
-        .vote(&room, ada, &track(1), Vote::Dislike)
+        .vote(&room.code, ada, &track(1), Vote::Dislike)
         .await
         .unwrap();
     assert_eq!(
@@ -185,11 +244,7 @@ async fn votes_change_and_retract_and_the_threshold_makes_a_track_ready_once() {
             TrackState::Candidate
         )
     );
-    let changed = h
-        .voting
-        .vote(&room, ada, &track(1), Vote::Like)
-        .await
-        .unwrap();
+    let changed = h.like(&room, ada, 1).await;
     assert_eq!(
         changed.tally,
         Tally {
@@ -198,39 +253,28 @@ async fn votes_change_and_retract_and_the_threshold_makes_a_track_ready_once() {
         },
         "a second vote replaces the first"
     );
-    let ready = h
-        .voting
-        .vote(&room, bob, &track(1), Vote::Like)
-        .await
-        .unwrap();
+    let ready = h.like(&room, bob, 1).await;
     assert_eq!(
         (ready.play, ready.state, ready.like_threshold),
         (true, TrackState::Ready, 2)
     );
-    let host = Viewer::User(h.host.user_id);
-    let after = h
-        .voting
-        .vote(&room, host, &track(1), Vote::Like)
-        .await
-        .unwrap();
+    let after = h.like(&room, h.host(), 1).await;
     assert!(!after.play, "ready happens once");
-    let retracted = h.voting.retract(&room, bob, &track(1)).await.unwrap();
+    let retracted = h.voting.retract(&room.code, bob, &track(1)).await.unwrap();
     assert_eq!(
         (retracted.tally.likes, retracted.state),
         (2, TrackState::Ready),
         "a ready track stays ready"
     );
     assert!(matches!(
-        h.voting.retract(&room, bob, &track(1)).await,
-        Err(VoteError::NoVote)
+        h.voting.retract(&room.code, bob, &track(1)).await,
+        Err(RetractVoteError::NoVote)
     ));
+    assert_eq!(h.count("track_ready"), 1);
     assert_eq!(
-        h.sink
-            .names()
-            .iter()
-            .filter(|name| **name == "track_ready")
-            .count(),
-        1
+        h.count("vote_tallied"),
+        5,
+        "every counted ballot is announced"
     );
 }
 
@@ -242,30 +286,28 @@ async fn vo_1_concurrent_voters_tally_to_distinct_voters_and_one_of_them_gets_pl
     for index in 0..20 {
         voters.push(h.member(&room, &format!("Voter {index}")).await);
     }
-    let votes = voters
+    // Spawned all at once (collected before any is awaited), so they run concurrently.
+    let votes: Vec<_> = voters
         .into_iter()
         .map(|viewer| {
             let voting = h.voting.clone();
-            let room = room.clone();
+            let code = room.code.clone();
             tokio::spawn(async move {
                 voting
-                    .vote(&room, viewer, &track(7), Vote::Like)
+                    .vote(&code, viewer, &track(7), Vote::Like)
                     .await
                     .unwrap()
             })
         })
-        .collect::<Vec<_>>();
+        .collect();
     let mut plays = 0;
     for vote in votes {
         plays += usize::from(vote.await.unwrap().play);
     }
     assert_eq!(plays, 1);
-    let queue = h
-        .voting
-        .queue(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    let queue = h.voting.queue(&room.code, h.host()).await.unwrap();
     assert_eq!(queue[0].tally.likes, 20);
+    assert_eq!(h.count("track_ready"), 1);
 }
 
 #[tokio::test]
@@ -276,12 +318,10 @@ async fn a_share_threshold_follows_those_present() {
     h.member(&room, "Bob").await;
     h.member(&room, "Cy").await;
     // Four present: half is two likes.
-    let outcome = h
-        .voting
-        .vote(&room, ada, &track(1), Vote::Like)
-        .await
-        .unwrap();
+    let outcome = h.like(&room, ada, 1).await;
     assert_eq!((outcome.like_threshold, outcome.play), (2, false));
+    let snapshot = h.voting.snapshot(&room.code, ada).await.unwrap();
+    assert_eq!((snapshot.present, snapshot.likes_needed), (4, 2));
 }
 
 #[tokio::test]
@@ -294,49 +334,89 @@ async fn guests_are_rate_limited_and_members_are_not() {
         .await
         .unwrap();
     for n in 0..3 {
-        h.voting
-            .vote(&room, Viewer::Guest(guest.id), &track(n), Vote::Like)
-            .await
-            .unwrap();
+        h.like(&room, Viewer::Guest(guest.id), n).await;
     }
     let limited = h
         .voting
-        .vote(&room, Viewer::Guest(guest.id), &track(9), Vote::Like)
+        .vote(&room.code, Viewer::Guest(guest.id), &track(9), Vote::Like)
         .await;
     assert!(
-        matches!(limited, Err(VoteError::RateLimited { retry_after }) if retry_after.as_secs() == 60),
+        matches!(limited, Err(CastVoteError::RateLimited { retry_after }) if retry_after.as_secs() == 60),
         "{limited:?}"
     );
     let member = h.member(&room, "Ada").await;
     for n in 0..5 {
-        h.voting
-            .vote(&room, member, &track(n), Vote::Like)
-            .await
-            .unwrap();
+        h.like(&room, member, n).await;
     }
 }
 
 #[tokio::test]
-async fn non_participants_cannot_vote_and_closed_rooms_take_no_votes() {
+async fn non_participants_cannot_vote_or_read_and_closed_rooms_take_no_votes() {
     let h = harness();
     let room = h.room(LikeThreshold::Fixed(1)).await;
     let stranger = Viewer::User(UserId::generate());
     assert!(matches!(
-        h.voting.vote(&room, stranger, &track(1), Vote::Like).await,
-        Err(VoteError::Room(soiree_rooms::RoomError::NotParticipant))
+        h.voting
+            .vote(&room.code, stranger, &track(1), Vote::Like)
+            .await,
+        Err(CastVoteError::NotParticipant)
     ));
-    let closed = h
-        .rooms
-        .close(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
-    let refused = h
-        .voting
-        .vote(&closed, Viewer::User(h.host.user_id), &track(1), Vote::Like)
-        .await;
     assert!(matches!(
-        refused,
-        Err(VoteError::Room(soiree_rooms::RoomError::Closed))
+        h.voting.snapshot(&room.code, stranger).await,
+        Err(ReadRoomError::NotParticipant)
+    ));
+    assert!(matches!(
+        h.voting.queue(&room.code, stranger).await,
+        Err(ReadRoomError::NotParticipant)
+    ));
+    assert!(matches!(
+        h.voting.skip(&room.code, stranger).await,
+        Err(SkipError::NotParticipant)
+    ));
+    let nowhere = RoomCode::parse("ZZZZZZ").unwrap();
+    assert!(matches!(
+        h.voting
+            .vote(&nowhere, h.host(), &track(1), Vote::Like)
+            .await,
+        Err(CastVoteError::NotFound)
+    ));
+    h.rooms.close(&room.code, h.host()).await.unwrap();
+    assert!(matches!(
+        h.voting
+            .vote(&room.code, h.host(), &track(1), Vote::Like)
+            .await,
+        Err(CastVoteError::Closed)
+    ));
+    assert!(matches!(
+        h.voting.suggest(&room.code, h.host()).await,
+        Err(SuggestError::Closed)
+    ));
+}
+
+#[tokio::test]
+async fn a_vote_racing_the_close_of_its_room_is_refused_by_storage() {
+    // The room was read as open (and cached) just before the host closed it elsewhere: the
+    // ballot's own transaction refuses it, so a closed room never takes a vote.
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(1)).await;
+    let ballot = Ballot {
+        room: room.id,
+        participant: h
+            .rooms
+            .access(&room.code, h.host())
+            .await
+            .unwrap()
+            .participant()
+            .id,
+        track: track(1),
+        choice: Choice::Cast(Vote::Like),
+        likes_needed: 1,
+        at: h.clock.now(),
+    };
+    h.rooms.close(&room.code, h.host()).await.unwrap();
+    assert!(matches!(
+        h.votes.record(ballot).await,
+        Err(RecordBallotError::RoomClosed)
     ));
 }
 
@@ -344,46 +424,24 @@ async fn non_participants_cannot_vote_and_closed_rooms_take_no_votes() {
 async fn the_loop_plays_the_ready_head_queues_one_ahead_and_skips_at_the_threshold() {
     let h = harness();
     let room = h.room(LikeThreshold::Fixed(1)).await;
-    let host = Viewer::User(h.host.user_id);
-    h.voting
-        .vote(&room, host, &track(1), Vote::Like)
-        .await
-        .unwrap();
-    h.voting
-        .vote(&room, host, &track(2), Vote::Like)
-        .await
-        .unwrap();
-    h.voting
-        .vote(&room, host, &track(3), Vote::Like)
-        .await
-        .unwrap();
+    for n in 1..=3 {
+        h.like(&room, h.host(), n).await;
+    }
 
-    h.party.tick(&room).await.unwrap();
+    h.party.run_due().await.unwrap();
+    assert_eq!(h.player.commands(), [format!("play {}", track(1))]);
+    h.pass(&h.party).await;
     assert_eq!(
-        *h.player.commands.lock().unwrap(),
-        [format!("play {}", track(1))]
-    );
-    h.party.tick(&room).await.unwrap();
-    assert_eq!(
-        h.player.commands.lock().unwrap().len(),
+        h.player.commands().len(),
         1,
         "nothing more while the track plays"
     );
 
     // Four seconds left: the next one is queued, once.
-    h.player
-        .playback
-        .lock()
-        .unwrap()
-        .as_mut()
-        .unwrap()
-        .progress_ms = 196_000;
-    h.party.tick(&room).await.unwrap();
-    h.party.tick(&room).await.unwrap();
-    assert_eq!(
-        h.player.commands.lock().unwrap()[1..],
-        [format!("queue {}", track(2))]
-    );
+    h.player.at(196_000);
+    h.pass(&h.party).await;
+    h.pass(&h.party).await;
+    assert_eq!(h.player.commands()[1..], [format!("queue {}", track(2))]);
 
     // The host's player moved to the queued track.
     *h.player.playback.lock().unwrap() = Some(HostPlayback {
@@ -392,25 +450,96 @@ async fn the_loop_plays_the_ready_head_queues_one_ahead_and_skips_at_the_thresho
         progress_ms: 1_000,
         duration_ms: 200_000,
     });
-    h.party.tick(&room).await.unwrap();
-    let queue = h.voting.queue(&room, host).await.unwrap();
+    h.pass(&h.party).await;
+    let queue = h.voting.queue(&room.code, h.host()).await.unwrap();
     assert_eq!(
         (queue[0].track.clone(), queue[0].state),
         (track(2), TrackState::Playing)
     );
 
-    // Skip votes at the threshold play the next ready track now.
-    let (skips, needed) = h.voting.skip(&room, host).await.unwrap();
-    assert_eq!((skips, needed), (1, 1));
+    // Skip votes at the threshold: the next ready track plays at once.
+    let skipped = h.voting.skip(&room.code, h.host()).await.unwrap();
     assert_eq!(
-        h.player.commands.lock().unwrap().last(),
+        skipped,
+        SkipTally {
+            skips: 1,
+            needed: 1
+        }
+    );
+    h.party.run_due().await.unwrap();
+    assert_eq!(
+        h.player.commands().last(),
         Some(&format!("play {}", track(3)))
     );
-    let names = h.sink.names();
+    assert_eq!(h.count("now_playing"), 3, "{:?}", h.sink.names());
+
+    // Skipping the last one pauses the host's player.
+    h.voting.skip(&room.code, h.host()).await.unwrap();
+    h.party.run_due().await.unwrap();
+    assert_eq!(h.player.commands().last(), Some(&"pause".to_owned()));
+}
+
+#[tokio::test]
+async fn a_lease_that_moves_mid_track_carries_what_was_queued_so_nothing_is_queued_twice() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(1)).await;
+    for n in 1..=2 {
+        h.like(&room, h.host(), n).await;
+    }
+    h.party.run_due().await.unwrap();
+    h.player.at(196_000);
+    h.pass(&h.party).await;
     assert_eq!(
-        names.iter().filter(|name| **name == "now_playing").count(),
-        3,
-        "{names:?}"
+        h.player.commands(),
+        [format!("play {}", track(1)), format!("queue {}", track(2))]
+    );
+
+    // Process A stops; once its lease has expired, process B takes the room over.
+    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+    h.clock.advance(LEASE + chrono::Duration::seconds(1));
+    h.player.at(197_000);
+    assert_eq!(other.run_due().await.unwrap(), 1, "B holds the room now");
+    other.run_due().await.unwrap();
+    assert_eq!(
+        h.player.commands().len(),
+        2,
+        "B knows track 2 is queued already"
+    );
+    assert_eq!(h.party.run_due().await.unwrap(), 0, "A lost the lease");
+
+    // The queued track starts: B notices it, exactly once.
+    *h.player.playback.lock().unwrap() = Some(HostPlayback {
+        track: Some(track(2)),
+        is_playing: true,
+        progress_ms: 500,
+        duration_ms: 200_000,
+    });
+    h.pass(&other).await;
+    assert_eq!(h.count("now_playing"), 2);
+    assert_eq!(h.player.commands().len(), 2);
+}
+
+#[tokio::test]
+async fn a_skip_taken_by_another_process_is_carried_out_by_the_lease_holder() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(1)).await;
+    for n in 1..=2 {
+        h.like(&room, h.host(), n).await;
+    }
+    h.party.run_due().await.unwrap();
+    // Process B takes the skip vote; process A holds the lease and moves the player on.
+    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+    let playing = track(1);
+    assert!(other.skip(&room, &playing).await.unwrap());
+    assert!(
+        !other.skip(&room, &playing).await.unwrap(),
+        "a track is skipped once"
+    );
+    assert_eq!(other.run_due().await.unwrap(), 0, "the lease is A's");
+    h.party.run_due().await.unwrap();
+    assert_eq!(
+        h.player.commands().last(),
+        Some(&format!("play {}", track(2)))
     );
 }
 
@@ -418,40 +547,51 @@ async fn the_loop_plays_the_ready_head_queues_one_ahead_and_skips_at_the_thresho
 async fn a_playback_failure_is_announced_once_and_the_track_stays_ready() {
     let h = harness();
     let room = h.room(LikeThreshold::Fixed(1)).await;
-    h.voting
-        .vote(&room, Viewer::User(h.host.user_id), &track(1), Vote::Like)
-        .await
-        .unwrap();
-    *h.player.failure.lock().unwrap() = Some(PlaybackProblem {
-        code: "no_active_device".into(),
-        message: "Open Spotify on a device.".into(),
-    });
-    h.party.tick(&room).await.unwrap();
-    h.party.tick(&room).await.unwrap();
+    h.like(&room, h.host(), 1).await;
+    *h.player.failure.lock().unwrap() = Some(PlaybackFailure::NoActiveDevice);
+    h.party.run_due().await.unwrap();
+    assert_eq!(h.party.run_due().await.unwrap(), 0, "backing off");
+    h.pass(&h.party).await;
+    h.pass(&h.party).await;
     let failures: Vec<_> = h
         .sink
         .events()
         .into_iter()
         .filter(|event| event.kind.name() == "playback_failed")
         .collect();
-    assert_eq!(failures.len(), 1, "announced once, then backing off");
-    let queue = h
-        .voting
-        .queue(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    assert_eq!(failures.len(), 1, "announced once a minute at most");
+    assert!(matches!(
+        failures[0].kind,
+        soiree_rooms::RoomEventKind::PlaybackFailed {
+            failure: PlaybackFailure::NoActiveDevice,
+            ..
+        }
+    ));
+    let queue = h.voting.queue(&room.code, h.host()).await.unwrap();
     assert_eq!(queue[0].state, TrackState::Ready);
+
+    // Once the device is back, the track plays at the end of the back-off.
+    *h.player.failure.lock().unwrap() = None;
+    h.clock.advance(crate::player::BACKOFF);
+    h.party.run_due().await.unwrap();
+    assert_eq!(h.player.commands(), [format!("play {}", track(1))]);
+}
+
+#[tokio::test]
+async fn a_room_with_nothing_ready_is_not_looked_at() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(2)).await;
+    h.like(&room, h.host(), 1).await;
+    h.pass(&h.party).await;
+    assert_eq!(h.party.run_due().await.unwrap(), 0);
+    assert!(h.player.commands().is_empty());
 }
 
 #[tokio::test]
 async fn a_suggestion_is_a_liked_track_with_the_callers_like_and_guests_cannot_suggest() {
     let h = harness();
     let room = h.room(LikeThreshold::Fixed(5)).await;
-    let (suggested, outcome) = h
-        .voting
-        .suggest(&room, Viewer::User(h.host.user_id))
-        .await
-        .unwrap();
+    let (suggested, outcome) = h.voting.suggest(&room.code, h.host()).await.unwrap();
     assert_eq!((suggested, outcome.tally.likes), (track(99), 1));
     let (_, guest, _) = h
         .rooms
@@ -459,114 +599,24 @@ async fn a_suggestion_is_a_liked_track_with_the_callers_like_and_guests_cannot_s
         .await
         .unwrap();
     assert!(matches!(
-        h.voting.suggest(&room, Viewer::Guest(guest.id)).await,
-        Err(VoteError::GuestCannotSuggest)
+        h.voting.suggest(&room.code, Viewer::Guest(guest.id)).await,
+        Err(SuggestError::GuestCannotSuggest)
     ));
-}
 
-fn playback(track_number: u8, playing: bool, progress_ms: u64) -> HostPlayback {
-    HostPlayback {
-        track: Some(track(track_number)),
-        is_playing: playing,
-        progress_ms,
-        duration_ms: 200_000,
-    }
-}
-
-#[test]
-fn player_loop_decisions() {
-    let (one, two) = (track(1), track(2));
-    // (host playback, ours, queued, next ready) -> decision
-    // (host playback, ours, queued, next ready, decision)
-    type Case<'a> = (
-        Option<HostPlayback>,
-        Option<&'a TrackRef>,
-        Option<&'a TrackRef>,
-        Option<&'a TrackRef>,
-        Decision,
-    );
-    let cases: Vec<Case> = vec![
-        (None, None, None, Some(&one), Decision::Play(one.clone())),
-        (None, None, None, None, Decision::Wait),
-        (None, Some(&one), None, None, Decision::Finished),
-        (
-            None,
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Play(two.clone()),
-        ),
-        (
-            Some(playback(1, true, 10_000)),
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Wait,
-        ),
-        (
-            Some(playback(1, true, 196_000)),
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Enqueue(two.clone()),
-        ),
-        (
-            Some(playback(1, true, 196_000)),
-            Some(&one),
-            Some(&two),
-            Some(&two),
-            Decision::Wait,
-        ),
-        (
-            Some(playback(2, true, 1_000)),
-            Some(&one),
-            Some(&two),
-            None,
-            Decision::QueuedStarted(two.clone()),
-        ),
-        (
-            Some(playback(1, false, 50_000)),
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Wait,
-        ),
-        (
-            Some(playback(9, true, 50_000)),
-            None,
-            None,
-            Some(&two),
-            Decision::Wait,
-        ),
-        (
-            Some(playback(9, true, 50_000)),
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Finished,
-        ),
-        (
-            Some(playback(9, false, 50_000)),
-            None,
-            None,
-            Some(&two),
-            Decision::Play(two.clone()),
-        ),
-        (
-            Some(playback(1, false, 200_000)),
-            Some(&one),
-            None,
-            Some(&two),
-            Decision::Play(two.clone()),
-        ),
-    ];
-    for (index, (host, ours, queued, next, expected)) in cases.into_iter().enumerate() {
-        assert_eq!(
-            decide(host.as_ref(), ours, queued, next),
-            expected,
-            "case {index}"
-        );
-    }
+    let limited = harness_with(Err(PlaybackFailure::RateLimited {
+        retry_after: Duration::from_secs(30),
+    }));
+    let room = limited.room(LikeThreshold::Fixed(5)).await;
+    assert!(matches!(
+        limited.voting.suggest(&room.code, limited.host()).await,
+        Err(SuggestError::Provider(PlaybackFailure::RateLimited { .. }))
+    ));
+    let empty = harness_with(Ok(None));
+    let room = empty.room(LikeThreshold::Fixed(5)).await;
+    assert!(matches!(
+        empty.voting.suggest(&room.code, empty.host()).await,
+        Err(SuggestError::NoLikedTracks)
+    ));
 }
 
 proptest! {
@@ -580,22 +630,31 @@ proptest! {
     }
 
     #[test]
-    fn a_tally_counts_each_voters_last_vote(votes in proptest::collection::vec((0u8..6, any::<bool>()), 0..60)) {
+    fn a_tally_counts_each_voters_last_vote(votes in proptest::collection::vec((0u8..6, 0u8..3), 0..60)) {
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
         runtime.block_on(async {
-            let repository = InMemoryVotes::default();
-            let room = RoomId::generate();
-            let voters: Vec<ParticipantId> = (0..6).map(|_| ParticipantId::generate()).collect();
+            let h = harness();
+            let room = h.room(LikeThreshold::Fixed(100)).await;
+            let mut voters = Vec::new();
+            for index in 0..6 {
+                voters.push(h.member(&room, &format!("Voter {index}")).await);
+            }
             let mut last: HashMap<u8, bool> = HashMap::new();
-            let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-            let mut tally = Tally::default();
-            for (voter, like) in &votes {
-                let vote = if *like { Vote::Like } else { Vote::Dislike };
-                tally = repository.cast(room, voters[*voter as usize], &track(1), vote, now).await.unwrap();
-                last.insert(*voter, *like);
+            for (voter, action) in &votes {
+                let viewer = voters[*voter as usize];
+                match action {
+                    0 => { let _ = h.voting.retract(&room.code, viewer, &track(1)).await; last.remove(voter); }
+                    like => {
+                        let vote = if *like == 1 { Vote::Like } else { Vote::Dislike };
+                        h.voting.vote(&room.code, viewer, &track(1), vote).await.unwrap();
+                        last.insert(*voter, *like == 1);
+                    }
+                }
             }
             let likes = last.values().filter(|like| **like).count() as u32;
             let dislikes = last.len() as u32 - likes;
+            let queue = h.voting.queue(&room.code, h.host()).await.unwrap();
+            let tally = queue.first().map(|entry| entry.tally).unwrap_or_default();
             assert_eq!(tally, Tally { likes, dislikes });
         });
     }

@@ -12,6 +12,8 @@ pub(crate) struct Model {
     pub(crate) created_at: DateTimeUtc,
     pub(crate) ready_at: Option<DateTimeUtc>,
     pub(crate) ready_order: Option<i64>,
+    pub(crate) likes: i32,
+    pub(crate) dislikes: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ use soiree_storage::testing::ScratchPostgres;
 pub(crate) struct TestDatabase {
     pub(crate) database: Database,
     pub(crate) backend: &'static str,
+    url: String,
     postgres: Option<ScratchPostgres>,
     _directory: Option<tempfile::TempDir>,
 }
@@ -19,7 +20,7 @@ impl TestDatabase {
     /// The URL of this database (for opening a second pool, as a second instance would).
     #[allow(dead_code)] // Used by some test binaries only.
     pub(crate) fn database_url(&self) -> &str {
-        self.postgres.as_ref().map_or("", |postgres| postgres.url())
+        &self.url
     }
 
     /// Closes the pool and drops the PostgreSQL database.
@@ -64,6 +65,7 @@ async fn sqlite() -> TestDatabase {
     TestDatabase {
         database,
         backend: "sqlite",
+        url,
         postgres: None,
         _directory: Some(directory),
     }
@@ -80,6 +82,7 @@ async fn postgres(admin_url: &str) -> TestDatabase {
     TestDatabase {
         database,
         backend: "postgres",
+        url: scratch.url().to_owned(),
         postgres: Some(scratch),
         _directory: None,
     }

@@ -1,0 +1,335 @@
+//! The rooms and voting ports over SeaORM: room lifecycle and participants (here), the event log
+//! ([`events`]), ballots written in groups ([`ballots`]), and the player loop's leases and memory
+//! ([`players`]).
+
+mod ballots;
+mod events;
+mod players;
+mod rows;
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr, TransactionTrait as _,
+};
+use soiree_kernel::{Timestamp, UserId};
+use soiree_rooms::{
+    Identity, InsertRoomError, Participant, ParticipantId, Room, RoomCode, RoomEvent,
+    RoomEventKind, RoomId, RoomRepository,
+};
+
+use self::ballots::BallotWriter;
+use self::rows::{guest_rate_column, participant_from_row, room_from_row, threshold_columns};
+use crate::changes::Announcer;
+use crate::entity::{room_participants, rooms};
+
+pub(crate) use self::events::append_in;
+
+/// Rooms, participants, votes, the event log and player leases in the database.
+#[derive(Debug, Clone)]
+pub struct SqlRoomStore {
+    connection: DatabaseConnection,
+    announcer: Announcer,
+    ballots: Arc<BallotWriter>,
+}
+
+impl SqlRoomStore {
+    pub(crate) fn new(connection: DatabaseConnection, announcer: Announcer) -> Self {
+        let ballots = Arc::new(BallotWriter::new(connection.clone(), announcer.clone()));
+        Self {
+            connection,
+            announcer,
+            ballots,
+        }
+    }
+
+    async fn insert_participant_in(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+    ) -> anyhow::Result<()> {
+        let row = room_participants::ActiveModel {
+            id: Set(participant.id.as_uuid()),
+            room_id: Set(participant.room_id.as_uuid()),
+            user_id: Set(match participant.identity {
+                Identity::User(user) => Some(user.as_uuid()),
+                Identity::Guest => None,
+            }),
+            guest_token_hash: Set(guest_token_hash.map(str::to_owned)),
+            display_name: Set(participant.display_name.as_str().to_owned()),
+            joined_at: Set(participant.joined_at),
+            left_at: Set(participant.left_at),
+            kicked: Set(participant.kicked),
+            last_seen_at: Set(participant.last_seen_at),
+        };
+        room_participants::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(room_participants::Column::Id)
+                    .update_columns([
+                        room_participants::Column::LeftAt,
+                        room_participants::Column::Kicked,
+                        room_participants::Column::LastSeenAt,
+                        room_participants::Column::DisplayName,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .context("storing a participant")?;
+        Ok(())
+    }
+
+    /// Runs `change` and appends `event` in one transaction.
+    async fn with_event<F>(
+        &self,
+        room: RoomId,
+        event: RoomEventKind,
+        at: Timestamp,
+        change: F,
+    ) -> anyhow::Result<RoomEvent>
+    where
+        F: for<'a> FnOnce(
+                &'a sea_orm::DatabaseTransaction,
+            ) -> std::pin::Pin<
+                Box<dyn Future<Output = anyhow::Result<()>> + Send + 'a>,
+            > + Send,
+    {
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        // Numbering first: its write takes the room's lock before anything else is read.
+        let mut events = append_in(&transaction, &self.announcer, room, at, vec![event]).await?;
+        change(&transaction).await?;
+        transaction.commit().await.context("committing a change")?;
+        events.pop().context("an appended event")
+    }
+}
+
+#[async_trait]
+impl RoomRepository for SqlRoomStore {
+    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError> {
+        let (kind, value) = threshold_columns(room.like_threshold);
+        let row = rooms::ActiveModel {
+            id: Set(room.id.as_uuid()),
+            code: Set(room.code.as_str().to_owned()),
+            name: Set(room.name.as_ref().map(|name| name.as_str().to_owned())),
+            host_user_id: Set(room.host.as_uuid()),
+            threshold_kind: Set(kind.to_owned()),
+            threshold_value: Set(value),
+            guests_allowed: Set(room.options.guests_allowed),
+            guest_votes_per2min: Set(guest_rate_column(room)),
+            last_seq: Set(0),
+            closed_at: Set(room.closed_at),
+            created_at: Set(room.created_at),
+        };
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        if let Err(error) = rooms::Entity::insert(row)
+            .exec_without_returning(&transaction)
+            .await
+        {
+            return match error.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => Err(InsertRoomError::CodeTaken),
+                _ => Err(anyhow::Error::new(error).context("inserting a room").into()),
+            };
+        }
+        self.insert_participant_in(&transaction, host, None).await?;
+        transaction
+            .commit()
+            .await
+            .context("committing a new room")?;
+        Ok(())
+    }
+
+    async fn room_by_code(&self, code: &RoomCode) -> anyhow::Result<Option<Room>> {
+        let row = rooms::Entity::find()
+            .filter(rooms::Column::Code.eq(code.as_str()))
+            .one(&self.connection)
+            .await
+            .context("loading a room by code")?;
+        row.map(room_from_row).transpose()
+    }
+
+    async fn room(&self, id: RoomId) -> anyhow::Result<Option<Room>> {
+        let row = rooms::Entity::find_by_id(id.as_uuid())
+            .one(&self.connection)
+            .await
+            .context("loading a room")?;
+        row.map(room_from_row).transpose()
+    }
+
+    async fn save_room(
+        &self,
+        room: &Room,
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent> {
+        let (kind, value) = threshold_columns(room.like_threshold);
+        let update = rooms::Entity::update_many()
+            .col_expr(
+                rooms::Column::Name,
+                Expr::value(room.name.as_ref().map(|name| name.as_str().to_owned())),
+            )
+            .col_expr(rooms::Column::ThresholdKind, Expr::value(kind))
+            .col_expr(rooms::Column::ThresholdValue, Expr::value(value))
+            .col_expr(
+                rooms::Column::GuestsAllowed,
+                Expr::value(room.options.guests_allowed),
+            )
+            .col_expr(
+                rooms::Column::GuestVotesPer2min,
+                Expr::value(guest_rate_column(room)),
+            )
+            .col_expr(rooms::Column::ClosedAt, Expr::value(room.closed_at))
+            .filter(rooms::Column::Id.eq(room.id.as_uuid()));
+        self.with_event(room.id, event, at, move |transaction| {
+            Box::pin(async move {
+                update.exec(transaction).await.context("updating a room")?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn participants(&self, room: RoomId) -> anyhow::Result<Vec<Participant>> {
+        let rows = room_participants::Entity::find()
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .order_by_asc(room_participants::Column::JoinedAt)
+            .order_by_asc(room_participants::Column::Id)
+            .all(&self.connection)
+            .await
+            .context("listing participants")?;
+        rows.into_iter().map(participant_from_row).collect()
+    }
+
+    async fn participant(
+        &self,
+        room: RoomId,
+        id: ParticipantId,
+    ) -> anyhow::Result<Option<Participant>> {
+        let row = room_participants::Entity::find_by_id(id.as_uuid())
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .one(&self.connection)
+            .await
+            .context("loading a participant")?;
+        row.map(participant_from_row).transpose()
+    }
+
+    async fn participant_for_user(
+        &self,
+        room: RoomId,
+        user: UserId,
+    ) -> anyhow::Result<Option<Participant>> {
+        let row = room_participants::Entity::find()
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .filter(room_participants::Column::UserId.eq(user.as_uuid()))
+            .one(&self.connection)
+            .await
+            .context("loading an account's participation")?;
+        row.map(participant_from_row).transpose()
+    }
+
+    async fn participant_for_guest(
+        &self,
+        room: RoomId,
+        token_hash: &str,
+    ) -> anyhow::Result<Option<Participant>> {
+        let row = room_participants::Entity::find()
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .filter(room_participants::Column::GuestTokenHash.eq(token_hash))
+            .one(&self.connection)
+            .await
+            .context("loading a guest")?;
+        row.map(participant_from_row).transpose()
+    }
+
+    async fn save_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+        event: RoomEventKind,
+        at: Timestamp,
+    ) -> anyhow::Result<RoomEvent> {
+        let participant = participant.clone();
+        let guest_token_hash = guest_token_hash.map(str::to_owned);
+        let store = self.clone();
+        self.with_event(participant.room_id, event, at, move |transaction| {
+            Box::pin(async move {
+                store
+                    .insert_participant_in(transaction, &participant, guest_token_hash.as_deref())
+                    .await
+            })
+        })
+        .await
+    }
+
+    async fn touch(
+        &self,
+        room: RoomId,
+        participants: &[ParticipantId],
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
+        room_participants::Entity::update_many()
+            .col_expr(room_participants::Column::LastSeenAt, Expr::value(at))
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .filter(
+                room_participants::Column::Id
+                    .is_in(participants.iter().map(ParticipantId::as_uuid)),
+            )
+            .exec(&self.connection)
+            .await
+            .context("recording participants' presence")?;
+        Ok(())
+    }
+
+    async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32> {
+        let count = room_participants::Entity::find()
+            .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
+            .filter(room_participants::Column::LeftAt.is_null())
+            .filter(room_participants::Column::LastSeenAt.gte(since))
+            .count(&self.connection)
+            .await
+            .context("counting present participants")?;
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+
+    async fn append_event(
+        &self,
+        room: RoomId,
+        at: Timestamp,
+        kind: RoomEventKind,
+    ) -> anyhow::Result<RoomEvent> {
+        self.with_event(room, kind, at, |_| Box::pin(async { Ok(()) }))
+            .await
+    }
+
+    async fn events_after(
+        &self,
+        room: RoomId,
+        after: u64,
+        limit: u32,
+    ) -> anyhow::Result<Vec<RoomEvent>> {
+        events::events_after(&self.connection, room, after, limit).await
+    }
+
+    async fn last_seq(&self, room: RoomId) -> anyhow::Result<u64> {
+        let seq = rooms::Entity::find_by_id(room.as_uuid())
+            .select_only()
+            .column(rooms::Column::LastSeq)
+            .into_tuple::<i64>()
+            .one(&self.connection)
+            .await
+            .context("reading the last event number")?;
+        Ok(seq.and_then(|seq| u64::try_from(seq).ok()).unwrap_or(0))
+    }
+}
