@@ -687,13 +687,10 @@ async fn a_host_without_spotify_hears_why_nothing_plays_and_the_track_stays_read
     let mut seen = Vec::new();
     until(&mut socket, "playback_failed", &mut seen).await;
     let failure = seen.last().unwrap();
-    assert_eq!(failure["code"], "provider_not_configured", "{failure}");
+    assert_eq!(failure["code"], "not_connected", "{failure}");
     assert!(
-        failure["message"]
-            .as_str()
-            .unwrap()
-            .contains("client id and secret"),
-        "{failure}"
+        failure["message"].as_str().unwrap().contains("/connect"),
+        "the host is told where to connect: {failure}"
     );
     let queue: Value = app
         .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))

@@ -16,10 +16,10 @@ mod demo;
 mod hashing;
 mod keys;
 mod pages;
+mod party;
 mod problem;
 mod request_log;
 mod room_auth;
-mod rooms_wiring;
 mod state;
 
 use std::io::IsTerminal as _;
@@ -154,45 +154,65 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         SoundCloud::new(&SoundCloudConfig { auth_url: providers.soundcloud_auth_url.clone(), api_url: providers.soundcloud_api_url.clone() })
             .context("configuring SoundCloud; check SOIREE_SOUNDCLOUD_AUTH_URL and SOIREE_SOUNDCLOUD_API_URL")?,
     );
+    let redirect_base = public_url.trim_end_matches('/').to_owned();
     let connections = Arc::new(ConnectionsService::new(
         Arc::new(database.connections(Arc::clone(&sealer))),
         vec![spotify.clone(), soundcloud],
         Arc::new(SystemClock),
-        ConnectionsConfig::new(&public_url),
+        ConnectionsConfig::new(|provider| {
+            format!("{redirect_base}{}", api::callback_path(provider))
+        }),
     ));
     let player = Arc::new(PlayerService::new(Arc::clone(&connections), spotify));
     let clock: Arc<dyn soiree_kernel::Clock> = Arc::new(SystemClock);
     let room_store = database.rooms();
-    let events = rooms_wiring::EventHub::new(Arc::new(room_store.clone()));
-    let event_listener = database
-        .room_event_listener()
-        .await?
-        .map(|listener| rooms_wiring::spawn_event_listener(listener, events.clone()));
+    let events = party::EventHub::new(Arc::new(room_store.clone()));
     let rooms = Arc::new(soiree_rooms::RoomsService::new(
         Arc::new(room_store.clone()),
-        Arc::new(rooms_wiring::UsersDirectory(Arc::clone(&users))),
+        Arc::new(party::ports::UsersDirectory(Arc::clone(&users))),
         Arc::new(events.clone()),
         Arc::clone(&clock),
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
     let party_wake = Arc::clone(&wake);
-    let spotify_for_rooms = Arc::new(rooms_wiring::SpotifyForRooms(Arc::clone(&player)));
+    let spotify_for_rooms = Arc::new(party::ports::SpotifyForRooms {
+        player: Arc::clone(&player),
+        connections: Arc::clone(&connections),
+    });
+    // Names this process in room leases: unique per process, readable in the database.
+    let holder = format!(
+        "{}-{}",
+        std::process::id(),
+        &uuid::Uuid::now_v7().simple().to_string()[..12]
+    );
     let party = Arc::new(soiree_voting::PartyPlayer::new(
         Arc::clone(&rooms),
         Arc::new(room_store.clone()),
+        Arc::new(room_store.clone()),
         spotify_for_rooms.clone(),
         Arc::clone(&clock),
+        holder,
         Arc::new(move |_room| party_wake.notify_one()),
     ));
     let voting = Arc::new(soiree_voting::VotingService::new(
         Arc::clone(&rooms),
-        Arc::new(room_store.clone()),
+        Arc::new(room_store),
         spotify_for_rooms,
-        Arc::new(rooms_wiring::GuestVoteLimiter::default()),
+        Arc::new(party::ports::GuestVoteLimiter::default()),
         Arc::clone(&party),
         Arc::clone(&clock),
     ));
-    let party_loop = rooms_wiring::spawn_party_loop(room_store, party, Arc::clone(&clock), wake);
+    let session_ends = party::SessionEnds::new();
+    let background = [
+        party::spawn_party_loop(party, wake),
+        party::spawn_change_listener(
+            database.changes().await?,
+            events.clone(),
+            Arc::clone(&users),
+            session_ends.clone(),
+        ),
+        party::spawn_presence(events.clone(), Arc::clone(&rooms)),
+    ];
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
@@ -208,6 +228,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rooms,
         voting,
         events,
+        session_ends,
         public_origin: config::origin_of(&public_url),
     };
     let app = app::build(state, &public_url);
@@ -225,9 +246,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
         .await
         .context("serving HTTP")?;
-    party_loop.abort();
-    if let Some(listener) = event_listener {
-        listener.abort();
+    // The change listener holds a pooled connection: it must stop before the pool can close.
+    for task in background {
+        task.abort();
+        let _ = task.await;
     }
     drop(simulator);
     database.close().await?;

@@ -214,19 +214,31 @@ pub(crate) fn capitalised(error: &dyn std::fmt::Display) -> String {
 
 /// Gives an operation's response enum `from_problem`, which picks the variant for a problem's
 /// status, and `bad_request_handler`, for `#[oai(bad_request_handler = "...")]`. A status the
-/// operation does not document becomes its 400 variant, so the response always matches the
+/// operation does not document becomes its 400 variant (or, with `else internal`, for operations
+/// that read no body, its 500 variant: reaching it is a bug), so the response always matches the
 /// OpenAPI document.
 macro_rules! problem_variants {
     ($response:ident { $($status:literal => $variant:ident),+ $(,)? }) => {
+        $crate::problem::problem_variants!(@impl $response { $($status => $variant),+ }
+            |problem| Self::BadRequest($crate::problem::Problem::bad_request(problem.detail).json()));
+    };
+    ($response:ident { $($status:literal => $variant:ident),+ $(,)? } else internal) => {
+        $crate::problem::problem_variants!(@impl $response { $($status => $variant),+ }
+            |problem| Self::Internal($crate::problem::Problem::internal(
+                &format!("an operation met a status it does not document ({}): {}", problem.status, problem.detail)
+            ).json()));
+    };
+    (@impl $response:ident { $($status:literal => $variant:ident),+ } |$problem:ident| $fallback:expr) => {
         impl $response {
-            fn from_problem(problem: $crate::problem::Problem) -> Self {
-                match problem.status {
-                    $($status => Self::$variant(problem.json()),)+
-                    _ => Self::BadRequest($crate::problem::Problem::bad_request(problem.detail).json()),
+            #[allow(dead_code)] // Some operations only use it from their bad-request handler.
+            pub(crate) fn from_problem($problem: $crate::problem::Problem) -> Self {
+                match $problem.status {
+                    $($status => Self::$variant($problem.json()),)+
+                    _ => $fallback,
                 }
             }
 
-            fn bad_request_handler(error: poem::Error) -> Self {
+            pub(crate) fn bad_request_handler(error: poem::Error) -> Self {
                 Self::from_problem($crate::problem::problem_for_unreadable_request(&error))
             }
         }

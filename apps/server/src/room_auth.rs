@@ -5,7 +5,7 @@
 use poem::Request;
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::{ApiKey, Bearer};
-use soiree_rooms::{GuestToken, Participant, RoomCode, RoomError, Viewer};
+use soiree_rooms::{AuthenticateGuestError, GuestToken, Participant, RoomCode, Viewer};
 use soiree_users::{AuthenticateError, Authenticated};
 
 use crate::problem::{Problem, ProblemError};
@@ -143,11 +143,11 @@ async fn guest(request: &Request, token: &str) -> poem::Result<RoomCaller> {
         .and_then(|rest| rest.split('/').next())
         .and_then(|code| RoomCode::parse(code).ok())
         .ok_or_else(unauthenticated)?;
-    let rooms = &state(request)?.rooms;
-    let room = rooms.room(&code).await.map_err(|_| unauthenticated())?;
-    match rooms.guest(&room, token).await {
+    match state(request)?.rooms.authenticate_guest(&code, token).await {
         Ok(participant) => Ok(RoomCaller::Guest(Box::new(participant))),
-        Err(RoomError::Unknown(error)) => Err(ProblemError(Problem::internal(&error)).into()),
-        Err(_) => Err(unauthenticated()),
+        Err(AuthenticateGuestError::UnknownGuest) => Err(unauthenticated()),
+        Err(AuthenticateGuestError::Unknown(error)) => {
+            Err(ProblemError(Problem::internal(&format!("{error:#}"))).into())
+        }
     }
 }

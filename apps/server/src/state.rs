@@ -6,7 +6,7 @@ use soiree_connections::{ConnectionsService, PlayerService};
 use soiree_rooms::RoomsService;
 use soiree_voting::VotingService;
 
-use crate::rooms_wiring::EventHub;
+use crate::party::{EventHub, SessionEnds};
 use soiree_storage::Database;
 use soiree_users::UsersService;
 
@@ -23,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) rooms: Arc<RoomsService>,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
+    /// Tells open sockets that sessions ended.
+    pub(crate) session_ends: SessionEnds,
     /// `scheme://host[:port]` of the public URL, the only Origin allowed on WebSockets.
     pub(crate) public_origin: String,
 }

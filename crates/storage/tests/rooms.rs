@@ -65,6 +65,9 @@ impl RoomPlayer for Silent {
     async fn pause(&self, _: UserId) -> Result<(), PlaybackFailure> {
         Ok(())
     }
+    async fn is_connected(&self, _: UserId) -> bool {
+        false
+    }
 }
 
 #[async_trait]

@@ -29,4 +29,4 @@ pub use ports::{
     PlayerLeases, RecordBallotError, RoomPlayer, TrackSource, VoteRateLimiter, VoteRepository,
 };
 pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, playing};
-pub use service::{RoomSnapshot, SkipTally, VotingService};
+pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingService};

@@ -140,6 +140,9 @@ pub trait RoomPlayer: Send + Sync + std::fmt::Debug {
     async fn enqueue(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure>;
     /// Pauses.
     async fn pause(&self, host: UserId) -> Result<(), PlaybackFailure>;
+    /// Whether the host has connected a provider this player can drive (a failure to tell
+    /// counts as not connected).
+    async fn is_connected(&self, host: UserId) -> bool;
 }
 
 /// Rate limits on guests' votes.

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use soiree_kernel::{Clock, TrackRef};
 use soiree_rooms::{
-    Identity, ReadRoomError, RoomAccess, RoomCode, RoomEventKind, RoomsService, Viewer,
+    CreateRoomError, Identity, Member, NewRoom, ReadRoomError, Room, RoomAccess, RoomCode,
+    RoomEventKind, RoomsService, Viewer,
 };
 use tracing::instrument;
 
@@ -30,6 +31,16 @@ pub struct RoomSnapshot {
     /// The number of the room's last event when the snapshot was taken; the queue may already
     /// reflect a few later ones, which carry whole tallies and so can be applied again.
     pub last_seq: u64,
+}
+
+/// A room just opened by its host.
+#[derive(Debug, Clone)]
+pub struct HostedRoom {
+    /// The room; its code is what the host shares.
+    pub room: Room,
+    /// Whether the host's player can take the room's tracks yet (their provider is connected);
+    /// until it can, people join and vote and ready tracks wait.
+    pub host_connected: bool,
 }
 
 /// Skip votes on the playing track.
@@ -107,6 +118,16 @@ impl VotingService {
             party,
             clock,
         }
+    }
+
+    /// Opens a party: a room hosted by `host`, and whether their player can play it yet.
+    pub async fn host(&self, host: &Member, new: NewRoom) -> Result<HostedRoom, CreateRoomError> {
+        let (room, _) = self.rooms.create(host, new).await?;
+        let host_connected = self.party.host_connected(host.user_id).await;
+        Ok(HostedRoom {
+            room,
+            host_connected,
+        })
     }
 
     /// The caller in an open room, within their vote rate if they are a guest.

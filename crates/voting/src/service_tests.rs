@@ -61,6 +61,9 @@ impl RoomPlayer for FakePlayer {
         self.commands.lock().unwrap().push(format!("queue {track}"));
         Ok(())
     }
+    async fn is_connected(&self, _host: UserId) -> bool {
+        self.failure.lock().unwrap().is_none()
+    }
     async fn pause(&self, _host: UserId) -> Result<(), PlaybackFailure> {
         self.commands.lock().unwrap().push("pause".into());
         if let Some(playback) = self.playback.lock().unwrap().as_mut() {
@@ -188,7 +191,12 @@ impl Harness {
                 guest_votes_per_2min: 3,
             },
         };
-        self.rooms.create(&self.host, new).await.unwrap().0
+        let hosted = self.voting.host(&self.host, new).await.unwrap();
+        assert!(
+            hosted.host_connected,
+            "the fake player is connected unless it fails"
+        );
+        hosted.room
     }
 
     async fn member(&self, room: &Room, name: &str) -> Viewer {

@@ -257,6 +257,12 @@ pub(crate) struct ConnectionsApi {
     pub(crate) state: AppState,
 }
 
+/// Where a provider sends the browser back after consent: the path of [`ConnectionsApi::callback`],
+/// from which the server's public URL makes the redirect URI the connections domain is given.
+pub(crate) fn callback_path(provider: soiree_connections::Provider) -> String {
+    format!("/api/v1/connections/{}/callback", provider.as_str())
+}
+
 #[OpenApi(
     prefix_path = "/api/v1/connections",
     tag = "ConnectionTags::Connections"

@@ -8,13 +8,11 @@ mod health;
 mod me;
 mod objects;
 mod player;
-mod room_events;
 mod rooms;
 
 pub(crate) use accounts::AccountsApi;
-pub(crate) use connections::ConnectionsApi;
+pub(crate) use connections::{ConnectionsApi, callback_path};
 pub(crate) use health::HealthApi;
 pub(crate) use me::MeApi;
-pub(crate) use player::{PlayerApi, describe_player_failure};
-pub(crate) use room_events::RoomEventsApi;
-pub(crate) use rooms::RoomsApi;
+pub(crate) use player::PlayerApi;
+pub(crate) use rooms::{RoomEventsApi, RoomsApi, event_json};

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as Span;
-use soiree_kernel::{Clock, Timestamp, TrackRef};
+use soiree_kernel::{Clock, Timestamp, TrackRef, UserId};
 use soiree_rooms::{PlaybackFailure, Room, RoomEventKind, RoomId, RoomsService, TrackState};
 use tracing::instrument;
 
@@ -28,8 +28,10 @@ pub const BACKOFF: Span = Span::seconds(10);
 pub const HOST_BACKOFF: Span = Span::seconds(60);
 /// How long a lease lasts without renewal; a holder looks at least every [`LONGEST_WAIT`].
 pub const LEASE: Span = Span::seconds(15);
-/// The longest wait between two looks at a room with something playing or ready.
-pub const LONGEST_WAIT: Duration = Duration::from_secs(5);
+/// The longest wait between two looks at a room with something playing or ready. Shorter than
+/// [`LOOKAHEAD`], so that a host who skips ahead in the room's track still has the next one
+/// queued before the end.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(2);
 /// The same failure is announced again only after this long.
 const REPEAT_FAILURE_AFTER: Span = Span::minutes(1);
 /// How many due rooms one pass looks at.
@@ -101,6 +103,11 @@ impl PartyPlayer {
     /// Asks this process's loop for a pass soon (the room is already due in storage).
     pub fn nudge(&self, room: RoomId) {
         (self.wake)(room);
+    }
+
+    /// Whether a host's player can take tracks at all (their provider is connected).
+    pub async fn host_connected(&self, host: UserId) -> bool {
+        self.player.is_connected(host).await
     }
 
     /// Makes a room due now, whichever process holds its lease, and nudges this one.
@@ -342,5 +349,5 @@ fn next_look(now: Timestamp, playback: Option<&HostPlayback>, queued: bool) -> T
         }
         _ => LONGEST_WAIT,
     };
-    now + Span::from_std(wait).unwrap_or(Span::seconds(5))
+    now + Span::from_std(wait).unwrap_or(Span::seconds(2))
 }

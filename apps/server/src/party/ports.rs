@@ -1,0 +1,170 @@
+//! Adapters that satisfy the rooms and voting ports with the users and connections services.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use soiree_connections::{
+    AccessError, ConnectionStatus, ConnectionsService, PlayRequest, PlayerCommandError,
+    PlayerError, PlayerService, Provider,
+};
+use soiree_kernel::{TrackRef, UserId};
+use soiree_rooms::{MemberDirectory, ParticipantId, PlaybackFailure, RoomId};
+use soiree_users::UsersService;
+use soiree_voting::{HostPlayback, RoomPlayer, TrackSource, VoteRateLimiter};
+
+/// Account emails, for the host's participant list.
+#[derive(Debug)]
+pub(crate) struct UsersDirectory(pub(crate) Arc<UsersService>);
+
+#[async_trait]
+impl MemberDirectory for UsersDirectory {
+    async fn email(&self, user: UserId) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .0
+            .user(user)
+            .await?
+            .and_then(|user| user.email)
+            .map(|email| email.as_str().to_owned()))
+    }
+}
+
+/// The host's Spotify player and a participant's liked tracks, as rooms use them.
+#[derive(Debug)]
+pub(crate) struct SpotifyForRooms {
+    pub(crate) player: Arc<PlayerService>,
+    pub(crate) connections: Arc<ConnectionsService>,
+}
+
+/// A player failure as the rooms domain knows it.
+fn failure(error: PlayerCommandError) -> PlaybackFailure {
+    match error {
+        PlayerCommandError::Access(
+            AccessError::NotConfigured(_) | AccessError::NotConnected(_),
+        ) => PlaybackFailure::NotConnected,
+        PlayerCommandError::Access(AccessError::NeedsReconnect { .. })
+        | PlayerCommandError::Player(PlayerError::TokenRejected) => PlaybackFailure::NeedsReconnect,
+        PlayerCommandError::Access(AccessError::RateLimited { retry_after })
+        | PlayerCommandError::Player(PlayerError::RateLimited { retry_after }) => {
+            PlaybackFailure::RateLimited { retry_after }
+        }
+        PlayerCommandError::Access(AccessError::Unavailable(_))
+        | PlayerCommandError::Player(PlayerError::Unavailable(_)) => PlaybackFailure::Unavailable,
+        PlayerCommandError::Access(AccessError::Unknown(error)) => {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "reaching the host's player failed"
+            );
+            PlaybackFailure::Unavailable
+        }
+        PlayerCommandError::Player(PlayerError::NoActiveDevice) => PlaybackFailure::NoActiveDevice,
+        PlayerCommandError::Player(PlayerError::PremiumRequired) => {
+            PlaybackFailure::PremiumRequired
+        }
+        PlayerCommandError::Player(PlayerError::Restricted(_) | PlayerError::Rejected(_)) => {
+            PlaybackFailure::Refused
+        }
+    }
+}
+
+#[async_trait]
+impl RoomPlayer for SpotifyForRooms {
+    async fn playback(&self, host: UserId) -> Result<Option<HostPlayback>, PlaybackFailure> {
+        let playback = self.player.playback(host).await.map_err(failure)?;
+        Ok(playback.map(|playback| HostPlayback {
+            track: playback
+                .item
+                .as_ref()
+                .and_then(|item| TrackRef::parse(&item.uri).ok()),
+            is_playing: playback.is_playing,
+            progress_ms: playback.progress_ms.unwrap_or(0),
+            duration_ms: playback.item.map_or(0, |item| item.duration_ms),
+        }))
+    }
+
+    async fn play(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure> {
+        let request = PlayRequest {
+            uris: vec![track.as_str().to_owned()],
+            device_id: None,
+        };
+        self.player.play(host, request).await.map_err(failure)
+    }
+
+    async fn enqueue(&self, host: UserId, track: &TrackRef) -> Result<(), PlaybackFailure> {
+        self.player
+            .queue(host, track.as_str().to_owned())
+            .await
+            .map_err(failure)
+    }
+
+    async fn pause(&self, host: UserId) -> Result<(), PlaybackFailure> {
+        self.player.pause(host).await.map_err(failure)
+    }
+
+    async fn is_connected(&self, host: UserId) -> bool {
+        match self.connections.connection(host, Provider::Spotify).await {
+            Ok(connection) => matches!(connection.status(), ConnectionStatus::Connected { .. }),
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "reading the host's connection failed"
+                );
+                false
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl TrackSource for SpotifyForRooms {
+    async fn random_liked(&self, user: UserId) -> Result<Option<TrackRef>, PlaybackFailure> {
+        let uri = self.player.random_liked(user).await.map_err(failure)?;
+        Ok(uri.and_then(|uri| TrackRef::parse(&uri).ok()))
+    }
+}
+
+/// One room's limiter, keyed by guest.
+type GuestLimiter = DefaultKeyedRateLimiter<ParticipantId>;
+
+/// Guests' vote limits: a token bucket per guest (governor's GCRA), refilled evenly over two
+/// minutes, per room at the room's rate. Limits are per process: with several processes a guest
+/// whose requests are spread over them gets each one's allowance.
+#[derive(Debug, Default)]
+pub(crate) struct GuestVoteLimiter {
+    rooms: Mutex<HashMap<RoomId, (u32, Arc<GuestLimiter>)>>,
+}
+
+impl VoteRateLimiter for GuestVoteLimiter {
+    fn check(
+        &self,
+        room: RoomId,
+        participant: ParticipantId,
+        per_two_minutes: u32,
+    ) -> Result<(), Duration> {
+        let burst = NonZeroU32::new(per_two_minutes).unwrap_or(NonZeroU32::MIN);
+        let limiter = {
+            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = rooms.entry(room).or_insert_with(|| {
+                (
+                    0,
+                    Arc::new(RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN))),
+                )
+            });
+            if entry.0 != per_two_minutes {
+                let period = Duration::from_secs(120) / burst.get();
+                let quota = Quota::with_period(period)
+                    .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
+                    .allow_burst(burst);
+                *entry = (per_two_minutes, Arc::new(RateLimiter::keyed(quota)));
+            }
+            Arc::clone(&entry.1)
+        };
+        limiter
+            .check_key(&participant)
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+}
