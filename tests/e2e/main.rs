@@ -6,6 +6,7 @@
 
 mod accounts;
 mod connections;
+mod crowd;
 mod operations;
 mod robustness;
 mod rooms;

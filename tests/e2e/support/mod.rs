@@ -10,6 +10,8 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use soiree_storage::testing::ScratchPostgres;
 
+pub(crate) mod rooms;
+
 /// A password that passes the policy, used throughout.
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
@@ -19,7 +21,8 @@ pub(crate) struct TestApp {
     pub(crate) client: reqwest::Client,
     process: Child,
     logs: Arc<Mutex<Vec<String>>>,
-    _data_dir: tempfile::TempDir,
+    settings: Vec<(String, String)>,
+    data_dir: tempfile::TempDir,
     postgres: Option<ScratchPostgres>,
 }
 
@@ -69,6 +72,33 @@ async fn spawn(
     if let Some(contents) = dotenv {
         std::fs::write(data_dir.path().join(".env"), contents).expect("writing .env");
     }
+    let settings: Vec<(String, String)> = settings
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    let (process, logs, address) = start(data_dir.path(), &settings);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("building an HTTP client");
+    TestApp {
+        base_url: format!("http://{address}"),
+        client,
+        process,
+        logs,
+        settings,
+        data_dir,
+        postgres,
+    }
+}
+
+/// Starts `soiree serve` in `data_dir` with `settings`; returns the process, its log lines (as
+/// they come) and the address it listens on.
+fn start(
+    data_dir: &std::path::Path,
+    settings: &[(String, String)],
+) -> (Child, Arc<Mutex<Vec<String>>>, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_soiree"));
     // The server must see only this test's settings: none inherited from the developer's shell,
     // and no `.env` unless the test writes one (it runs in its own data directory).
@@ -77,11 +107,11 @@ async fn spawn(
     }
     command
         .arg("serve")
-        .current_dir(data_dir.path())
+        .current_dir(data_dir)
         .env("SOIREE_BIND", "127.0.0.1:0")
-        .env("SOIREE_DATA_DIR", data_dir.path())
+        .env("SOIREE_DATA_DIR", data_dir)
         .env("RUST_LOG", "info")
-        .envs(settings.iter().copied())
+        .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -103,8 +133,8 @@ async fn spawn(
             thread_logs.lock().expect("log lock").push(line);
         }
     });
-    let address = match address_receiver.recv_timeout(Duration::from_secs(60)) {
-        Ok(address) => address,
+    match address_receiver.recv_timeout(Duration::from_secs(60)) {
+        Ok(address) => (process, logs, address),
         Err(_) => {
             let _ = process.kill();
             panic!(
@@ -112,23 +142,21 @@ async fn spawn(
                 logs.lock().expect("log lock").join("\n")
             );
         }
-    };
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("building an HTTP client");
-    TestApp {
-        base_url: format!("http://{address}"),
-        client,
-        process,
-        logs,
-        _data_dir: data_dir,
-        postgres,
     }
 }
 
 impl TestApp {
+    /// Kills the server at once (SIGKILL: no shutdown, no flush) and starts it again on the same
+    /// data directory and database, as a crash and a restart would.
+    pub(crate) fn kill_and_restart(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let (process, logs, address) = start(self.data_dir.path(), &self.settings);
+        self.process = process;
+        self.logs = logs;
+        self.base_url = format!("http://{address}");
+    }
+
     /// Everything the server has logged so far.
     pub(crate) fn logs(&self) -> String {
         self.logs.lock().expect("log lock").join("\n")
