@@ -29,6 +29,9 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Database {
     pub(crate) connection: DatabaseConnection,
+    /// One connection of its own for the ballot writer, so that its page cache and prepared
+    /// statements stay warm from one group of ballots to the next.
+    writer: DatabaseConnection,
     pub(crate) announcer: Announcer,
     /// One room store per database, so that every ballot goes through the same writer.
     rooms: Arc<OnceLock<SqlRoomStore>>,
@@ -39,6 +42,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections to SQLite. WAL lets readers work beside the one writer; sea-orm's default for
 /// SQLite is a single connection, which made every request wait for every other.
 const SQLITE_CONNECTIONS: u32 = 8;
+/// Prepared statements kept per connection. Ballots are written with multi-row statements whose
+/// text depends on the number of rows; sqlx's default of 100 would prepare them again and again.
+const STATEMENT_CACHE: usize = 1024;
 
 impl Database {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://...`).
@@ -46,27 +52,13 @@ impl Database {
     /// SQLite is opened in WAL mode (readers do not block the writer) with several connections,
     /// foreign keys enforced and a busy timeout so that concurrent writers wait rather than fail.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let mut options = ConnectOptions::new(url);
-        if url.starts_with("sqlite:") {
-            options.max_connections(SQLITE_CONNECTIONS);
-        }
-        options
-            .sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
-            });
-        let connection = sea_orm::Database::connect(options)
-            .await
-            .with_context(|| format!("connecting to the database at {}", redact_url(url)))?;
+        let pool_size = url.starts_with("sqlite:").then_some(SQLITE_CONNECTIONS);
+        let connection = open(url, pool_size, true).await?;
+        let writer = open(url, Some(1), false).await?;
         let backend = backend_of(&connection);
         Ok(Self {
             connection,
+            writer,
             announcer: Announcer::new(backend),
             rooms: Arc::default(),
         })
@@ -102,12 +94,22 @@ impl Database {
     /// Rooms, votes, the event log and player leases.
     pub fn rooms(&self) -> SqlRoomStore {
         self.rooms
-            .get_or_init(|| SqlRoomStore::new(self.connection.clone(), self.announcer.clone()))
+            .get_or_init(|| {
+                SqlRoomStore::new(
+                    self.connection.clone(),
+                    self.writer.clone(),
+                    self.announcer.clone(),
+                )
+            })
             .clone()
     }
 
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
+        self.writer
+            .close()
+            .await
+            .context("closing the database's writer")?;
         self.connection
             .close()
             .await
@@ -123,6 +125,37 @@ impl Database {
             .map(|_| ())
             .context("running an administrative statement")
     }
+}
+
+/// A pool of `size` connections (sea-orm's default when `None`). With `check_on_acquire`, each
+/// connection is pinged before it is handed out; the ballot writer skips that round trip (a
+/// broken connection fails its statement, and the pool replaces it).
+async fn open(
+    url: &str,
+    size: Option<u32>,
+    check_on_acquire: bool,
+) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url);
+    if let Some(size) = size {
+        options.max_connections(size);
+    }
+    options
+        .test_before_acquire(check_on_acquire)
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .statement_cache_capacity(STATEMENT_CACHE)
+        })
+        .map_sqlx_postgres_opts(|postgres| postgres.statement_cache_capacity(STATEMENT_CACHE));
+    sea_orm::Database::connect(options)
+        .await
+        .with_context(|| format!("connecting to the database at {}", redact_url(url)))
 }
 
 fn backend_of(connection: &DatabaseConnection) -> Backend {

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait as _, DatabaseConnection,
     DatabaseTransaction, EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QuerySelect as _,
@@ -75,7 +75,7 @@ impl BallotWriter {
     async fn record(&self, ballot: Ballot) -> Result<Recorded, RecordBallotError> {
         let sender = self.sender.get_or_init(|| {
             let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
-            tokio::spawn(run(self.group.clone(), receiver));
+            start(self.group.clone(), receiver);
             sender
         });
         let (reply, answer) = oneshot::channel();
@@ -86,6 +86,49 @@ impl BallotWriter {
         answer
             .await
             .map_err(|_| anyhow::anyhow!("the ballot writer stopped before answering"))?
+    }
+}
+
+/// Runs the writer on a thread of its own: each group makes a dozen round trips to the
+/// database, and on the request runtime every one of them would wait its turn behind the HTTP
+/// work of every connection. If that thread cannot be started, the writer runs on the request
+/// runtime instead (slower under load, just as correct).
+fn start(writer: GroupWriter, receiver: mpsc::Receiver<Pending>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let receiver = match runtime {
+        Ok(runtime) => {
+            let slot = std::sync::Arc::new(std::sync::Mutex::new(Some((writer, receiver))));
+            let taken = std::sync::Arc::clone(&slot);
+            let spawned = std::thread::Builder::new()
+                .name("soiree-ballots".to_owned())
+                .spawn(move || {
+                    let parts = taken
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take();
+                    if let Some((writer, receiver)) = parts {
+                        runtime.block_on(run(writer, receiver));
+                    }
+                });
+            match spawned {
+                Ok(_) => return,
+                Err(error) => {
+                    tracing::warn!(%error, "no thread for the ballot writer; it shares the request runtime");
+                    slot.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .take()
+                }
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "no runtime for the ballot writer; it shares the request runtime");
+            Some((writer, receiver))
+        }
+    };
+    if let Some((writer, receiver)) = receiver {
+        tokio::spawn(run(writer, receiver));
     }
 }
 
@@ -248,9 +291,6 @@ async fn read_stored(
     for room in stored.last_seq.keys().copied().collect::<Vec<_>>() {
         let in_room = || ballots.iter().filter(move |ballot| ballot.room == room);
         let uris: HashSet<&str> = in_room().map(|ballot| ballot.track.as_str()).collect();
-        let voters: HashSet<Uuid> = in_room()
-            .map(|ballot| ballot.participant.as_uuid())
-            .collect();
         let tracks = room_tracks::Entity::find()
             .filter(room_tracks::Column::RoomId.eq(room.as_uuid()))
             .filter(room_tracks::Column::TrackUri.is_in(uris.iter().copied()))
@@ -273,10 +313,24 @@ async fn read_stored(
             };
             stored.tracks.insert((room, row.track_uri), write);
         }
+        // The exact (voter, track) pairs: one primary-key lookup each.
+        let pairs: HashSet<(Uuid, String)> = in_room()
+            .map(|ballot| {
+                (
+                    ballot.participant.as_uuid(),
+                    ballot.track.as_str().to_owned(),
+                )
+            })
+            .collect();
         let votes = room_votes::Entity::find()
             .filter(room_votes::Column::RoomId.eq(room.as_uuid()))
-            .filter(room_votes::Column::ParticipantId.is_in(voters))
-            .filter(room_votes::Column::TrackUri.is_in(uris))
+            .filter(
+                Expr::tuple([
+                    Expr::col(room_votes::Column::ParticipantId),
+                    Expr::col(room_votes::Column::TrackUri),
+                ])
+                .in_tuples(pairs),
+            )
             .all(transaction)
             .await
             .context("reading voters' votes")?;

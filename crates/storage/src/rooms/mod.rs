@@ -38,8 +38,12 @@ pub struct SqlRoomStore {
 }
 
 impl SqlRoomStore {
-    pub(crate) fn new(connection: DatabaseConnection, announcer: Announcer) -> Self {
-        let ballots = Arc::new(BallotWriter::new(connection.clone(), announcer.clone()));
+    pub(crate) fn new(
+        connection: DatabaseConnection,
+        writer: DatabaseConnection,
+        announcer: Announcer,
+    ) -> Self {
+        let ballots = Arc::new(BallotWriter::new(writer, announcer.clone()));
         Self {
             connection,
             announcer,
