@@ -32,6 +32,8 @@ pub struct Database {
     /// One connection of its own for the ballot writer, so that its page cache and prepared
     /// statements stay warm from one group of ballots to the next.
     writer: DatabaseConnection,
+    /// The SQLite file, which the ballot writer opens directly.
+    sqlite_file: Option<std::path::PathBuf>,
     pub(crate) announcer: Announcer,
     /// One room store per database, so that every ballot goes through the same writer.
     rooms: Arc<OnceLock<SqlRoomStore>>,
@@ -59,6 +61,7 @@ impl Database {
         Ok(Self {
             connection,
             writer,
+            sqlite_file: crate::rooms::sqlite_file(url),
             announcer: Announcer::new(backend),
             rooms: Arc::default(),
         })
@@ -99,6 +102,7 @@ impl Database {
                     self.connection.clone(),
                     self.writer.clone(),
                     self.announcer.clone(),
+                    self.sqlite_file.clone(),
                 )
             })
             .clone()

@@ -212,6 +212,12 @@ pub(crate) async fn append_in(
     Ok(events)
 }
 
+/// An event's kind and details as stored (for writers that bypass the entities).
+pub(super) fn stored_form(event: &RoomEvent) -> anyhow::Result<(&'static str, String)> {
+    let payload = serde_json::to_string(&payload_of(&event.kind)).context("writing an event")?;
+    Ok((event.kind.name(), payload))
+}
+
 /// Stores events already numbered (by [`append_in`], or by the ballot writer).
 pub(super) async fn insert_in(
     db: &impl ConnectionTrait,

@@ -27,6 +27,7 @@ use self::rows::{guest_rate_column, participant_from_row, room_from_row, thresho
 use crate::changes::Announcer;
 use crate::entity::{room_participants, rooms};
 
+pub(crate) use self::ballots::sqlite_file;
 pub(crate) use self::events::append_in;
 
 /// Rooms, participants, votes, the event log and player leases in the database.
@@ -42,8 +43,9 @@ impl SqlRoomStore {
         connection: DatabaseConnection,
         writer: DatabaseConnection,
         announcer: Announcer,
+        sqlite_file: Option<std::path::PathBuf>,
     ) -> Self {
-        let ballots = Arc::new(BallotWriter::new(writer, announcer.clone()));
+        let ballots = Arc::new(BallotWriter::new(writer, announcer.clone(), sqlite_file));
         Self {
             connection,
             announcer,
