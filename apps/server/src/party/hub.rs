@@ -4,7 +4,9 @@
 //! appended by this process are handed over at once, in order; whenever numbers do not follow on
 //! (another process appended, PostgreSQL announced it, or two appends here raced), the hub reads
 //! the room's log after the last event it delivered. So every subscriber sees every event once,
-//! in sequence, whichever process took the vote.
+//! in sequence, whichever process took the vote. Delivery runs in a task of the hub's own, so
+//! that the request which stored an event answers at once instead of first waking every socket
+//! of the room.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -56,6 +58,8 @@ pub(crate) struct EventHub {
 struct HubInner {
     store: Arc<dyn RoomRepository>,
     channels: Mutex<HashMap<RoomId, Arc<Channel>>>,
+    /// Events stored by this process, on their way to the delivery task.
+    outbox: tokio::sync::mpsc::UnboundedSender<(RoomId, Vec<RoomEvent>)>,
 }
 
 #[derive(Debug)]
@@ -127,12 +131,36 @@ impl Drop for Subscription {
 }
 
 impl EventHub {
+    /// A hub reading missed events from `store`; starts its delivery task on the current runtime.
     pub(crate) fn new(store: Arc<dyn RoomRepository>) -> Self {
-        Self {
+        let (outbox, mut deliveries) = tokio::sync::mpsc::unbounded_channel();
+        let hub = Self {
             inner: Arc::new(HubInner {
                 store,
                 channels: Mutex::new(HashMap::new()),
+                outbox,
             }),
+        };
+        // The task holds the hub weakly, so that it ends with the hub.
+        let weak = Arc::downgrade(&hub.inner);
+        tokio::spawn(async move {
+            while let Some((room, events)) = deliveries.recv().await {
+                let Some(inner) = weak.upgrade() else {
+                    return;
+                };
+                let hub = EventHub { inner };
+                hub.deliver(room, &events);
+            }
+        });
+        hub
+    }
+
+    fn deliver(&self, room: RoomId, events: &[RoomEvent]) {
+        let Some(channel) = self.inner.channel(room) else {
+            return;
+        };
+        if !channel.deliver(events) {
+            self.read_log(room);
         }
     }
 
@@ -230,12 +258,12 @@ impl HubInner {
 
 impl EventSink for EventHub {
     fn appended(&self, room: RoomId, events: &[RoomEvent]) {
-        let Some(channel) = self.inner.channel(room) else {
+        // Nobody listens to this room here: nothing to hand over.
+        if self.inner.channel(room).is_none() {
             return;
-        };
-        if !channel.deliver(events) {
-            self.read_log(room);
         }
+        // The task ends only with the hub, so sending cannot fail while the hub is in use.
+        let _ = self.inner.outbox.send((room, events.to_vec()));
     }
 }
 
@@ -346,11 +374,17 @@ mod tests {
         for _ in 0..(CHANNEL_CAPACITY + 50) {
             rooms.emit(room, RoomEventKind::RoomUpdated).await.unwrap();
         }
-        let mut fast = hub
-            .subscribe(room, ParticipantId::generate())
-            .await
-            .unwrap();
-        rooms.emit(room, RoomEventKind::RoomClosed).await.unwrap();
+        // Delivery runs in the hub's own task: let it hand everything over before reading.
+        let channel = hub.inner.channel(room).unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while *lock(&channel.delivered) < CHANNEL_CAPACITY as u64 + 50 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "delivery within the deadline"
+            );
+            tokio::task::yield_now().await;
+        }
+        // The room went on regardless; the slow subscriber lagged (its socket is then closed).
         let outcome = loop {
             match next(&mut slow.events).await {
                 Ok(_) => continue,
@@ -358,6 +392,12 @@ mod tests {
             }
         };
         assert!(matches!(outcome, Err(RecvError::Lagged(_))), "{outcome:?}");
+        // A subscriber that keeps up gets the next event.
+        let mut fast = hub
+            .subscribe(room, ParticipantId::generate())
+            .await
+            .unwrap();
+        rooms.emit(room, RoomEventKind::RoomClosed).await.unwrap();
         let newest = next(&mut fast.events).await.unwrap();
         assert_eq!(newest.seq, CHANNEL_CAPACITY as u64 + 51);
     }

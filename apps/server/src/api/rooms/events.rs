@@ -286,46 +286,49 @@ impl RoomEventsApi {
             .max_message_size(Some(MAX_FRAME_BYTES));
         Ok(websocket
             .config(config)
-            .on_upgrade(move |socket| async move {
-                let (mut sink, mut incoming) = socket.split();
+            .on_upgrade(move |mut socket| async move {
+                // One stream, not split in two: a split half takes a lock at every poll, and a
+                // room's event wakes every socket of the room at once.
                 let close = |code: CloseCode, reason: &str| Message::Close(Some((code, reason.to_owned())));
                 let mut last = after;
                 for event in backlog {
                     last = event.seq;
-                    if sink.send(Message::Text(event_json(&event).to_string())).await.is_err() {
+                    if socket.send(Message::Text(event_json(&event).to_string())).await.is_err() {
                         return;
                     }
                     if event.kind.ends_feed_of(participant) {
-                        let _ = sink.send(close(CloseCode::Normal, "your time in the room is over")).await;
+                        let _ = socket.send(close(CloseCode::Normal, "your time in the room is over")).await;
                         return;
                     }
                 }
                 let mut expiry = session.as_ref().map(|watch| watch.expiry(&state));
                 loop {
                     tokio::select! {
-                        message = incoming.next() => match message {
-                            // Clients only listen; anything they send is ignored, and an
-                            // oversized frame is an error that ends the connection.
-                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                            Some(Ok(_)) => {}
-                        },
+                        // Events first: they are what a socket is for.
+                        biased;
                         event = live.events.recv() => match event {
                             Ok(event) if event.seq <= last => {}
                             Ok(event) => {
                                 last = event.seq;
-                                if sink.send(Message::Text(event.text.clone())).await.is_err() {
+                                if socket.send(Message::Text(event.text.clone())).await.is_err() {
                                     break;
                                 }
                                 if event.ends_feed_of(participant) {
-                                    let _ = sink.send(close(CloseCode::Normal, "your time in the room is over")).await;
+                                    let _ = socket.send(close(CloseCode::Normal, "your time in the room is over")).await;
                                     break;
                                 }
                             }
                             Err(RecvError::Lagged(_)) => {
-                                let _ = sink.send(close(CloseCode::Policy, "too slow; reconnect and catch up from the snapshot")).await;
+                                let _ = socket.send(close(CloseCode::Policy, "too slow; reconnect and catch up from the snapshot")).await;
                                 break;
                             }
                             Err(RecvError::Closed) => break,
+                        },
+                        message = socket.next() => match message {
+                            // Clients only listen; anything they send is ignored, and an
+                            // oversized frame is an error that ends the connection.
+                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                            Some(Ok(_)) => {}
                         },
                         ended = session_end(session.as_mut()) => {
                             let over = match ended {
@@ -335,7 +338,7 @@ impl RoomEventsApi {
                                 Err(RecvError::Closed) => false,
                             };
                             if over {
-                                let _ = sink.send(close(CloseCode::Policy, "logged out")).await;
+                                let _ = socket.send(close(CloseCode::Policy, "logged out")).await;
                                 break;
                             }
                         },
@@ -348,7 +351,7 @@ impl RoomEventsApi {
                                     }
                                 }
                                 None => {
-                                    let _ = sink.send(close(CloseCode::Policy, "the session expired; log in again")).await;
+                                    let _ = socket.send(close(CloseCode::Policy, "the session expired; log in again")).await;
                                     break;
                                 }
                             }
