@@ -9,6 +9,7 @@
 //! every event. [`RoomsService`] is the entry point; every operation takes the room's code and the
 //! caller ([`Viewer`]) and checks what the caller may do before it reads or changes anything.
 
+mod access;
 mod error;
 mod event;
 pub mod memory;
@@ -18,6 +19,7 @@ mod room;
 mod service;
 mod threshold;
 
+pub use access::RoomAccess;
 pub use error::{
     AuthenticateGuestError, CloseRoomError, CreateRoomError, FollowRoomError, JoinError, KickError,
     LeaveError, ReadRoomError, UpdateRoomError,
@@ -31,7 +33,6 @@ pub use room::{
     CODE_ALPHABET, CODE_LENGTH, InvalidRoomCode, InvalidRoomName, Room, RoomCode, RoomId, RoomName,
 };
 pub use service::{
-    Member, NewRoom, PRESENCE_WINDOW, ParticipantView, RoomAccess, RoomChanges, RoomsService,
-    Viewer,
+    Member, NewRoom, PRESENCE_WINDOW, ParticipantView, RoomChanges, RoomsService, Viewer,
 };
 pub use threshold::{InvalidGuestRate, InvalidThreshold, LikeThreshold, RoomOptions};

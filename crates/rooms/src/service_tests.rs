@@ -2,6 +2,8 @@ use chrono::DateTime;
 use soiree_kernel::ManualClock;
 
 use super::*;
+use crate::access::RoomAccess;
+use crate::error::{AuthenticateGuestError, FollowRoomError};
 use crate::memory::{InMemoryRooms, RecordingSink, StaticDirectory};
 
 struct Harness {

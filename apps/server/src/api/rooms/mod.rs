@@ -6,6 +6,7 @@ mod events;
 mod objects;
 mod playback;
 mod responses;
+mod vote_responses;
 
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -25,8 +26,10 @@ use objects::{
 };
 use responses::{
     CloseResponse, CreateResponse, JoinResponse, KickResponse, LeaveResponse, ParticipantsResponse,
-    QueueResponse, RetractResponse, SkipResponse, SnapshotResponse, SuggestionResponse,
-    UpdateResponse, VoteResponse,
+    SnapshotResponse, UpdateResponse,
+};
+use vote_responses::{
+    QueueResponse, RetractResponse, SkipResponse, SuggestionResponse, VoteResponse,
 };
 
 use crate::problem::{Problem, capitalised};
