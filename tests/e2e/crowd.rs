@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::rooms::{closed_within, create_room, join_as_guest, subscribe};
+use crate::support::rooms::{closed_within, create_room, join_as_guest, queue, subscribe};
 use crate::support::{TestApp, spawn_app, spawn_app_on_postgres};
 
 /// Guests that vote in the crash test, and the tracks each likes once.
@@ -111,12 +111,7 @@ async fn a_kill_during_a_vote_load_loses_no_acknowledged_vote(mut app: TestApp) 
         "the kill came while votes were still being sent"
     );
 
-    let queue: Value = app
-        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue = queue(&app, &code, &host).await;
     let tallies: HashMap<String, u64> = queue["tracks"]
         .as_array()
         .unwrap()

@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::rooms::{closed, create_room, join_as_guest, subscribe, until, vote};
+use crate::support::rooms::{closed, create_room, join_as_guest, queue, subscribe, until, vote};
 use crate::support::{TestApp, TestAppWithSim, problem, spawn_app, spawn_app_with_sim};
 
 fn liked(sim_player: &Value, index: usize) -> String {
@@ -117,13 +117,7 @@ async fn a_party_from_code_to_speakers_seen_live_by_everyone() {
     // A second winner, then skip votes at the threshold move the host's player on to it.
     vote(&t.app, &code, &guest, &second, true).await;
     vote(&t.app, &code, &host, &second, true).await;
-    let queue: Value = t
-        .app
-        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&guest))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue = queue(&t.app, &code, &guest).await;
     assert_eq!(
         (
             &queue["tracks"][0]["track_uri"],
@@ -509,12 +503,7 @@ async fn vo_1_concurrent_voters_over_http_tally_exactly_and_one_gets_play() {
         plays += usize::from(vote.await.unwrap()["play"] == json!(true));
     }
     assert_eq!(plays, 1);
-    let queue: Value = app
-        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue = queue(&app, &code, &host).await;
     assert_eq!(queue["tracks"][0]["likes"], 12);
 }
 
@@ -581,12 +570,7 @@ async fn a_host_without_spotify_hears_why_nothing_plays_and_the_track_stays_read
         failure["message"].as_str().unwrap().contains("/connect"),
         "the host is told where to connect: {failure}"
     );
-    let queue: Value = app
-        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue = queue(&app, &code, &host).await;
     assert_eq!(queue["tracks"][0]["state"], "ready");
 }
 
@@ -860,13 +844,7 @@ async fn near_the_end_of_a_track_the_next_ready_one_is_queued_once_and_follows()
     let mut more = Vec::new();
     until(&mut socket, "now_playing", &mut more).await;
     assert_eq!(more.last().unwrap()["track_uri"], json!(second));
-    let queue: Value = t
-        .app
-        .get(&format!("/api/v1/rooms/{code}/queue"), Some(&host))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let queue = queue(&t.app, &code, &host).await;
     let states: Vec<(&str, &str)> = queue["tracks"]
         .as_array()
         .unwrap()

@@ -126,3 +126,12 @@ pub(crate) async fn vote(
     )
     .await
 }
+
+/// The room's queue as `token` sees it (`GET /api/v1/rooms/{code}/queue`).
+pub(crate) async fn queue(app: &TestApp, code: &str, token: &str) -> Value {
+    let queue = app
+        .get(&format!("/api/v1/rooms/{code}/queue"), Some(token))
+        .await;
+    assert_eq!(queue.status(), StatusCode::OK);
+    queue.json().await.expect("a queue body")
+}
