@@ -39,6 +39,10 @@ pub struct TrackSummary {
     pub artists: Vec<String>,
     /// Length.
     pub duration_ms: u64,
+    /// Album name, if the provider says.
+    pub album: Option<String>,
+    /// The address of an image of the album, if the provider has one.
+    pub artwork_url: Option<String>,
 }
 
 /// A device that can play.
@@ -128,6 +132,19 @@ pub trait PlayerProvider: Send + Sync + std::fmt::Debug {
         device_id: &str,
         play: bool,
     ) -> Result<(), PlayerError>;
+    /// One track by its id (the part after `spotify:track:`); `None` when the provider has none.
+    async fn track(
+        &self,
+        access_token: &SecretString,
+        id: &str,
+    ) -> Result<Option<TrackSummary>, PlayerError>;
+    /// Tracks matching `query`, best first, at most `limit`.
+    async fn search(
+        &self,
+        access_token: &SecretString,
+        query: &str,
+        limit: u8,
+    ) -> Result<Vec<TrackSummary>, PlayerError>;
     /// How many liked tracks the account has, and the URI of the one at `offset` (newest first).
     async fn liked_track_at(
         &self,
@@ -348,6 +365,38 @@ impl PlayerService {
         self.with_token(user_id, move |player, token| {
             let uri = Arc::clone(&uri);
             Box::pin(async move { player.queue(&token, &uri).await })
+        })
+        .await
+    }
+
+    /// What the user's provider says of a track (`spotify:track:...`); `None` when it has no
+    /// such track.
+    pub async fn describe(
+        &self,
+        user_id: UserId,
+        uri: &str,
+    ) -> Result<Option<TrackSummary>, PlayerCommandError> {
+        let Some(id) = uri.strip_prefix("spotify:track:").map(str::to_owned) else {
+            return Ok(None);
+        };
+        self.with_token(user_id, move |player, token| {
+            let id = id.clone();
+            Box::pin(async move { player.track(&token, &id).await })
+        })
+        .await
+    }
+
+    /// Tracks of the user's provider matching `query` (at most ten: what development-mode apps
+    /// may ask for).
+    pub async fn search(
+        &self,
+        user_id: UserId,
+        query: &str,
+    ) -> Result<Vec<TrackSummary>, PlayerCommandError> {
+        let query = query.trim().to_owned();
+        self.with_token(user_id, move |player, token| {
+            let query = query.clone();
+            Box::pin(async move { player.search(&token, &query, 10).await })
         })
         .await
     }

@@ -8,6 +8,7 @@ use chrono::DateTime;
 use soiree_kernel::ManualClock;
 
 use super::*;
+use crate::TrackSummary;
 use crate::error::ProviderError;
 use crate::memory::InMemoryConnections;
 use crate::model::{
@@ -564,6 +565,39 @@ impl PlayerProvider for FakePlayer {
         offset: u32,
     ) -> Result<(u32, Option<String>), PlayerError> {
         Ok((3, Some(format!("spotify:track:{offset:0>22}"))))
+    }
+    async fn track(
+        &self,
+        _token: &SecretString,
+        id: &str,
+    ) -> Result<Option<TrackSummary>, PlayerError> {
+        Ok((id.len() == 22).then(|| summary(&format!("spotify:track:{id}"))))
+    }
+    async fn search(
+        &self,
+        _token: &SecretString,
+        query: &str,
+        limit: u8,
+    ) -> Result<Vec<TrackSummary>, PlayerError> {
+        Ok((0..limit.min(3))
+            .map(|n| {
+                summary(&format!(
+                    "spotify:track:{:0>22}",
+                    format!("{query}{n}").len()
+                ))
+            })
+            .collect())
+    }
+}
+
+fn summary(uri: &str) -> TrackSummary {
+    TrackSummary {
+        uri: uri.to_owned(),
+        name: "A song".into(),
+        artists: vec!["Someone".into()],
+        duration_ms: 180_000,
+        album: Some("An album".into()),
+        artwork_url: None,
     }
 }
 

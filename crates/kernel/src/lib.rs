@@ -15,4 +15,4 @@ pub use cache::TtlCache;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use id::UserId;
 pub use tier::{Tier, UnknownTier};
-pub use track::{InvalidTrackRef, TrackRef};
+pub use track::{InvalidTrackRef, TrackInfo, TrackRef};

@@ -114,19 +114,36 @@ fn device(device: wire::Device) -> Device {
 
 fn track(item: serde_json::Value) -> Option<TrackSummary> {
     let track: wire::Track = serde_json::from_value(item).ok()?;
-    track
-        .uri
-        .starts_with("spotify:track:")
-        .then(|| TrackSummary {
-            uri: track.uri,
-            name: track.name,
-            artists: track
-                .artists
-                .into_iter()
-                .map(|artist| artist.name)
-                .collect(),
-            duration_ms: track.duration_ms,
-        })
+    if !track.uri.starts_with("spotify:track:") {
+        return None;
+    }
+    let (album, artwork_url) = match track.album {
+        // The smallest image at least 200 pixels wide is enough for a phone and a TV; Spotify
+        // lists images largest first.
+        Some(album) => {
+            let artwork = album
+                .images
+                .iter()
+                .rev()
+                .find(|image| image.width.is_none_or(|width| width >= 200))
+                .or(album.images.first())
+                .map(|image| image.url.clone());
+            (album.name, artwork)
+        }
+        None => (None, None),
+    };
+    Some(TrackSummary {
+        uri: track.uri,
+        name: track.name,
+        artists: track
+            .artists
+            .into_iter()
+            .map(|artist| artist.name)
+            .collect(),
+        duration_ms: track.duration_ms,
+        album,
+        artwork_url,
+    })
 }
 
 fn device_query(device_id: &Option<String>) -> Vec<(&'static str, String)> {
@@ -277,6 +294,60 @@ impl PlayerProvider for Spotify {
             Repeat::Once,
         )
         .await
+    }
+
+    async fn track(
+        &self,
+        access_token: &SecretString,
+        id: &str,
+    ) -> Result<Option<TrackSummary>, PlayerError> {
+        let path = format!("/tracks/{id}");
+        match self
+            .command(Method::GET, &path, &[], None, access_token, Repeat::Safe)
+            .await
+        {
+            Ok(response) => {
+                let item: serde_json::Value = response
+                    .json()
+                    .await
+                    .map_err(|_| PlayerError::Unavailable("an unreadable track".into()))?;
+                Ok(track(item))
+            }
+            // Spotify answers an unknown or malformed id with 404 or 400.
+            Err(PlayerError::Rejected(_) | PlayerError::NoActiveDevice) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn search(
+        &self,
+        access_token: &SecretString,
+        query: &str,
+        limit: u8,
+    ) -> Result<Vec<TrackSummary>, PlayerError> {
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = [
+            ("q", query.to_owned()),
+            ("type", "track".to_owned()),
+            ("limit", limit.clamp(1, 10).to_string()),
+        ];
+        let response = self
+            .command(
+                Method::GET,
+                "/search",
+                &query,
+                None,
+                access_token,
+                Repeat::Safe,
+            )
+            .await?;
+        let results: wire::SearchResults = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("unreadable search results".into()))?;
+        Ok(results.tracks.items.into_iter().filter_map(track).collect())
     }
 
     async fn liked_track_at(

@@ -50,6 +50,21 @@ pub(crate) struct Artist {
 }
 
 #[derive(Debug, Deserialize)]
+pub(crate) struct Image {
+    pub(crate) url: String,
+    #[serde(default)]
+    pub(crate) width: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Album {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) images: Vec<Image>,
+}
+
+#[derive(Debug, Deserialize)]
 pub(crate) struct Track {
     pub(crate) uri: String,
     pub(crate) name: String,
@@ -57,6 +72,20 @@ pub(crate) struct Track {
     pub(crate) artists: Vec<Artist>,
     #[serde(default)]
     pub(crate) duration_ms: u64,
+    #[serde(default)]
+    pub(crate) album: Option<Album>,
+}
+
+/// The `tracks` page of `GET /search?type=track`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct SearchResults {
+    pub(crate) tracks: SearchPage,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SearchPage {
+    #[serde(default)]
+    pub(crate) items: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]

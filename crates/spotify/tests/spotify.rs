@@ -308,3 +308,93 @@ async fn a_liked_track_is_read_by_offset_with_the_total() {
         (30, Some("spotify:track:0000000000000000000004"))
     );
 }
+
+fn track_object(id: &str, name: &str) -> serde_json::Value {
+    json!({
+        "id": id, "uri": format!("spotify:track:{id}"), "name": name, "duration_ms": 201_000,
+        "artists": [{"name": "Ada"}, {"name": "Grace"}],
+        "album": {"name": "Engines", "images": [
+            {"url": "https://i.scdn.co/image/large", "width": 640, "height": 640},
+            {"url": "https://i.scdn.co/image/medium", "width": 300, "height": 300},
+            {"url": "https://i.scdn.co/image/small", "width": 64, "height": 64}
+        ]}
+    })
+}
+
+#[tokio::test]
+async fn tracks_and_searches_come_back_with_names_album_and_a_screen_sized_cover() {
+    let (server, spotify) = spotify().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/tracks/4uLU6hMCjMI75M1A2tKUQC"))
+        .and(header("authorization", "Bearer access-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(track_object("4uLU6hMCjMI75M1A2tKUQC", "Analytical")),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/tracks/0000000000000000000000"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"status": 404, "message": "Resource not found"}})),
+        )
+        .mount(&server)
+        .await;
+    // Development-mode apps may ask for at most ten results.
+    Mock::given(method("GET"))
+        .and(path("/v1/search"))
+        .and(query_param("q", "engine"))
+        .and(query_param("type", "track"))
+        .and(query_param("limit", "10"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"tracks": {
+            "href": "x", "limit": 10, "offset": 0, "total": 2, "next": null, "previous": null,
+            "items": [track_object("1111111111111111111111", "One"), track_object("2222222222222222222222", "Two")]
+        }})))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let found = spotify
+        .track(&token(), "4uLU6hMCjMI75M1A2tKUQC")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            found.name.as_str(),
+            found.artists.clone(),
+            found.album.as_deref(),
+            found.artwork_url.as_deref()
+        ),
+        (
+            "Analytical",
+            vec!["Ada".to_owned(), "Grace".to_owned()],
+            Some("Engines"),
+            Some("https://i.scdn.co/image/medium")
+        )
+    );
+    assert!(
+        spotify
+            .track(&token(), "0000000000000000000000")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let results = spotify.search(&token(), "engine", 50).await.unwrap();
+    assert_eq!(
+        results
+            .iter()
+            .map(|track| track.uri.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "spotify:track:1111111111111111111111",
+            "spotify:track:2222222222222222222222"
+        ]
+    );
+    assert!(
+        spotify.search(&token(), "  ", 10).await.unwrap().is_empty(),
+        "no request for nothing"
+    );
+}
