@@ -10,6 +10,7 @@ mod m20261121_000001_accounts_and_sessions;
 mod m20261121_000002_connections;
 mod m20261121_000003_rooms;
 mod m20261123_000004_room_counters_and_players;
+mod m20261123_000005_track_details;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_connections::Migration),
             Box::new(m20261121_000003_rooms::Migration),
             Box::new(m20261123_000004_room_counters_and_players::Migration),
+            Box::new(m20261123_000005_track_details::Migration),
         ]
     }
 }

@@ -11,3 +11,4 @@ mod operations;
 mod robustness;
 mod rooms;
 mod support;
+mod tracks;

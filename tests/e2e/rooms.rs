@@ -7,17 +7,13 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::support::rooms::{closed, create_room, join_as_guest, queue, subscribe, until, vote};
-use crate::support::{TestApp, TestAppWithSim, problem, spawn_app, spawn_app_with_sim};
+use crate::support::rooms::{
+    closed, connected_host, create_room, join_as_guest, queue, subscribe, until, vote,
+};
+use crate::support::{TestApp, problem, spawn_app, spawn_app_with_sim};
 
 fn liked(sim_player: &Value, index: usize) -> String {
     sim_player["liked"][index].as_str().unwrap().to_owned()
-}
-
-async fn connected_host(t: &TestAppWithSim, name: &str) -> String {
-    let token = t.app.signed_up(name).await;
-    t.connect(&token, "spotify", "ada").await;
-    token
 }
 
 #[tokio::test]

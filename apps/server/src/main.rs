@@ -166,7 +166,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let player = Arc::new(PlayerService::new(Arc::clone(&connections), spotify));
     let clock: Arc<dyn soiree_kernel::Clock> = Arc::new(SystemClock);
     let room_store = database.rooms();
-    let events = party::EventHub::new(Arc::new(room_store.clone()));
+    let tracks = Arc::new(soiree_voting::TrackDirectory::new(
+        Arc::new(database.tracks()),
+        Arc::clone(&clock),
+    ));
+    let events = party::EventHub::new(Arc::new(room_store.clone()), Arc::clone(&tracks));
     let rooms = Arc::new(soiree_rooms::RoomsService::new(
         Arc::new(room_store.clone()),
         Arc::new(party::ports::UsersDirectory(Arc::clone(&users))),
@@ -194,11 +198,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         holder,
         Arc::new(move |_room| party_wake.notify_one()),
     ));
+    let ports = soiree_voting::VotingPorts {
+        votes: Arc::new(room_store),
+        liked: spotify_for_rooms.clone(),
+        catalog: spotify_for_rooms,
+        directory: Arc::clone(&tracks),
+        limiter: Arc::new(party::ports::GuestVoteLimiter::default()),
+    };
     let voting = Arc::new(soiree_voting::VotingService::new(
         Arc::clone(&rooms),
-        Arc::new(room_store),
-        spotify_for_rooms,
-        Arc::new(party::ports::GuestVoteLimiter::default()),
+        ports,
         Arc::clone(&party),
         Arc::clone(&clock),
     ));
@@ -228,6 +237,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rooms,
         voting,
         events,
+        tracks,
         session_ends,
         public_origin: config::origin_of(&public_url),
     };

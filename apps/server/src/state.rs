@@ -23,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) rooms: Arc<RoomsService>,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
+    /// What is known of tracks, shared with the voting service and the event hub.
+    pub(crate) tracks: Arc<soiree_voting::TrackDirectory>,
     /// Tells open sockets that sessions ended.
     pub(crate) session_ends: SessionEnds,
     /// `scheme://host[:port]` of the public URL, the only Origin allowed on WebSockets.

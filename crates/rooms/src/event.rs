@@ -209,6 +209,21 @@ impl RoomEventKind {
         }
     }
 
+    /// The track this event is about, if any.
+    pub fn track(&self) -> Option<&TrackRef> {
+        match self {
+            RoomEventKind::VoteTallied { track, .. }
+            | RoomEventKind::TrackReady { track }
+            | RoomEventKind::SkipTallied { track, .. }
+            | RoomEventKind::NowPlaying { track } => Some(track),
+            RoomEventKind::PlaybackFailed { track, .. } => track.as_ref(),
+            RoomEventKind::ParticipantJoined { .. }
+            | RoomEventKind::ParticipantLeft { .. }
+            | RoomEventKind::RoomUpdated
+            | RoomEventKind::RoomClosed => None,
+        }
+    }
+
     /// Whether this event ends the live feed of `participant` (they left or were removed) or of
     /// everyone (the room closed).
     pub fn ends_feed_of(&self, participant: ParticipantId) -> bool {

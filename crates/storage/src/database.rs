@@ -108,6 +108,11 @@ impl Database {
             .clone()
     }
 
+    /// What is known of tracks (titles, artists, artwork).
+    pub fn tracks(&self) -> crate::tracks::SqlTrackStore {
+        crate::tracks::SqlTrackStore::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.writer

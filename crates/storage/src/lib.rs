@@ -13,6 +13,7 @@ mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tracks;
 mod users;
 
 pub use changes::{Change, ChangeFeed};
@@ -20,4 +21,5 @@ pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
+pub use tracks::SqlTrackStore;
 pub use users::SqlUserStore;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::DateTime;
-use soiree_kernel::{SystemClock, Tier, TrackRef, UserId};
+use soiree_kernel::{SystemClock, Tier, TrackInfo, TrackRef, UserId};
 use soiree_rooms::memory::{RecordingSink, StaticDirectory};
 use soiree_rooms::{
     LikeThreshold, Member, NewRoom, Nickname, ParticipantId, PlaybackFailure, Room, RoomEventKind,
@@ -23,7 +23,8 @@ use soiree_users::{
 };
 use soiree_voting::{
     Ballot, Choice, HostPlayback, LoopMemory, PartyPlayer, PlayerLeases as _, RecordBallotError,
-    RoomPlayer, TrackSource, Vote, VoteRateLimiter, VoteRepository as _, VotingService,
+    RoomPlayer, TrackCatalog, TrackDetails, TrackDirectory, TrackSource, Vote, VoteRateLimiter,
+    VoteRepository as _, VotingPorts, VotingService,
 };
 use support::{TestDatabase, test_databases};
 
@@ -77,6 +78,20 @@ impl TrackSource for Silent {
     }
 }
 
+#[async_trait]
+impl TrackCatalog for Silent {
+    async fn describe(
+        &self,
+        _: UserId,
+        _: &TrackRef,
+    ) -> Result<Option<TrackInfo>, PlaybackFailure> {
+        Err(PlaybackFailure::NotConnected)
+    }
+    async fn search(&self, _: UserId, _: &str) -> Result<Vec<TrackInfo>, PlaybackFailure> {
+        Ok(Vec::new())
+    }
+}
+
 impl VoteRateLimiter for Silent {
     fn check(&self, _: RoomId, _: ParticipantId, _: u32) -> Result<(), Duration> {
         Ok(())
@@ -90,7 +105,7 @@ struct Services {
     sink: RecordingSink,
 }
 
-fn services(store: &SqlRoomStore) -> Services {
+fn services(store: &SqlRoomStore, tracks: Arc<dyn TrackDetails>) -> Services {
     let sink = RecordingSink::default();
     let rooms = Arc::new(RoomsService::new(
         Arc::new(store.clone()),
@@ -107,11 +122,16 @@ fn services(store: &SqlRoomStore) -> Services {
         "test",
         Arc::new(|_| {}),
     ));
+    let ports = VotingPorts {
+        votes: Arc::new(store.clone()),
+        liked: Arc::new(Silent),
+        catalog: Arc::new(Silent),
+        directory: Arc::new(TrackDirectory::new(tracks, Arc::new(SystemClock))),
+        limiter: Arc::new(Silent),
+    };
     let voting = Arc::new(VotingService::new(
         rooms.clone(),
-        Arc::new(store.clone()),
-        Arc::new(Silent),
-        Arc::new(Silent),
+        ports,
         party,
         Arc::new(SystemClock),
     ));
@@ -161,7 +181,7 @@ async fn rooms_participants_and_events_round_trip() {
     for test in test_databases().await {
         let backend = test.backend;
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, host) = hosted_room(&test, &s, LikeThreshold::share(0.5).unwrap()).await;
         let loaded = store.room_by_code(&room.code).await.unwrap().unwrap();
         assert_eq!(loaded, room, "{backend}");
@@ -279,7 +299,7 @@ async fn rooms_participants_and_events_round_trip() {
 async fn concurrent_events_and_ballots_get_every_number_once() {
     for test in test_databases().await {
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, _) = hosted_room(&test, &s, LikeThreshold::Fixed(100)).await;
         let voters = voters(&test, &s, &room, 10).await;
         let first = store.last_seq(room.id).await.unwrap();
@@ -329,10 +349,10 @@ async fn vo_1_voters_on_two_instances_tally_exactly_and_exactly_one_gets_play() 
     for test in test_databases().await {
         let backend = test.backend;
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         // A second pool on the same database, with its own ballot writer: a second instance.
         let second_database = Database::connect(test.database_url()).await.unwrap();
-        let second = services(&second_database.rooms());
+        let second = services(&second_database.rooms(), Arc::new(second_database.tracks()));
         let (room, _) = hosted_room(&test, &s, LikeThreshold::Fixed(10)).await;
         let voters = voters(&test, &s, &room, 20).await;
         let votes: Vec<_> = voters
@@ -392,7 +412,7 @@ async fn a_ballot_is_stored_with_its_event_or_not_at_all() {
     for test in test_databases().await {
         let backend = test.backend;
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, host) = hosted_room(&test, &s, LikeThreshold::Fixed(2)).await;
         let participant = store.participants(room.id).await.unwrap()[0].id;
         let ballot = |choice| Ballot {
@@ -484,7 +504,7 @@ async fn a_ballot_is_stored_with_its_event_or_not_at_all() {
 async fn the_queue_puts_ready_tracks_in_the_order_they_became_ready_and_the_loop_keeps_its_moves() {
     for test in test_databases().await {
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, host) = hosted_room(&test, &s, LikeThreshold::Fixed(1)).await;
         for (n, vote) in [(3, Vote::Like), (1, Vote::Like), (2, Vote::Dislike)] {
             s.voting
@@ -569,7 +589,7 @@ async fn a_lease_goes_to_one_holder_until_it_expires_and_its_memory_stays_with_t
     for test in test_databases().await {
         let backend = test.backend;
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, _) = hosted_room(&test, &s, LikeThreshold::Fixed(1)).await;
         let now = DateTime::from_timestamp(1_900_000_000, 0).unwrap();
         let later = now + chrono::Duration::seconds(15);
@@ -691,7 +711,7 @@ async fn a_lease_goes_to_one_holder_until_it_expires_and_its_memory_stays_with_t
 async fn a_vote_that_makes_a_track_ready_makes_the_room_due_in_the_same_transaction() {
     for test in test_databases().await {
         let store = test.database.rooms();
-        let s = services(&store);
+        let s = services(&store, Arc::new(test.database.tracks()));
         let (room, host) = hosted_room(&test, &s, LikeThreshold::Fixed(1)).await;
         let far = chrono::Utc::now() + chrono::Duration::days(1);
         assert!(store.due("a", far, 10).await.unwrap().is_empty());
@@ -731,6 +751,35 @@ async fn revoked_sessions_are_announced_to_listeners() {
         }
         // A listener holds a pooled connection; the pool closes only once it is dropped.
         drop(feed);
+        test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn track_details_are_stored_once_per_track_and_replaced_when_described_again() {
+    for test in test_databases().await {
+        let store = test.database.tracks();
+        let info = |title: &str| TrackInfo {
+            track: track(1),
+            title: title.into(),
+            artists: vec!["Ada".into(), "Grace \"G\" Hopper".into()],
+            album: Some("Engines".into()),
+            artwork_url: Some("data:image/svg+xml,%3Csvg%3E".into()),
+            duration_ms: 201_000,
+        };
+        assert!(store.details(&[track(1)]).await.unwrap().is_empty());
+        store
+            .remember(&[info("First"), info("Second")])
+            .await
+            .unwrap();
+        assert_eq!(
+            store.details(&[track(1), track(2)]).await.unwrap(),
+            [info("Second")],
+            "{}",
+            test.backend
+        );
+        store.remember(&[info("Third")]).await.unwrap();
+        assert_eq!(store.details(&[track(1)]).await.unwrap()[0].title, "Third");
         test.finish().await;
     }
 }

@@ -105,6 +105,26 @@ pub enum SuggestError {
     Unknown(#[from] anyhow::Error),
 }
 
+/// Why a search of the host's catalogue was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchTracksError {
+    /// No room has this code.
+    #[error("no room has this code; check it with the host")]
+    NotFound,
+    /// The caller has not joined the room (or left it).
+    #[error("join the room first")]
+    NotParticipant,
+    /// The room was closed by its host.
+    #[error("this room is closed")]
+    Closed,
+    /// The host's provider could not be asked.
+    #[error(transparent)]
+    Provider(PlaybackFailure),
+    /// Storage failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
 macro_rules! from_read_room_error {
     ($($operation:ident),+) => {
         $(impl From<ReadRoomError> for $operation {
@@ -119,4 +139,10 @@ macro_rules! from_read_room_error {
     };
 }
 
-from_read_room_error!(CastVoteError, RetractVoteError, SkipError, SuggestError);
+from_read_room_error!(
+    CastVoteError,
+    RetractVoteError,
+    SkipError,
+    SuggestError,
+    SearchTracksError
+);

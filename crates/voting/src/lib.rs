@@ -16,17 +16,20 @@ mod player;
 mod ports;
 mod queue;
 mod service;
+mod tracks;
 
 pub use ballot::{
     Ballot, Choice, Counted, NoVote, Recorded, Standing, Tally, Vote, VoteOutcome, count,
 };
-pub use error::{CastVoteError, RetractVoteError, SkipError, SuggestError};
+pub use error::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
 pub use player::{
     BACKOFF, Decision, HOST_BACKOFF, HostPlayback, LEASE, LONGEST_WAIT, LOOKAHEAD, Look,
     LoopMemory, PartyPlayer, Wake, decide,
 };
 pub use ports::{
-    PlayerLeases, RecordBallotError, RoomPlayer, TrackSource, VoteRateLimiter, VoteRepository,
+    PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails, TrackSource,
+    VoteRateLimiter, VoteRepository,
 };
 pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, playing};
-pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingService};
+pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingPorts, VotingService};
+pub use tracks::TrackDirectory;

@@ -1,16 +1,17 @@
-//! In-process [`VoteRepository`] and [`PlayerLeases`], for tests, examples and embedders.
+//! In-process [`VoteRepository`], [`PlayerLeases`] and [`TrackDetails`], for tests, examples and
+//! embedders.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use soiree_kernel::{Timestamp, TrackRef};
+use soiree_kernel::{Timestamp, TrackInfo, TrackRef};
 use soiree_rooms::memory::InMemoryRooms;
 use soiree_rooms::{ParticipantId, RoomId, TrackState};
 
 use crate::ballot::{Ballot, Recorded, Standing, Vote, VoteOutcome, count};
 use crate::player::LoopMemory;
-use crate::ports::{PlayerLeases, RecordBallotError, VoteRepository};
+use crate::ports::{PlayerLeases, RecordBallotError, TrackDetails, VoteRepository};
 use crate::queue::{QueueEntry, RoomTrack, order_queue};
 
 #[derive(Debug, Default, Clone)]
@@ -98,6 +99,7 @@ impl VoteRepository for InMemoryVotes {
                 tally: Standing::NEW.tally,
                 ready_at: None,
                 added_by: Some(ballot.participant),
+                info: None,
             },
             arrived: order,
             ready_order: None,
@@ -250,6 +252,31 @@ impl PlayerLeases for InMemoryVotes {
         state.wake(room, at);
         if let Some(lease) = state.leases.get_mut(&room) {
             lease.memory.skipping = Some(track.clone());
+        }
+        Ok(())
+    }
+}
+
+/// Track details in memory. Cloning shares the store.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryTrackDetails {
+    details: Arc<Mutex<HashMap<TrackRef, TrackInfo>>>,
+}
+
+#[async_trait]
+impl TrackDetails for InMemoryTrackDetails {
+    async fn details(&self, tracks: &[TrackRef]) -> anyhow::Result<Vec<TrackInfo>> {
+        let details = self.details.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(tracks
+            .iter()
+            .filter_map(|track| details.get(track).cloned())
+            .collect())
+    }
+
+    async fn remember(&self, infos: &[TrackInfo]) -> anyhow::Result<()> {
+        let mut details = self.details.lock().unwrap_or_else(PoisonError::into_inner);
+        for info in infos {
+            details.insert(info.track.clone(), info.clone());
         }
         Ok(())
     }

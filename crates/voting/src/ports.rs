@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use soiree_kernel::{Timestamp, TrackRef, UserId};
+use soiree_kernel::{Timestamp, TrackInfo, TrackRef, UserId};
 use soiree_rooms::{ParticipantId, PlaybackFailure, RoomId, TrackState};
 
 use crate::ballot::{Ballot, Recorded};
@@ -120,6 +120,29 @@ pub trait PlayerLeases: Send + Sync + std::fmt::Debug {
         track: &TrackRef,
         at: Timestamp,
     ) -> anyhow::Result<()>;
+}
+
+/// What is known of tracks (titles, artists, artwork), stored once per track.
+#[async_trait]
+pub trait TrackDetails: Send + Sync + std::fmt::Debug {
+    /// The details stored of these tracks; tracks without any are left out.
+    async fn details(&self, tracks: &[TrackRef]) -> anyhow::Result<Vec<TrackInfo>>;
+    /// Stores (or replaces) details of tracks.
+    async fn remember(&self, details: &[TrackInfo]) -> anyhow::Result<()>;
+}
+
+/// The host's provider catalogue, as rooms use it (the participants search it; a track added by
+/// its link is described by it).
+#[async_trait]
+pub trait TrackCatalog: Send + Sync + std::fmt::Debug {
+    /// What the host's provider says of a track; `None` when it has no such track.
+    async fn describe(
+        &self,
+        host: UserId,
+        track: &TrackRef,
+    ) -> Result<Option<TrackInfo>, PlaybackFailure>;
+    /// Tracks of the host's provider matching `query`, best first.
+    async fn search(&self, host: UserId, query: &str) -> Result<Vec<TrackInfo>, PlaybackFailure>;
 }
 
 /// A participant's own music, for suggestions.

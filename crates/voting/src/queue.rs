@@ -1,6 +1,6 @@
 //! The room's tracks in the order they play.
 
-use soiree_kernel::{Timestamp, TrackRef};
+use soiree_kernel::{Timestamp, TrackInfo, TrackRef};
 use soiree_rooms::{ParticipantId, TrackState};
 
 use crate::ballot::Tally;
@@ -18,6 +18,8 @@ pub struct RoomTrack {
     pub ready_at: Option<Timestamp>,
     /// Who brought it (first vote or suggestion).
     pub added_by: Option<ParticipantId>,
+    /// What people see of it, once it has been described.
+    pub info: Option<TrackInfo>,
 }
 
 /// A room track with what orders it in the queue: when it arrived and in which order it became

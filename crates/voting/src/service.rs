@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use soiree_kernel::{Clock, TrackRef};
+use soiree_kernel::{Clock, TrackInfo, TrackRef, TtlCache};
 use soiree_rooms::{
     CreateRoomError, Identity, Member, NewRoom, ReadRoomError, Room, RoomAccess, RoomCode,
     RoomEventKind, RoomsService, Viewer,
@@ -12,10 +12,11 @@ use soiree_rooms::{
 use tracing::instrument;
 
 use crate::ballot::{Ballot, Choice, Vote, VoteOutcome};
-use crate::error::{CastVoteError, RetractVoteError, SkipError, SuggestError};
+use crate::error::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
 use crate::player::PartyPlayer;
-use crate::ports::{RecordBallotError, TrackSource, VoteRateLimiter, VoteRepository};
+use crate::ports::{RecordBallotError, TrackCatalog, TrackSource, VoteRateLimiter, VoteRepository};
 use crate::queue::{RoomTrack, playing};
+use crate::tracks::TrackDirectory;
 
 /// Everything a participant needs to draw the room, and the event number to follow on from.
 #[derive(Debug, Clone)]
@@ -94,30 +95,105 @@ from_voter_refused!(CastVoteError, RetractVoteError, SkipError);
 pub struct VotingService {
     rooms: Arc<RoomsService>,
     votes: Arc<dyn VoteRepository>,
-    tracks: Arc<dyn TrackSource>,
+    liked: Arc<dyn TrackSource>,
+    catalog: Arc<dyn TrackCatalog>,
+    directory: Arc<TrackDirectory>,
     limiter: Arc<dyn VoteRateLimiter>,
     party: Arc<PartyPlayer>,
     clock: Arc<dyn Clock>,
+    /// Tracks the host's provider could not describe lately: not asked again for a while.
+    undescribed: TtlCache<TrackRef, ()>,
 }
+
+/// The ports voting needs, bundled so that one place wires them.
+#[derive(Debug, Clone)]
+pub struct VotingPorts {
+    /// Votes and the room's tracks.
+    pub votes: Arc<dyn VoteRepository>,
+    /// Participants' liked tracks, for suggestions.
+    pub liked: Arc<dyn TrackSource>,
+    /// The host's provider catalogue.
+    pub catalog: Arc<dyn TrackCatalog>,
+    /// What is known of tracks.
+    pub directory: Arc<TrackDirectory>,
+    /// Guests' vote rates.
+    pub limiter: Arc<dyn VoteRateLimiter>,
+}
+
+/// How long a track the host's provider could not describe is left alone.
+const RETRY_DESCRIBING_AFTER: chrono::Duration = chrono::Duration::minutes(1);
 
 impl VotingService {
     /// Wires the service.
     pub fn new(
         rooms: Arc<RoomsService>,
-        votes: Arc<dyn VoteRepository>,
-        tracks: Arc<dyn TrackSource>,
-        limiter: Arc<dyn VoteRateLimiter>,
+        ports: VotingPorts,
         party: Arc<PartyPlayer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             rooms,
-            votes,
-            tracks,
-            limiter,
+            votes: ports.votes,
+            liked: ports.liked,
+            catalog: ports.catalog,
+            directory: ports.directory,
+            limiter: ports.limiter,
             party,
             clock,
+            undescribed: TtlCache::new(RETRY_DESCRIBING_AFTER, 100_000),
         }
+    }
+
+    /// Makes sure a track entering a room has its details, asking the host's provider once; a
+    /// provider that cannot tell does not stop the vote (the track shows by its address).
+    async fn describe(&self, host: soiree_kernel::UserId, track: &TrackRef) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        if self.undescribed.get(track, now).is_some() || self.directory.knows(track).await? {
+            return Ok(());
+        }
+        match self.catalog.describe(host, track).await {
+            Ok(Some(info)) => self.directory.remember(&[info]).await?,
+            Ok(None) => self.undescribed.insert(track.clone(), (), now),
+            Err(failure) => {
+                tracing::debug!(
+                    code = failure.code(),
+                    "the host's provider could not describe a track"
+                );
+                self.undescribed.insert(track.clone(), (), now);
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills in what is known of each track of a queue.
+    async fn with_details(&self, mut queue: Vec<RoomTrack>) -> anyhow::Result<Vec<RoomTrack>> {
+        let tracks: Vec<TrackRef> = queue.iter().map(|entry| entry.track.clone()).collect();
+        let mut details = self.directory.get(&tracks).await?;
+        for entry in &mut queue {
+            entry.info = details.remove(&entry.track);
+        }
+        Ok(queue)
+    }
+
+    /// Searches the host's provider catalogue, for a participant adding a track; what it finds is
+    /// remembered, so that a track added from the results shows by name at once.
+    pub async fn search(
+        &self,
+        code: &RoomCode,
+        viewer: Viewer,
+        query: &str,
+    ) -> Result<Vec<TrackInfo>, SearchTracksError> {
+        let access = self.rooms.access(code, viewer).await?;
+        if !access.room().is_open() {
+            return Err(SearchTracksError::Closed);
+        }
+        let found = self
+            .catalog
+            .search(access.room().host, query)
+            .await
+            .map_err(SearchTracksError::Provider)?;
+        self.directory.remember(&found).await?;
+        Ok(found)
     }
 
     /// Opens a party: a room hosted by `host`, and whether their player can play it yet.
@@ -155,6 +231,9 @@ impl VotingService {
         choice: Choice,
     ) -> Result<VoteOutcome, RecordBallotError> {
         let room = access.room();
+        if matches!(choice, Choice::Cast(_)) {
+            self.describe(room.host, track).await?;
+        }
         let ballot = Ballot {
             room: room.id,
             participant: access.participant().id,
@@ -222,7 +301,9 @@ impl VotingService {
     ) -> Result<RoomSnapshot, ReadRoomError> {
         let access = self.rooms.access(code, viewer).await?;
         let last_seq = self.rooms.last_seq(&access).await?;
-        let queue = self.votes.queue(access.room().id).await?;
+        let queue = self
+            .with_details(self.votes.queue(access.room().id).await?)
+            .await?;
         let present = self.rooms.present_count(access.room()).await?;
         let likes_needed = access.room().like_threshold.required_likes(present);
         Ok(RoomSnapshot {
@@ -241,7 +322,9 @@ impl VotingService {
         viewer: Viewer,
     ) -> Result<Vec<RoomTrack>, ReadRoomError> {
         let access = self.rooms.access(code, viewer).await?;
-        Ok(self.votes.queue(access.room().id).await?)
+        Ok(self
+            .with_details(self.votes.queue(access.room().id).await?)
+            .await?)
     }
 
     /// Votes to skip the playing track; at the threshold, the host's player moves on (once).
@@ -283,7 +366,7 @@ impl VotingService {
             return Err(SuggestError::GuestCannotSuggest);
         };
         let track = self
-            .tracks
+            .liked
             .random_liked(user)
             .await
             .map_err(SuggestError::Provider)?

@@ -14,9 +14,13 @@ use soiree_rooms::{
 
 use super::*;
 use crate::ballot::Tally;
-use crate::memory::InMemoryVotes;
+use crate::memory::{InMemoryTrackDetails, InMemoryVotes};
 use crate::player::{HostPlayback, LEASE};
+use crate::ports::TrackCatalog;
 use crate::ports::{RoomPlayer, VoteRepository};
+use crate::service::VotingPorts;
+use crate::tracks::TrackDirectory;
+use soiree_kernel::TrackInfo;
 
 fn track(n: u8) -> TrackRef {
     TrackRef::parse(&format!("spotify:track:{n:0>22}")).unwrap()
@@ -107,7 +111,47 @@ impl VoteRateLimiter for CountingLimiter {
     }
 }
 
+/// A host's catalogue that knows every track by its number; counts descriptions.
+#[derive(Debug, Default)]
+struct FakeCatalog {
+    described: Mutex<u32>,
+    failing: Mutex<Option<PlaybackFailure>>,
+}
+
+fn info(track: &TrackRef) -> TrackInfo {
+    TrackInfo {
+        track: track.clone(),
+        title: format!("Song {}", &track.as_str()[34..]),
+        artists: vec!["Ada".into()],
+        album: None,
+        artwork_url: None,
+        duration_ms: 200_000,
+    }
+}
+
+#[async_trait]
+impl TrackCatalog for FakeCatalog {
+    async fn describe(
+        &self,
+        _host: UserId,
+        track: &TrackRef,
+    ) -> Result<Option<TrackInfo>, PlaybackFailure> {
+        *self.described.lock().unwrap() += 1;
+        match *self.failing.lock().unwrap() {
+            Some(failure) => Err(failure),
+            None => Ok(Some(info(track))),
+        }
+    }
+    async fn search(&self, _host: UserId, _query: &str) -> Result<Vec<TrackInfo>, PlaybackFailure> {
+        if let Some(failure) = *self.failing.lock().unwrap() {
+            return Err(failure);
+        }
+        Ok(vec![info(&track(41)), info(&track(42))])
+    }
+}
+
 struct Harness {
+    catalog: Arc<FakeCatalog>,
     rooms: Arc<RoomsService>,
     voting: Arc<VotingService>,
     votes: InMemoryVotes,
@@ -131,11 +175,21 @@ fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
     let votes = InMemoryVotes::new(store);
     let player = Arc::new(FakePlayer::default());
     let party = party_player(&rooms, &votes, &player, &clock, "process-a");
+    let catalog = Arc::new(FakeCatalog::default());
+    let directory = Arc::new(TrackDirectory::new(
+        Arc::new(InMemoryTrackDetails::default()),
+        Arc::new(clock.clone()),
+    ));
+    let ports = VotingPorts {
+        votes: Arc::new(votes.clone()),
+        liked: Arc::new(Liked(liked)),
+        catalog: catalog.clone(),
+        directory,
+        limiter: Arc::new(CountingLimiter::default()),
+    };
     let voting = Arc::new(VotingService::new(
         rooms.clone(),
-        Arc::new(votes.clone()),
-        Arc::new(Liked(liked)),
-        Arc::new(CountingLimiter::default()),
+        ports,
         party.clone(),
         Arc::new(clock.clone()),
     ));
@@ -144,6 +198,7 @@ fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
         display_name: "Host".into(),
     };
     Harness {
+        catalog,
         rooms,
         voting,
         votes,
@@ -624,6 +679,81 @@ async fn a_suggestion_is_a_liked_track_with_the_callers_like_and_guests_cannot_s
     assert!(matches!(
         empty.voting.suggest(&room.code, empty.host()).await,
         Err(SuggestError::NoLikedTracks)
+    ));
+}
+
+#[tokio::test]
+async fn a_track_is_described_once_by_the_hosts_provider_and_shown_by_name() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(5)).await;
+    let ada = h.member(&room, "Ada").await;
+    h.like(&room, h.host(), 7).await;
+    h.like(&room, ada, 7).await;
+    assert_eq!(
+        *h.catalog.described.lock().unwrap(),
+        1,
+        "asked once, then remembered"
+    );
+    let queue = h.voting.queue(&room.code, ada).await.unwrap();
+    assert_eq!(
+        queue[0].info.as_ref().map(|info| info.title.as_str()),
+        Some("Song 07")
+    );
+    let snapshot = h.voting.snapshot(&room.code, ada).await.unwrap();
+    assert!(snapshot.queue[0].info.is_some());
+}
+
+#[tokio::test]
+async fn a_host_whose_provider_cannot_describe_a_track_still_gets_the_vote() {
+    let h = harness();
+    *h.catalog.failing.lock().unwrap() = Some(PlaybackFailure::NotConnected);
+    let room = h.room(LikeThreshold::Fixed(5)).await;
+    h.like(&room, h.host(), 3).await;
+    h.like(&room, h.host(), 3).await;
+    assert_eq!(
+        *h.catalog.described.lock().unwrap(),
+        1,
+        "not asked again for a while"
+    );
+    let queue = h.voting.queue(&room.code, h.host()).await.unwrap();
+    assert_eq!((queue[0].tally.likes, queue[0].info.is_none()), (1, true));
+}
+
+#[tokio::test]
+async fn participants_search_the_hosts_catalogue_and_what_they_find_is_known_by_name() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(5)).await;
+    let (_, guest, _) = h
+        .rooms
+        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .await
+        .unwrap();
+    let found = h
+        .voting
+        .search(&room.code, Viewer::Guest(guest.id), "song")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 2);
+    h.like(&room, Viewer::Guest(guest.id), 41).await;
+    assert_eq!(
+        *h.catalog.described.lock().unwrap(),
+        0,
+        "known from the search already"
+    );
+    assert!(matches!(
+        h.voting
+            .search(&room.code, Viewer::User(UserId::generate()), "song")
+            .await,
+        Err(SearchTracksError::NotParticipant)
+    ));
+    *h.catalog.failing.lock().unwrap() = Some(PlaybackFailure::RateLimited {
+        retry_after: Duration::from_secs(9),
+    });
+    assert!(matches!(
+        h.voting.search(&room.code, h.host(), "song").await,
+        Err(SearchTracksError::Provider(
+            PlaybackFailure::RateLimited { .. }
+        ))
     ));
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-use super::TestApp;
+use super::{TestApp, TestAppWithSim};
 
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -134,4 +134,11 @@ pub(crate) async fn queue(app: &TestApp, code: &str, token: &str) -> Value {
         .await;
     assert_eq!(queue.status(), StatusCode::OK);
     queue.json().await.expect("a queue body")
+}
+
+/// Signs `name` up and connects their Spotify as the simulated `ada`; returns their token.
+pub(crate) async fn connected_host(t: &TestAppWithSim, name: &str) -> String {
+    let token = t.app.signed_up(name).await;
+    t.connect(&token, "spotify", "ada").await;
+    token
 }

@@ -7,7 +7,9 @@ mod connections;
 mod health;
 mod me;
 mod objects;
+mod optional_json;
 mod player;
+pub(crate) use optional_json::OptionalJson;
 mod rooms;
 
 pub(crate) use accounts::AccountsApi;

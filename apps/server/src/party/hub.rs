@@ -11,7 +11,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use soiree_kernel::{TrackInfo, TrackRef};
 use soiree_rooms::{EventSink, ParticipantId, RoomEvent, RoomEventKind, RoomId, RoomRepository};
+use soiree_voting::TrackDirectory;
 use tokio::sync::broadcast;
 
 use crate::api::event_json;
@@ -33,10 +35,10 @@ pub(crate) struct WireEvent {
 }
 
 impl WireEvent {
-    fn new(event: &RoomEvent) -> Self {
+    fn new(event: &RoomEvent, info: Option<&TrackInfo>) -> Self {
         Self {
             seq: event.seq,
-            text: event_json(event).to_string(),
+            text: event_json(event, info).to_string(),
             kind: event.kind.clone(),
         }
     }
@@ -57,6 +59,7 @@ pub(crate) struct EventHub {
 #[derive(Debug)]
 struct HubInner {
     store: Arc<dyn RoomRepository>,
+    directory: Arc<TrackDirectory>,
     channels: Mutex<HashMap<RoomId, Arc<Channel>>>,
     /// Events stored by this process, on their way to the delivery task.
     outbox: tokio::sync::mpsc::UnboundedSender<(RoomId, Vec<RoomEvent>)>,
@@ -80,7 +83,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Channel {
     /// Broadcasts the events that follow on from the last one delivered; returns false when one
     /// is missing before them (the log must be read).
-    fn deliver<'a>(&self, events: impl IntoIterator<Item = &'a RoomEvent>) -> bool {
+    fn deliver(&self, events: Vec<Arc<WireEvent>>) -> bool {
         let mut delivered = lock(&self.delivered);
         for event in events {
             if event.seq <= *delivered {
@@ -91,7 +94,7 @@ impl Channel {
             }
             *delivered = event.seq;
             // Nobody listening is fine: the channel goes when its last subscriber does.
-            let _ = self.sender.send(Arc::new(WireEvent::new(event)));
+            let _ = self.sender.send(event);
         }
         true
     }
@@ -131,12 +134,14 @@ impl Drop for Subscription {
 }
 
 impl EventHub {
-    /// A hub reading missed events from `store`; starts its delivery task on the current runtime.
-    pub(crate) fn new(store: Arc<dyn RoomRepository>) -> Self {
+    /// A hub reading missed events from `store` and tracks' details from `directory`; starts its
+    /// delivery task on the current runtime.
+    pub(crate) fn new(store: Arc<dyn RoomRepository>, directory: Arc<TrackDirectory>) -> Self {
         let (outbox, mut deliveries) = tokio::sync::mpsc::unbounded_channel();
         let hub = Self {
             inner: Arc::new(HubInner {
                 store,
+                directory,
                 channels: Mutex::new(HashMap::new()),
                 outbox,
             }),
@@ -149,17 +154,18 @@ impl EventHub {
                     return;
                 };
                 let hub = EventHub { inner };
-                hub.deliver(room, &events);
+                hub.deliver(room, &events).await;
             }
         });
         hub
     }
 
-    fn deliver(&self, room: RoomId, events: &[RoomEvent]) {
+    async fn deliver(&self, room: RoomId, events: &[RoomEvent]) {
         let Some(channel) = self.inner.channel(room) else {
             return;
         };
-        if !channel.deliver(events) {
+        let prepared = self.inner.prepare(events).await;
+        if !channel.deliver(prepared) {
             self.read_log(room);
         }
     }
@@ -226,6 +232,28 @@ impl EventHub {
 }
 
 impl HubInner {
+    /// The events' texts, each with the details of its track when they are known.
+    async fn prepare(&self, events: &[RoomEvent]) -> Vec<Arc<WireEvent>> {
+        let tracks: Vec<TrackRef> = events
+            .iter()
+            .filter_map(|event| event.kind.track().cloned())
+            .collect();
+        let details = self.directory.get(&tracks).await.unwrap_or_else(|error| {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "reading track details for events failed"
+            );
+            Default::default()
+        });
+        events
+            .iter()
+            .map(|event| {
+                let info = event.kind.track().and_then(|track| details.get(track));
+                Arc::new(WireEvent::new(event, info))
+            })
+            .collect()
+    }
+
     fn channel(&self, room: RoomId) -> Option<Arc<Channel>> {
         lock(&self.channels).get(&room).cloned()
     }
@@ -248,7 +276,7 @@ impl HubInner {
                 }
             };
             let full = events.len() == PUMP_BATCH as usize;
-            channel.deliver(&events);
+            channel.deliver(self.prepare(&events).await);
             if !full {
                 return;
             }
@@ -280,7 +308,11 @@ mod tests {
 
     async fn room_with_hub() -> (EventHub, Arc<RoomsService>, RoomId, InMemoryRooms) {
         let store = InMemoryRooms::default();
-        let hub = EventHub::new(Arc::new(store.clone()));
+        let directory = Arc::new(TrackDirectory::new(
+            Arc::new(soiree_voting::memory::InMemoryTrackDetails::default()),
+            Arc::new(SystemClock),
+        ));
+        let hub = EventHub::new(Arc::new(store.clone()), directory);
         let rooms = Arc::new(RoomsService::new(
             Arc::new(store.clone()),
             Arc::new(StaticDirectory::default()),

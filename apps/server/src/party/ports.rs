@@ -10,12 +10,12 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use soiree_connections::{
     AccessError, ConnectionStatus, ConnectionsService, PlayRequest, PlayerCommandError,
-    PlayerError, PlayerService, Provider,
+    PlayerError, PlayerService, Provider, TrackSummary,
 };
-use soiree_kernel::{TrackRef, UserId};
+use soiree_kernel::{TrackInfo, TrackRef, UserId};
 use soiree_rooms::{MemberDirectory, ParticipantId, PlaybackFailure, RoomId};
 use soiree_users::UsersService;
-use soiree_voting::{HostPlayback, RoomPlayer, TrackSource, VoteRateLimiter};
+use soiree_voting::{HostPlayback, RoomPlayer, TrackCatalog, TrackSource, VoteRateLimiter};
 
 /// Account emails, for the host's participant list.
 #[derive(Debug)]
@@ -124,6 +124,39 @@ impl TrackSource for SpotifyForRooms {
     async fn random_liked(&self, user: UserId) -> Result<Option<TrackRef>, PlaybackFailure> {
         let uri = self.player.random_liked(user).await.map_err(failure)?;
         Ok(uri.and_then(|uri| TrackRef::parse(&uri).ok()))
+    }
+}
+
+/// A provider's track as rooms show it (a track whose URI is not one Soirée reads is left out).
+fn info(summary: TrackSummary) -> Option<TrackInfo> {
+    Some(TrackInfo {
+        track: TrackRef::parse(&summary.uri).ok()?,
+        title: summary.name,
+        artists: summary.artists,
+        album: summary.album,
+        artwork_url: summary.artwork_url,
+        duration_ms: summary.duration_ms,
+    })
+}
+
+#[async_trait]
+impl TrackCatalog for SpotifyForRooms {
+    async fn describe(
+        &self,
+        host: UserId,
+        track: &TrackRef,
+    ) -> Result<Option<TrackInfo>, PlaybackFailure> {
+        let summary = self
+            .player
+            .describe(host, track.as_str())
+            .await
+            .map_err(failure)?;
+        Ok(summary.and_then(info))
+    }
+
+    async fn search(&self, host: UserId, query: &str) -> Result<Vec<TrackInfo>, PlaybackFailure> {
+        let found = self.player.search(host, query).await.map_err(failure)?;
+        Ok(found.into_iter().filter_map(info).collect())
     }
 }
 

@@ -11,4 +11,5 @@ pub(crate) mod room_tracks;
 pub(crate) mod room_votes;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
+pub(crate) mod track_details;
 pub(crate) mod users;

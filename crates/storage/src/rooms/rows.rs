@@ -89,6 +89,7 @@ pub(super) fn queue_entry_from_row(row: room_tracks::Model) -> anyhow::Result<Qu
             },
             ready_at: row.ready_at,
             added_by: row.added_by.map(ParticipantId::from_uuid),
+            info: None,
         },
         arrived: row.created_at.timestamp_micros(),
         ready_order: row.ready_order,

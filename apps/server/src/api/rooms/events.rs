@@ -19,7 +19,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi, Tags};
 use serde_json::{Value, json};
-use soiree_kernel::Timestamp;
+use soiree_kernel::{Timestamp, TrackInfo, TrackRef};
 use soiree_rooms::{
     FollowRoomError, GuestToken, ParticipantId, RoomCode, RoomEvent, RoomEventKind,
 };
@@ -94,10 +94,30 @@ impl From<FollowRoomError> for EventsRefused {
     }
 }
 
-/// A room event as clients receive it.
-pub(crate) fn event_json(event: &RoomEvent) -> Value {
+/// A track's details as events carry them (`track`), the same fields as in queues.
+pub(crate) fn track_json(info: &TrackInfo) -> Value {
+    let mut track = json!({
+        "uri": info.track.as_str(), "title": info.title, "artists": info.artists,
+        "duration_ms": info.duration_ms,
+    });
+    if let Some(object) = track.as_object_mut() {
+        if let Some(album) = &info.album {
+            object.insert("album".into(), json!(album));
+        }
+        if let Some(artwork) = &info.artwork_url {
+            object.insert("artwork_url".into(), json!(artwork));
+        }
+    }
+    track
+}
+
+/// A room event as clients receive it, with its track's details when they are known.
+pub(crate) fn event_json(event: &RoomEvent, info: Option<&TrackInfo>) -> Value {
     let mut body =
         json!({ "type": event.kind.name(), "seq": event.seq, "at": event.at.to_rfc3339() });
+    if let (Some(info), Some(object)) = (info, body.as_object_mut()) {
+        object.insert("track".into(), track_json(info));
+    }
     let fields = match &event.kind {
         RoomEventKind::ParticipantJoined {
             participant_id,
@@ -269,6 +289,18 @@ impl RoomEventsApi {
             .map_err(|error| {
                 EventsRefused::from_problem(Problem::internal(&format!("{error:#}")))
             })?;
+        let backlog_tracks: Vec<TrackRef> = backlog
+            .iter()
+            .filter_map(|event| event.kind.track().cloned())
+            .collect();
+        let details = self
+            .state
+            .tracks
+            .get(&backlog_tracks)
+            .await
+            .map_err(|error| {
+                EventsRefused::from_problem(Problem::internal(&format!("{error:#}")))
+            })?;
         let mut session = match caller {
             RoomCaller::User(caller) => Some(SessionWatch {
                 caller: *caller,
@@ -293,7 +325,8 @@ impl RoomEventsApi {
                 let mut last = after;
                 for event in backlog {
                     last = event.seq;
-                    if socket.send(Message::Text(event_json(&event).to_string())).await.is_err() {
+                    let info = event.kind.track().and_then(|track| details.get(track));
+                    if socket.send(Message::Text(event_json(&event, info).to_string())).await.is_err() {
                         return;
                     }
                     if event.kind.ends_feed_of(participant) {

@@ -9,7 +9,7 @@ mod responses;
 mod vote_responses;
 
 use poem::http::StatusCode;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{OpenApi, Tags};
 use soiree_kernel::TrackRef;
@@ -22,16 +22,18 @@ use soiree_voting::Vote;
 pub(crate) use events::{RoomEventsApi, event_json};
 use objects::{
     CreateRoomIn, CreatedRoomOut, JoinIn, JoinedOut, ParticipantOut, ParticipantsOut, QueueOut,
-    QueuedTrackOut, RoomOut, RoomPatch, SkipOut, SnapshotOut, SuggestionOut, VoteIn, VoteOut,
+    QueuedTrackOut, RoomOut, RoomPatch, SkipOut, SnapshotOut, SuggestionOut, TrackOut, TracksOut,
+    VoteIn, VoteOut,
 };
 use responses::{
     CloseResponse, CreateResponse, JoinResponse, KickResponse, LeaveResponse, ParticipantsResponse,
     SnapshotResponse, UpdateResponse,
 };
 use vote_responses::{
-    QueueResponse, RetractResponse, SkipResponse, SuggestionResponse, VoteResponse,
+    QueueResponse, RetractResponse, SearchResponse, SkipResponse, SuggestionResponse, VoteResponse,
 };
 
+use super::OptionalJson;
 use crate::problem::{Problem, capitalised};
 use crate::room_auth::{GUEST_COOKIE_NAME, OptionalRoomAuth, RoomAuth, RoomCaller};
 use crate::state::AppState;
@@ -144,14 +146,16 @@ impl RoomsApi {
         }
     }
 
-    /// Join: signed in, as yourself; without a session, as a guest with a display name.
+    /// Join: signed in, as yourself (no body is needed); without a session, as a guest with a
+    /// display name.
     #[oai(path = "/:code/join", method = "post")]
     async fn join(
         &self,
         auth: OptionalRoomAuth,
         code: Path<String>,
-        body: Json<JoinIn>,
+        body: OptionalJson<JoinIn>,
     ) -> JoinResponse {
+        let body = body.0.unwrap_or_default();
         let Ok(code) = RoomCode::parse(&code) else {
             return JoinError::NotFound.into();
         };
@@ -429,6 +433,32 @@ impl RoomsApi {
             Ok(tally) => SkipResponse::Ok(Json(SkipOut {
                 skips: tally.skips,
                 needed: tally.needed,
+            })),
+            Err(error) => error.into(),
+        }
+    }
+
+    /// Search the host's Spotify catalogue, to add a track to the room (then vote on its `uri`).
+    #[oai(path = "/:code/search", method = "get")]
+    async fn search(&self, auth: RoomAuth, code: Path<String>, q: Query<String>) -> SearchResponse {
+        let Ok(code) = RoomCode::parse(&code) else {
+            return soiree_voting::SearchTracksError::NotFound.into();
+        };
+        let query = q.0.trim();
+        if query.is_empty() || query.chars().count() > 200 {
+            return SearchResponse::from_problem(Problem::invalid(
+                "invalid_query",
+                "Type a few words of a title or an artist (at most 200 characters).",
+            ));
+        }
+        match self
+            .state
+            .voting
+            .search(&code, auth.caller().viewer(), query)
+            .await
+        {
+            Ok(found) => SearchResponse::Ok(Json(TracksOut {
+                tracks: found.into_iter().map(TrackOut::from).collect(),
             })),
             Err(error) => error.into(),
         }

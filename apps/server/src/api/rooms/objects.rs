@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object};
+use soiree_kernel::TrackInfo;
 use soiree_rooms::{Identity, LikeThreshold, ParticipantView, Room, TrackState};
 use soiree_voting::{RoomSnapshot, RoomTrack, VoteOutcome};
 
@@ -68,11 +69,49 @@ impl From<TrackState> for TrackStateOut {
     }
 }
 
+/// What people see of a track, once its provider has described it.
+#[derive(Object, Debug)]
+#[oai(rename = "Track")]
+pub(super) struct TrackOut {
+    /// `spotify:track:...` (what votes take).
+    uri: String,
+    title: String,
+    artists: Vec<String>,
+    #[oai(skip_serializing_if_is_none)]
+    album: Option<String>,
+    /// An image of the album.
+    #[oai(skip_serializing_if_is_none)]
+    artwork_url: Option<String>,
+    duration_ms: u64,
+}
+
+impl From<TrackInfo> for TrackOut {
+    fn from(info: TrackInfo) -> Self {
+        Self {
+            uri: info.track.as_str().to_owned(),
+            title: info.title,
+            artists: info.artists,
+            album: info.album,
+            artwork_url: info.artwork_url,
+            duration_ms: info.duration_ms,
+        }
+    }
+}
+
+/// Tracks found in the host's catalogue.
+#[derive(Object, Debug)]
+pub(super) struct TracksOut {
+    pub(super) tracks: Vec<TrackOut>,
+}
+
 /// A track in the room's queue.
 #[derive(Object, Debug)]
 #[oai(rename = "QueuedTrack")]
 pub(super) struct QueuedTrackOut {
     track_uri: String,
+    /// Its title, artists and artwork, once its provider has described it.
+    #[oai(skip_serializing_if_is_none)]
+    track: Option<TrackOut>,
     state: TrackStateOut,
     likes: u32,
     dislikes: u32,
@@ -84,6 +123,7 @@ impl From<RoomTrack> for QueuedTrackOut {
     fn from(entry: RoomTrack) -> Self {
         Self {
             track_uri: entry.track.as_str().to_owned(),
+            track: entry.info.map(TrackOut::from),
             state: entry.state.into(),
             likes: entry.tally.likes,
             dislikes: entry.tally.dislikes,
@@ -219,7 +259,8 @@ pub(super) struct RoomPatch {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub(super) struct VoteIn {
-    /// `spotify:track:...` or `soundcloud:tracks:...`.
+    /// `spotify:track:...`, a Spotify share link (`https://open.spotify.com/track/...`), or
+    /// `soundcloud:tracks:...`.
     pub(super) track_uri: String,
     /// Like (true) or dislike (false).
     pub(super) is_like: bool,

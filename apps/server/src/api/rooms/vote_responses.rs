@@ -4,9 +4,9 @@ use poem::http::StatusCode;
 use poem_openapi::ApiResponse;
 use poem_openapi::payload::Json;
 use soiree_rooms::ReadRoomError;
-use soiree_voting::{CastVoteError, RetractVoteError, SkipError, SuggestError};
+use soiree_voting::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
 
-use super::objects::{QueueOut, SkipOut, SuggestionOut, VoteOut};
+use super::objects::{QueueOut, SkipOut, SuggestionOut, TracksOut, VoteOut};
 use super::playback::playback_problem;
 use super::responses::{closed, not_found, not_participant, problem, rate_limited, read_problem};
 use crate::problem::{Problem, problem_variants};
@@ -266,6 +266,63 @@ impl From<SuggestError> for SuggestionResponse {
                 (problem, None) => problem,
             },
             SuggestError::Unknown(error) => Problem::internal(&format!("{error:#}")),
+        };
+        Self::from_problem(problem)
+    }
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "SearchResponse::bad_request_handler")]
+pub(super) enum SearchResponse {
+    /// Tracks of the host's catalogue, best first (at most ten).
+    #[oai(status = 200)]
+    Ok(Json<TracksOut>),
+    /// `bad_request`: `q` is missing.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`: no valid session or guest token.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `not_a_participant`; `premium_required` (the host's Spotify).
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// `room_not_found`.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// `room_closed`, or the host's Spotify: `not_connected`, `needs_reconnect`,
+    /// `command_refused`.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// `invalid_query`: nothing to search for.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Invalid(Json<Problem>),
+    /// `rate_limited`: Spotify asks to wait; `Retry-After` says how long.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>, #[oai(header = "Retry-After")] u64),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+    /// `provider_unavailable`: Spotify could not be reached; try again in a moment.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+}
+
+problem_variants!(SearchResponse {
+    400 => BadRequest, 401 => Unauthenticated, 403 => Forbidden, 404 => NotFound,
+    409 => Conflict, 422 => Invalid, 500 => Internal, 503 => Unavailable,
+});
+
+impl From<SearchTracksError> for SearchResponse {
+    fn from(error: SearchTracksError) -> Self {
+        let problem = match error {
+            SearchTracksError::NotFound => not_found(&error),
+            SearchTracksError::NotParticipant => not_participant(&error),
+            SearchTracksError::Closed => closed(&error),
+            SearchTracksError::Provider(failure) => match playback_problem(failure) {
+                (problem, Some(seconds)) => return Self::TooManyRequests(problem.json(), seconds),
+                (problem, None) => problem,
+            },
+            SearchTracksError::Unknown(error) => Problem::internal(&format!("{error:#}")),
         };
         Self::from_problem(problem)
     }
