@@ -8,6 +8,7 @@ mod accounts;
 mod connections;
 mod crowd;
 mod operations;
+mod origin;
 mod robustness;
 mod rooms;
 mod support;

@@ -183,3 +183,46 @@ async fn settings_are_read_from_a_dotenv_file_in_the_working_directory() {
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     assert_eq!(spec["servers"][0]["url"], "https://from-dotenv.example.org");
 }
+
+#[tokio::test]
+async fn demo_mode_keeps_its_data_apart_and_stays_on_this_machine() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |extra: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_soiree"));
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SOIREE_")) {
+            command.env_remove(name);
+        }
+        command
+            .arg("serve")
+            .env("SOIREE_DATA_DIR", data.path())
+            .env("SOIREE_DEMO", "1")
+            .envs(extra.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let public = run(&[("SOIREE_BIND", "0.0.0.0:0")]);
+    assert!(!public.status.success());
+    assert!(
+        String::from_utf8_lossy(&public.stderr).contains("--demo-on-network"),
+        "{}",
+        String::from_utf8_lossy(&public.stderr)
+    );
+    let shared = run(&[
+        ("SOIREE_BIND", "127.0.0.1:0"),
+        ("SOIREE_DATABASE_URL", "postgres://nowhere.invalid/soiree"),
+    ]);
+    assert!(!shared.status.success());
+    assert!(String::from_utf8_lossy(&shared.stderr).contains("its own SQLite database"));
+
+    // SOIREE_DEMO=1 is understood, and the demo's data lands in {data_dir}/demo.
+    let app = crate::support::spawn_app_with(&[("SOIREE_DEMO", "1")]).await;
+    assert_eq!(
+        app.login("demo", "soiree-demo-party").await.status(),
+        StatusCode::OK
+    );
+    assert!(app.data_dir().join("demo").join("soiree.db").exists());
+    assert!(
+        !app.data_dir().join("soiree.db").exists(),
+        "nothing of the demo in the real place"
+    );
+}

@@ -12,6 +12,7 @@ use crate::api::{
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use crate::problem::{Problem, into_problem_response};
 use crate::request_log::RequestLog;
+use crate::same_origin::SameOrigin;
 use crate::state::AppState;
 
 /// Every API struct, in the order they appear in the document.
@@ -49,11 +50,15 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
     let api = api(&state, public_url);
     let docs = api.swagger_ui();
     let spec = api.spec_endpoint();
+    let same_origin = SameOrigin {
+        origin: state.public_origin.clone(),
+    };
     Route::new()
         .nest("/docs", docs)
         .at("/openapi.json", spec)
         .at("/connect", poem::get(crate::pages::connect))
         .nest("/", api)
+        .with(same_origin)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,
         })

@@ -129,6 +129,12 @@ pub(crate) struct ServeArgs {
 
     /// Demo mode: start the provider simulator in-process, point the provider URLs at it, and
     /// create the account `demo` (password `soiree-demo-party`) with both providers configured.
-    #[arg(long, env = "SOIREE_DEMO")]
+    /// Its data lives apart, in `{data_dir}/demo`, and it listens on loopback only.
+    #[arg(long, env = "SOIREE_DEMO", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     pub(crate) demo: bool,
+
+    /// Let demo mode listen on an address other machines can reach. The demo account's password
+    /// is public, so only do this on a network you trust.
+    #[arg(long, env = "SOIREE_DEMO_ON_NETWORK", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub(crate) demo_on_network: bool,
 }

@@ -10,7 +10,7 @@ use soiree_connections::{ClientCredentials, ClientId, ClientSecret, ConnectionsS
 use soiree_provider_sim::{RunningSimulator, SimProvider, Simulator};
 use soiree_users::{NewAccount, Password, RegisterError, Username, UsersService};
 
-use crate::cli::ProviderArgs;
+use crate::cli::{ProviderArgs, ServeArgs};
 
 /// The demo account's login.
 pub(crate) const DEMO_USERNAME: &str = "demo";
@@ -26,6 +26,36 @@ fn demo_client_id(provider: SimProvider) -> &'static str {
         SimProvider::Spotify => "soiree-demo-spotify",
         SimProvider::SoundCloud => "soiree-demo-soundcloud",
     }
+}
+
+/// Demo mode keeps apart from real use: its own folder (`{data_dir}/demo`, with its own SQLite
+/// database and key), so the demo account never appears on a real server; and loopback only,
+/// unless asked, because the demo account's password is public.
+pub(crate) fn isolated(mut args: ServeArgs) -> anyhow::Result<ServeArgs> {
+    if !args.demo {
+        return Ok(args);
+    }
+    if args
+        .storage
+        .database_url
+        .as_deref()
+        .is_some_and(|url| !url.trim().is_empty())
+    {
+        anyhow::bail!(
+            "demo mode keeps its own SQLite database in {}; unset --database-url / SOIREE_DATABASE_URL to try the demo",
+            args.storage.data_dir.join("demo").display()
+        );
+    }
+    if !args.bind.ip().is_loopback() && !args.demo_on_network {
+        anyhow::bail!(
+            "demo mode listens on this machine only (its account's password is public): bind to 127.0.0.1, or add --demo-on-network on a network you trust"
+        );
+    }
+    args.storage.data_dir = args.storage.data_dir.join("demo");
+    if args.keys.secret_key_file.is_none() && args.keys.secret_key.is_none() {
+        args.keys.secret_key_file = Some(args.storage.data_dir.join("secret.key"));
+    }
+    Ok(args)
 }
 
 /// Starts the simulator on a free loopback port and registers the demo apps (any redirect URI).
@@ -74,6 +104,13 @@ pub(crate) async fn seed_account(
         (Provider::Spotify, SimProvider::Spotify),
         (Provider::SoundCloud, SimProvider::SoundCloud),
     ] {
+        // The simulator starts afresh with the server and knows no earlier authorization: a
+        // connection from an earlier run would only fail at its first use. Saying so now is the
+        // truth the Connect page shows (press Connect again).
+        connections
+            .disconnect(user.id, provider, false)
+            .await
+            .context("resetting a demo connection")?;
         let credentials = ClientCredentials {
             client_id: ClientId::parse(demo_client_id(sim_provider)).context("a demo client id")?,
             client_secret: ClientSecret::parse(&SecretString::from(DEMO_CLIENT_SECRET))

@@ -20,6 +20,7 @@ mod party;
 mod problem;
 mod request_log;
 mod room_auth;
+mod same_origin;
 mod state;
 
 use std::io::IsTerminal as _;
@@ -104,6 +105,7 @@ async fn migrate(storage: &StorageArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let args = demo::isolated(args)?;
     let sessions = config::session_policy(&args)?;
     if let Some(url) = &args.public_url {
         // Checked before anything is opened, so a typo fails fast.

@@ -157,6 +157,11 @@ impl TestApp {
         self.base_url = format!("http://{address}");
     }
 
+    /// The server's data directory.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+
     /// Everything the server has logged so far.
     pub(crate) fn logs(&self) -> String {
         self.logs.lock().expect("log lock").join("\n")
