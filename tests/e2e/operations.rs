@@ -57,6 +57,8 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/rooms/{code}/skip-votes", "post"),
         ("/api/v1/rooms/{code}/suggestions", "post"),
         ("/api/v1/rooms/{code}/search", "get"),
+        ("/api/v1/me/rooms", "get"),
+        ("/api/v1/player/search", "get"),
         ("/api/v1/rooms/{code}/events", "get"),
     ];
     let paths = spec["paths"].as_object().expect("paths");

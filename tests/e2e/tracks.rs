@@ -122,3 +122,50 @@ async fn a_signed_in_person_joins_with_no_body_at_all() {
         "invalid_display_name"
     );
 }
+
+#[tokio::test]
+async fn a_person_sees_their_rooms_and_searches_their_own_catalogue_for_the_player() {
+    let t = spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let code = create_room(&t.app, &host, json!({"name": "Birthday"})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mine: Value = t
+        .app
+        .get("/api/v1/me/rooms", Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["rooms"][0]["code"], code);
+    assert_eq!(mine["rooms"][0]["name"], "Birthday");
+    assert_eq!(mine["rooms"][0]["is_host"], true);
+    let stranger = t.app.signed_up("stranger").await;
+    let theirs: Value = t
+        .app
+        .get("/api/v1/me/rooms", Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["rooms"], json!([]), "nobody else's rooms");
+
+    let found = t.app.get("/api/v1/player/search?q=a", Some(&host)).await;
+    assert_eq!(found.status(), StatusCode::OK);
+    let found: Value = found.json().await.unwrap();
+    assert!(
+        found["tracks"][0]["artwork_url"].as_str().is_some(),
+        "{found}"
+    );
+    let playing: Value = t
+        .app
+        .get("/api/v1/player", Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    if let Some(item) = playing.get("item") {
+        assert!(item["artwork_url"].as_str().is_some(), "{playing}");
+    }
+}

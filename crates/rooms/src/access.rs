@@ -37,7 +37,34 @@ impl RoomAccess {
     }
 }
 
+/// A room an account is or was in, as their dashboard lists it.
+#[derive(Debug, Clone)]
+pub struct RoomOfMember {
+    /// The room.
+    pub room: Room,
+    /// The account in it.
+    pub participant: Participant,
+    /// Whether the account hosts it.
+    pub is_host: bool,
+}
+
+/// How many rooms a dashboard lists.
+const RECENT_ROOMS: u32 = 20;
+
 impl RoomsService {
+    /// The rooms an account hosts or joined, the most recently active first.
+    pub async fn rooms_of(&self, user: soiree_kernel::UserId) -> anyhow::Result<Vec<RoomOfMember>> {
+        let found = self.repository.rooms_of_user(user, RECENT_ROOMS).await?;
+        Ok(found
+            .into_iter()
+            .map(|(room, participant)| RoomOfMember {
+                is_host: room.host == user,
+                room,
+                participant,
+            })
+            .collect())
+    }
+
     /// The room with this code, open or closed (reused for a second).
     pub async fn find(&self, code: &RoomCode) -> anyhow::Result<Option<Room>> {
         let now = self.clock.now();

@@ -19,7 +19,7 @@ mod room;
 mod service;
 mod threshold;
 
-pub use access::RoomAccess;
+pub use access::{RoomAccess, RoomOfMember};
 pub use error::{
     AuthenticateGuestError, CloseRoomError, CreateRoomError, FollowRoomError, JoinError, KickError,
     LeaveError, ReadRoomError, UpdateRoomError,

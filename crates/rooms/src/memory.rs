@@ -147,6 +147,23 @@ impl RoomRepository for InMemoryRooms {
         Ok(found.map(|(p, _)| p.clone()))
     }
 
+    async fn rooms_of_user(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<(Room, Participant)>> {
+        let state = self.lock();
+        let mut found: Vec<(Room, Participant)> = state
+            .participants
+            .iter()
+            .filter(|(p, _)| p.identity == Identity::User(user))
+            .filter_map(|(p, _)| Some((state.rooms.get(&p.room_id)?.clone(), p.clone())))
+            .collect();
+        found.sort_by(|a, b| b.1.last_seen_at.cmp(&a.1.last_seen_at));
+        found.truncate(limit as usize);
+        Ok(found)
+    }
+
     async fn participant_for_guest(
         &self,
         room: RoomId,

@@ -61,6 +61,14 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
         user: UserId,
     ) -> anyhow::Result<Option<Participant>>;
 
+    /// The rooms an account has joined (hosted ones included), with its participation, the most
+    /// recently active first, at most `limit`.
+    async fn rooms_of_user(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<(Room, Participant)>>;
+
     /// The guest whose token hashes to `token_hash`.
     async fn participant_for_guest(
         &self,

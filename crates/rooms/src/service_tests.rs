@@ -340,3 +340,30 @@ async fn a_room_changed_by_another_process_is_seen_within_a_second() {
         "Renamed"
     );
 }
+
+#[tokio::test]
+async fn a_dashboard_lists_the_rooms_an_account_hosts_or_joined_most_recent_first() {
+    let h = harness();
+    let (first, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    h.clock.advance(Duration::minutes(1));
+    let (second, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    let ada = member("Ada");
+    h.clock.advance(Duration::minutes(1));
+    h.rooms.join_as_user(&first.code, &ada).await.unwrap();
+    let hosted = h.rooms.rooms_of(h.host.user_id).await.unwrap();
+    assert_eq!(
+        hosted
+            .iter()
+            .map(|mine| (mine.room.id, mine.is_host))
+            .collect::<Vec<_>>(),
+        [(second.id, true), (first.id, true)]
+    );
+    let joined = h.rooms.rooms_of(ada.user_id).await.unwrap();
+    assert_eq!(
+        joined
+            .iter()
+            .map(|mine| (mine.room.id, mine.is_host))
+            .collect::<Vec<_>>(),
+        [(first.id, false)]
+    );
+}

@@ -44,6 +44,43 @@ enum MeResponse {
     Internal(Json<Problem>),
 }
 
+/// A room the caller hosts or joined.
+#[derive(Object, Debug)]
+#[oai(rename = "MyRoom")]
+struct MyRoomOut {
+    /// The 6-character join code.
+    code: String,
+    #[oai(skip_serializing_if_is_none)]
+    name: Option<String>,
+    is_host: bool,
+    /// Whether the host closed it.
+    closed: bool,
+    /// Whether the caller left it (or was removed).
+    left: bool,
+    /// When the caller was last active in it.
+    last_seen_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Object, Debug)]
+struct MyRoomsOut {
+    /// The most recently active first, at most twenty.
+    rooms: Vec<MyRoomOut>,
+}
+
+#[derive(ApiResponse)]
+enum MyRoomsResponse {
+    /// The rooms the caller hosts or joined.
+    #[oai(status = 200)]
+    Ok(Json<MyRoomsOut>),
+    /// `unauthenticated`: no valid session was presented.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    #[allow(dead_code)] // Listed for the OpenAPI document; the security scheme raises it.
+    Unauthenticated(Json<Problem>),
+    /// A server fault (`internal_error`).
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "PatchMeResponse::bad_request_handler")]
 enum PatchMeResponse {
@@ -113,6 +150,29 @@ impl MeApi {
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: SessionAuth) -> MeResponse {
         MeResponse::Ok(Json(auth.caller().user.clone().into()))
+    }
+
+    /// The rooms the caller hosts or joined, the most recently active first.
+    #[oai(path = "/me/rooms", method = "get")]
+    async fn my_rooms(&self, auth: SessionAuth) -> MyRoomsResponse {
+        match self.state.rooms.rooms_of(auth.caller().user.id).await {
+            Ok(rooms) => MyRoomsResponse::Ok(Json(MyRoomsOut {
+                rooms: rooms
+                    .into_iter()
+                    .map(|mine| MyRoomOut {
+                        code: mine.room.code.as_str().to_owned(),
+                        name: mine.room.name.as_ref().map(|name| name.as_str().to_owned()),
+                        is_host: mine.is_host,
+                        closed: !mine.room.is_open(),
+                        left: !mine.participant.is_active(),
+                        last_seen_at: mine.participant.last_seen_at,
+                    })
+                    .collect(),
+            })),
+            Err(error) => {
+                MyRoomsResponse::Internal(Problem::internal(&format!("{error:#}")).json())
+            }
+        }
     }
 
     /// Change the caller's display name, language or time zone.

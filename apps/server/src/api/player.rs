@@ -52,6 +52,31 @@ struct TrackOut {
     name: String,
     artists: Vec<String>,
     duration_ms: u64,
+    #[oai(skip_serializing_if_is_none)]
+    album: Option<String>,
+    /// An image of the album.
+    #[oai(skip_serializing_if_is_none)]
+    artwork_url: Option<String>,
+}
+
+impl From<soiree_connections::TrackSummary> for TrackOut {
+    fn from(track: soiree_connections::TrackSummary) -> Self {
+        Self {
+            uri: track.uri,
+            name: track.name,
+            artists: track.artists,
+            duration_ms: track.duration_ms,
+            album: track.album,
+            artwork_url: track.artwork_url,
+        }
+    }
+}
+
+/// Tracks found in the caller's catalogue.
+#[derive(Object, Debug)]
+#[oai(rename = "PlayerSearchResults")]
+struct FoundOut {
+    tracks: Vec<TrackOut>,
 }
 
 /// What is playing. When nothing is, `is_playing` is false and the rest is absent.
@@ -80,12 +105,7 @@ impl From<Option<Playback>> for PlaybackOut {
                 is_playing: playback.is_playing,
                 progress_ms: playback.progress_ms,
                 device: playback.device.map(DeviceOut::from),
-                item: playback.item.map(|track| TrackOut {
-                    uri: track.uri,
-                    name: track.name,
-                    artists: track.artists,
-                    duration_ms: track.duration_ms,
-                }),
+                item: playback.item.map(TrackOut::from),
             },
         }
     }
@@ -216,6 +236,11 @@ player_response!(DevicesResponse {
     /// The account's devices.
     #[oai(status = 200)]
     Ok(Json<DevicesOut>)
+});
+player_response!(SearchResponse {
+    /// Tracks of the caller's Spotify matching the query, best first (at most ten).
+    #[oai(status = 200)]
+    Ok(Json<FoundOut>)
 });
 player_response!(CommandResponse {
     /// Done.
@@ -378,6 +403,21 @@ impl PlayerApi {
     async fn playback(&self, auth: SessionAuth) -> PlaybackResponse {
         match self.state.player.playback(auth.caller().user.id).await {
             Ok(playback) => PlaybackResponse::Ok(Json(playback.into())),
+            Err(error) => failure(error),
+        }
+    }
+
+    /// Search the caller's Spotify catalogue (to queue or play a track).
+    #[oai(path = "/search", method = "get")]
+    async fn search(
+        &self,
+        auth: SessionAuth,
+        q: poem_openapi::param::Query<String>,
+    ) -> SearchResponse {
+        match self.state.player.search(auth.caller().user.id, &q.0).await {
+            Ok(found) => SearchResponse::Ok(Json(FoundOut {
+                tracks: found.into_iter().map(TrackOut::from).collect(),
+            })),
             Err(error) => failure(error),
         }
     }

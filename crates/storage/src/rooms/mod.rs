@@ -245,6 +245,32 @@ impl RoomRepository for SqlRoomStore {
         row.map(participant_from_row).transpose()
     }
 
+    async fn rooms_of_user(
+        &self,
+        user: UserId,
+        limit: u32,
+    ) -> anyhow::Result<Vec<(Room, Participant)>> {
+        let participations = room_participants::Entity::find()
+            .filter(room_participants::Column::UserId.eq(user.as_uuid()))
+            .order_by_desc(room_participants::Column::LastSeenAt)
+            .limit(u64::from(limit))
+            .all(&self.connection)
+            .await
+            .context("listing an account's rooms")?;
+        let rooms = rooms::Entity::find()
+            .filter(rooms::Column::Id.is_in(participations.iter().map(|row| row.room_id)))
+            .all(&self.connection)
+            .await
+            .context("loading an account's rooms")?;
+        let mut found = Vec::with_capacity(participations.len());
+        for row in participations {
+            if let Some(room) = rooms.iter().find(|room| room.id == row.room_id) {
+                found.push((room_from_row(room.clone())?, participant_from_row(row)?));
+            }
+        }
+        Ok(found)
+    }
+
     async fn participant_for_guest(
         &self,
         room: RoomId,
