@@ -159,7 +159,7 @@ impl RoomRepository for InMemoryRooms {
             .filter(|(p, _)| p.identity == Identity::User(user))
             .filter_map(|(p, _)| Some((state.rooms.get(&p.room_id)?.clone(), p.clone())))
             .collect();
-        found.sort_by(|a, b| b.1.last_seen_at.cmp(&a.1.last_seen_at));
+        found.sort_by_key(|(_, participant)| std::cmp::Reverse(participant.last_seen_at));
         found.truncate(limit as usize);
         Ok(found)
     }
