@@ -3,7 +3,9 @@
 
 use poem::http::header;
 use poem::middleware::{CatchPanic, SetHeader};
-use poem::{Endpoint, EndpointExt as _, Route};
+use std::sync::Arc;
+
+use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
@@ -53,12 +55,17 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
     let same_origin = SameOrigin {
         origin: state.public_origin.clone(),
     };
-    Route::new()
+    // The API keeps its full paths: `/api/v1/...`, and the probes at the root. (Nesting it at `/`
+    // would shadow the home page.)
+    let api = Arc::new(api.into_endpoint());
+    let routes = crate::pages::routes()
         .nest("/docs", docs)
         .at("/openapi.json", spec)
-        .at("/connect", poem::get(crate::pages::connect))
-        .nest("/", api)
-        .with(same_origin)
+        .nest_no_strip("/api", Arc::clone(&api))
+        .at("/healthz", Arc::clone(&api))
+        .at("/readyz", api)
+        .with(same_origin);
+    crate::pages::with_not_found_page(routes)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,
         })

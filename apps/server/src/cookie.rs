@@ -1,6 +1,8 @@
 //! The session cookie that the web pages use instead of a bearer header (SE-3).
 
 use chrono::Duration;
+use poem::Request;
+use poem::http::header;
 
 /// The cookie's name.
 pub(crate) const SESSION_COOKIE_NAME: &str = "soiree_session";
@@ -32,6 +34,20 @@ impl SessionCookie {
             "{SESSION_COOKIE_NAME}={value}; Path=/; Max-Age={max_age_seconds}; HttpOnly; SameSite=Lax{secure}"
         )
     }
+}
+
+/// The value of the request's cookie `name`, read from the `Cookie` headers. (Outside the OpenAPI
+/// routes no cookie jar is set up, so middleware and pages read the header themselves.)
+pub(crate) fn read_cookie<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.split_once('='))
+        .find(|(key, _)| key.trim() == name)
+        .map(|(_, value)| value.trim())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use poem::http::{Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 
-use crate::cookie::SESSION_COOKIE_NAME;
+use crate::cookie::{SESSION_COOKIE_NAME, read_cookie};
 use crate::problem::Problem;
 use crate::room_auth::GUEST_COOKIE_NAME;
 
@@ -54,14 +54,9 @@ fn checked(request: &Request) -> bool {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    let by_cookie = request
-        .headers()
-        .get_all(header::COOKIE)
+    let by_cookie = [SESSION_COOKIE_NAME, GUEST_COOKIE_NAME]
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|cookie| cookie.split_once('='))
-        .any(|(name, _)| matches!(name.trim(), SESSION_COOKIE_NAME | GUEST_COOKIE_NAME));
+        .any(|name| read_cookie(request, name).is_some());
     changes && by_cookie && !request.headers().contains_key(header::AUTHORIZATION)
 }
 

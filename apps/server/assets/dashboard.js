@@ -1,0 +1,50 @@
+// The dashboard: the person's music services and parties at a glance.
+import { $, api, el, explain, texts, toLogin } from "./soiree.js";
+
+const BADGES = {
+  connected: "ok",
+  configured: "warn",
+  not_configured: "warn",
+  needs_reconnect: "warn",
+  not_available: "",
+};
+
+function statusText(connection) {
+  if (connection.status === "connected") return `${texts.status_connected} ${connection.account_name || ""}`.trim();
+  return texts[`status_${connection.status}`] || connection.status;
+}
+
+async function services() {
+  try {
+    const { connections } = await api("GET", "/api/v1/connections");
+    $("services").replaceChildren(...connections.map((connection) => el("li", {},
+      el("span", {}, connection.name),
+      connection.status === "connected" || connection.status === "not_available"
+        ? el("span", { class: `badge ${BADGES[connection.status]}` }, statusText(connection))
+        : el("a", { href: "/connect", class: `badge ${BADGES[connection.status]}` }, statusText(connection)))));
+  } catch (error) {
+    if (error.status === 401) { toLogin(); return; }
+    $("services").replaceChildren(el("li", { class: "field-error" }, explain(error)));
+  }
+}
+
+async function rooms() {
+  try {
+    const { rooms } = await api("GET", "/api/v1/me/rooms");
+    if (rooms.length === 0) {
+      $("rooms").replaceChildren(el("li", { class: "muted" }, texts.no_rooms));
+      return;
+    }
+    $("rooms").replaceChildren(...rooms.map((room) => el("li", {},
+      el("a", { href: `/rooms/${room.code}` }, room.name || room.code),
+      el("span", {},
+        room.is_host ? el("span", { class: "badge ok" }, texts.host_badge) : null, " ",
+        room.closed ? el("span", { class: "badge" }, texts.closed_badge) : null, " ",
+        el("span", { class: "mono muted small" }, room.code)))));
+  } catch (error) {
+    $("rooms").replaceChildren(el("li", { class: "field-error" }, explain(error)));
+  }
+}
+
+services();
+rooms();

@@ -1,0 +1,33 @@
+// Settings: the profile, the provider apps, and (with their issue) account security.
+import { $, api, busy, clearErrors, showError } from "./soiree.js";
+import { showProviders } from "./providers.js";
+
+const FIELDS = {
+  invalid_display_name: "display_name",
+  invalid_language: "language",
+  invalid_timezone: "timezone",
+};
+
+const form = $("profile");
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  $("profile-saved").hidden = true;
+  const value = (id) => $(id).value.trim() || null;
+  busy(form.querySelector("button[type=submit]"), async () => {
+    try {
+      await api("PATCH", "/api/v1/me", {
+        display_name: value("display_name"),
+        language: value("language"),
+        timezone: value("timezone"),
+      });
+      $("profile-saved").hidden = false;
+      // A new language shows on the next page; show it now.
+      if (document.documentElement.lang !== ($("language").value || document.documentElement.lang)) window.location.reload();
+    } catch (error) {
+      showError(error, FIELDS, "display_name-error");
+    }
+  });
+});
+
+showProviders($("providers"));

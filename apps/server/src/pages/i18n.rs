@@ -1,0 +1,240 @@
+//! The pages' words, in English and French, each string beside its translation. The pages pick
+//! the language from the account's `language`, else from the browser's `Accept-Language`.
+
+/// Defines [`Texts`] (what the templates show) and its two instances from one table.
+macro_rules! texts {
+    ($($key:ident: $en:literal, $fr:literal;)+) => {
+        /// The words of the server-rendered pages.
+        #[derive(Debug)]
+        pub(crate) struct Texts {
+            /// The language tag (`en`, `fr`).
+            pub(crate) lang: &'static str,
+            $(pub(crate) $key: &'static str,)+
+        }
+
+        pub(crate) static EN: Texts = Texts { lang: "en", $($key: $en,)+ };
+        pub(crate) static FR: Texts = Texts { lang: "fr", $($key: $fr,)+ };
+    };
+}
+
+/// Defines the words the pages' scripts need (as JSON in the page), from one table.
+macro_rules! script_texts {
+    ($($key:ident: $en:literal, $fr:literal;)+) => {
+        /// The scripts' words in `lang` (`fr` or English), as a JSON object.
+        pub(crate) fn script_texts(lang: &str) -> String {
+            let french = lang == "fr";
+            let mut texts = serde_json::Map::new();
+            $(texts.insert(stringify!($key).to_owned(), serde_json::Value::from(if french { $fr } else { $en }));)+
+            // `<` never appears in a JSON string here, but a page must not be closable from data.
+            serde_json::Value::Object(texts).to_string().replace('<', "\\u003c")
+        }
+    };
+}
+
+texts! {
+    nav_dashboard: "Dashboard", "Tableau de bord";
+    nav_music: "Player", "Lecteur";
+    nav_settings: "Settings", "Réglages";
+    nav_logout: "Log out", "Se déconnecter";
+    nav_login: "Log in", "Se connecter";
+    nav_signup: "Create an account", "Créer un compte";
+
+    home_title: "Music chosen together", "La musique choisie ensemble";
+    home_headline: "The party picks the music.", "La fête choisit la musique.";
+    home_lead: "Soirée lets everyone in the room vote for the next song from their phone; the songs the room likes play on the host's speakers.", "Avec Soirée, chacun vote depuis son téléphone pour la prochaine chanson ; celles que la salle aime passent sur les enceintes de l'hôte.";
+    home_join_title: "Join a party", "Rejoindre une fête";
+    home_code_label: "Party code (six letters and digits, from the host)", "Code de la fête (six lettres et chiffres, donné par l'hôte)";
+    home_join_button: "Join", "Rejoindre";
+    home_create_account: "Create an account to host", "Créer un compte pour organiser";
+    home_open_dashboard: "Open your dashboard", "Ouvrir votre tableau de bord";
+    home_how_title: "How it works", "Comment ça marche";
+    home_how_1: "The host connects their Spotify and opens a party.", "L'hôte connecte son Spotify et ouvre une fête.";
+    home_how_2: "Guests type the code (or scan it) and like or dislike songs.", "Les invités tapent le code (ou le scannent) et aiment ou non des chansons.";
+    home_how_3: "Songs with enough likes play next, in order.", "Les chansons assez aimées passent ensuite, dans l'ordre.";
+
+    signup_title: "Create your account", "Créer votre compte";
+    signup_username_hint: "3 to 32 letters, digits, dots, dashes or underscores.", "3 à 32 lettres, chiffres, points, tirets ou soulignés.";
+    signup_password_hint: "At least 8 characters. A long sentence is a good password.", "Au moins 8 caractères. Une longue phrase fait un bon mot de passe.";
+    signup_button: "Create my account", "Créer mon compte";
+    signup_have_account: "Already have an account?", "Vous avez déjà un compte ?";
+    login_title: "Welcome back", "Bon retour";
+    login_button: "Log in", "Se connecter";
+    login_no_account: "No account yet?", "Pas encore de compte ?";
+
+    field_username: "Username", "Nom d'utilisateur";
+    field_username_or_email: "Username or email", "Nom d'utilisateur ou e-mail";
+    field_email_optional: "Email (optional; lets you log in with it)", "E-mail (facultatif ; pour vous connecter avec)";
+    field_password: "Password", "Mot de passe";
+    field_display_name: "Name others see", "Nom que les autres voient";
+    field_language: "Language", "Langue";
+    field_timezone: "Time zone", "Fuseau horaire";
+    field_room_name: "Party name (optional)", "Nom de la fête (facultatif)";
+    language_auto: "As my browser", "Comme mon navigateur";
+    save: "Save", "Enregistrer";
+    saved: "Saved.", "Enregistré.";
+    copy: "Copy", "Copier";
+    search_button: "Search", "Chercher";
+    search_placeholder: "A title or an artist", "Un titre ou un artiste";
+
+    dashboard_hello: "Hello", "Bonjour";
+    dashboard_new_room: "Host a party", "Organiser une fête";
+    dashboard_connect: "Connect a service", "Connecter un service";
+    dashboard_player: "Open the player", "Ouvrir le lecteur";
+    dashboard_services: "Your music services", "Vos services de musique";
+    dashboard_rooms: "Your parties", "Vos fêtes";
+
+    connect_title: "Connect your music", "Connecter votre musique";
+    connect_lead: "Each person uses their own developer app: enter its client id and secret, then press Connect.", "Chacun utilise sa propre application développeur : saisissez son identifiant client et son secret, puis appuyez sur Connecter.";
+    guide_title: "Create your own Spotify app (five minutes)", "Créer votre application Spotify (cinq minutes)";
+    guide_step_1: "Log in to the Spotify developer dashboard:", "Connectez-vous au tableau de bord développeur de Spotify :";
+    guide_step_2: "Press “Create app”; give it any name and description; tick “Web API”.", "Appuyez sur « Create app » ; donnez un nom et une description ; cochez « Web API ».";
+    guide_step_3: "As “Redirect URI”, paste exactly this address:", "Comme « Redirect URI », collez exactement cette adresse :";
+    guide_step_4: "Save, open the app's settings and copy its Client ID and Client secret into the Spotify card above.", "Enregistrez, ouvrez les réglages de l'application et copiez son Client ID et son Client secret dans la carte Spotify ci-dessus.";
+    guide_step_5: "Press Connect and accept. Playback control needs Spotify Premium.", "Appuyez sur Connecter et acceptez. Le contrôle de la lecture demande Spotify Premium.";
+    guide_note: "Spotify accepts 127.0.0.1 but not “localhost” in redirect addresses; open Soirée at the address above.", "Spotify accepte 127.0.0.1 mais pas « localhost » dans les adresses de redirection ; ouvrez Soirée à l'adresse ci-dessus.";
+
+    settings_profile: "Profile", "Profil";
+    settings_apps: "Provider apps", "Applications des services";
+    settings_apps_hint: "Your own developer apps; the secret is never shown again once saved.", "Vos propres applications développeur ; le secret n'est plus jamais affiché une fois enregistré.";
+    settings_security: "Security", "Sécurité";
+    settings_security_later: "Two-step login, your sessions, data export and account deletion will be here.", "La connexion en deux étapes, vos sessions, l'export de vos données et la suppression du compte seront ici.";
+
+    player_nothing: "Nothing is playing.", "Rien ne joue.";
+    player_position: "Position in the song", "Position dans la chanson";
+    player_previous: "Previous", "Précédent";
+    player_play: "Play or pause", "Lecture ou pause";
+    player_next: "Next", "Suivant";
+    player_volume: "Volume", "Volume";
+    player_devices: "Devices", "Appareils";
+    player_add: "Find a song", "Trouver une chanson";
+
+    new_room_title: "Host a party", "Organiser une fête";
+    room_name_placeholder: "Saturday night", "Samedi soir";
+    threshold_title: "When does a song play?", "Quand une chanson passe-t-elle ?";
+    threshold_fixed: "After this many likes", "Après ce nombre de « j'aime »";
+    threshold_fixed_hint: "Good for small parties.", "Bien pour les petites fêtes.";
+    threshold_share: "When this share of the people present like it", "Quand cette part des présents l'aime";
+    threshold_share_hint: "Grows with the crowd.", "Suit la taille du groupe.";
+    guests_allowed: "Guests may join with a nickname, without an account", "Les invités peuvent venir avec un surnom, sans compte";
+    guest_rate: "Votes per guest every two minutes", "Votes par invité toutes les deux minutes";
+    guest_rate_hint: "Keeps a single phone from deciding everything.", "Évite qu'un seul téléphone décide de tout.";
+    new_room_button: "Open the party", "Ouvrir la fête";
+
+    room_default_title: "Party", "Fête";
+    room_not_found_title: "No party has this code", "Aucune fête n'a ce code";
+    room_not_found_text: "Check the code with the host (six letters and digits), or type it again on the home page.", "Vérifiez le code avec l'hôte (six lettres et chiffres), ou tapez-le à nouveau sur la page d'accueil.";
+    room_code: "Code", "Code";
+    room_join_title: "Join this party", "Rejoindre cette fête";
+    room_join_button: "Join", "Rejoindre";
+    room_nickname: "Your nickname", "Votre surnom";
+    room_or: "or", "ou";
+    room_sign_in_to_join: "log in to join with your account", "connectez-vous pour venir avec votre compte";
+    room_now_playing: "Now playing", "En ce moment";
+    room_silence: "Nothing yet: like a song to get it going.", "Rien pour l'instant : aimez une chanson pour lancer la fête.";
+    room_skip: "Vote to skip", "Voter pour passer";
+    room_add_title: "Add a song", "Ajouter une chanson";
+    room_add_placeholder: "Search, or paste a Spotify link", "Cherchez, ou collez un lien Spotify";
+    room_suggest: "Suggest one of my liked songs", "Proposer une de mes chansons aimées";
+    room_queue_title: "Up next", "À suivre";
+    room_queue_empty: "No songs yet. Add one above.", "Pas encore de chanson. Ajoutez-en une ci-dessus.";
+    room_host_title: "You are the host", "Vous êtes l'hôte";
+    room_share: "Share this link, or show the QR code:", "Partagez ce lien, ou montrez le code QR :";
+    room_open_tv: "Open the TV screen", "Ouvrir l'écran TV";
+    room_people: "People here", "Personnes présentes";
+    room_close: "Close the party", "Fermer la fête";
+    room_leave: "Leave this party", "Quitter cette fête";
+    room_closed_title: "This party is over", "Cette fête est terminée";
+    room_closed_text: "The host closed it. Thanks for coming!", "L'hôte l'a fermée. Merci d'être venu !";
+    room_back_home: "Back home", "Retour à l'accueil";
+    tv_next: "Up next", "À suivre";
+    tv_join: "Join with the code", "Rejoignez avec le code";
+    tv_sign_in: "Log in as the host on this screen to show the party here.", "Connectez-vous en tant qu'hôte sur cet écran pour y afficher la fête.";
+
+    not_found_title: "Nothing here", "Rien ici";
+    not_found_text: "This page does not exist. Check the address, or start from the home page.", "Cette page n'existe pas. Vérifiez l'adresse, ou repartez de l'accueil.";
+}
+
+script_texts! {
+    error_generic: "Something went wrong; try again.", "Un problème est survenu ; réessayez.";
+    error_network: "The server cannot be reached; check your connection.", "Le serveur est injoignable ; vérifiez votre connexion.";
+    code_invalid: "A party code has six letters and digits, such as K7XQ2M.", "Un code de fête a six lettres et chiffres, comme K7XQ2M.";
+    copied: "Copied", "Copié";
+    invalid_credentials: "That username or password is wrong (or too many tries: wait a few minutes).", "Nom d'utilisateur ou mot de passe incorrect (ou trop d'essais : attendez quelques minutes).";
+    username_taken: "This username is taken; choose another one.", "Ce nom d'utilisateur est pris ; choisissez-en un autre.";
+    email_taken: "An account uses this email; log in instead, or use another one.", "Un compte utilise cet e-mail ; connectez-vous plutôt, ou utilisez-en un autre.";
+    invalid_username: "Use 3 to 32 letters, digits, dots, dashes or underscores.", "Utilisez 3 à 32 lettres, chiffres, points, tirets ou soulignés.";
+    invalid_email: "This does not look like an email address.", "Cela ne ressemble pas à une adresse e-mail.";
+    weak_password: "Choose a longer or less common password (8 characters or more).", "Choisissez un mot de passe plus long ou moins courant (8 caractères ou plus).";
+    invalid_display_name: "Use 1 to 40 characters.", "Utilisez 1 à 40 caractères.";
+    invalid_language: "Choose a language from the list.", "Choisissez une langue de la liste.";
+    invalid_timezone: "Use a time zone name such as Europe/Paris.", "Utilisez un nom de fuseau comme Europe/Paris.";
+    invalid_client_id: "Paste the Client ID from your app's settings.", "Collez le Client ID des réglages de votre application.";
+    invalid_client_secret: "Paste the Client secret from your app's settings.", "Collez le Client secret des réglages de votre application.";
+    room_not_found: "No party has this code; check it with the host.", "Aucune fête n'a ce code ; vérifiez-le avec l'hôte.";
+    room_closed: "This party is closed.", "Cette fête est fermée.";
+    guests_not_allowed: "This party is for people with an account: log in to join.", "Cette fête est réservée aux comptes : connectez-vous pour la rejoindre.";
+    removed_from_room: "The host removed you from this party.", "L'hôte vous a retiré de cette fête.";
+    rate_limited: "Slow down a little; try again in a moment.", "Doucement ; réessayez dans un instant.";
+    no_active_device: "Open Spotify on a phone, computer or speaker and play any song once.", "Ouvrez Spotify sur un téléphone, un ordinateur ou une enceinte et lancez une chanson une fois.";
+    premium_required: "Controlling playback needs Spotify Premium.", "Le contrôle de la lecture demande Spotify Premium.";
+    not_connected: "Spotify is not connected yet: go to the Connect page.", "Spotify n'est pas encore connecté : allez sur la page Connecter.";
+    provider_not_configured: "Add your Spotify app on the Connect page first.", "Ajoutez d'abord votre application Spotify sur la page Connecter.";
+    needs_reconnect: "Spotify needs you to connect again: go to the Connect page.", "Spotify demande de vous reconnecter : allez sur la page Connecter.";
+    provider_unavailable: "Spotify cannot be reached right now; try again in a moment.", "Spotify est injoignable pour l'instant ; réessayez dans un instant.";
+    invalid_track: "Paste a Spotify song link (open.spotify.com/track/…).", "Collez un lien de chanson Spotify (open.spotify.com/track/…).";
+    invalid_query: "Type a few words of a title or an artist.", "Tapez quelques mots d'un titre ou d'un artiste.";
+    no_liked_tracks: "Your account has no liked songs to suggest.", "Votre compte n'a pas de chansons aimées à proposer.";
+    nothing_playing: "Nothing is playing.", "Rien ne joue.";
+    invalid_room_name: "A party name has 1 to 80 characters.", "Un nom de fête a 1 à 80 caractères.";
+    invalid_threshold: "Use a whole number of likes from 1, or a share from 1 to 100 %.", "Utilisez un nombre entier de « j'aime » à partir de 1, ou une part de 1 à 100 %.";
+    invalid_guest_rate: "Use a whole number from 1 to 1000.", "Utilisez un nombre entier de 1 à 1000.";
+    sign_in_to_suggest: "Log in to suggest songs you liked.", "Connectez-vous pour proposer des chansons que vous avez aimées.";
+    command_refused: "Spotify refused the command.", "Spotify a refusé la commande.";
+    internal_error: "Something went wrong on the server; try again.", "Un problème est survenu sur le serveur ; réessayez.";
+    unauthenticated: "Your session ended; log in again.", "Votre session a pris fin ; reconnectez-vous.";
+    status_connected: "Connected as", "Connecté en tant que";
+    status_configured: "Ready to connect", "Prêt à connecter";
+    status_not_configured: "Add your app's client id and secret", "Ajoutez l'identifiant client et le secret de votre application";
+    status_needs_reconnect: "Connect again", "Reconnectez-vous";
+    status_not_available: "Coming soon", "Bientôt";
+    connect: "Connect", "Connecter";
+    disconnect: "Disconnect", "Déconnecter";
+    client_id: "Client ID", "Client ID";
+    client_secret: "Client secret", "Client secret";
+    secret_kept: "Saved secret ends in", "Le secret enregistré finit par";
+    save_app: "Save the app", "Enregistrer l'application";
+    app_settings: "Your developer app", "Votre application développeur";
+    redirect_uri: "Redirect URI to register in the app:", "Redirect URI à déclarer dans l'application :";
+    connected_banner: "Connected. You can host a party or open the player.", "Connecté. Vous pouvez organiser une fête ou ouvrir le lecteur.";
+    connect_failed: "The connection did not go through:", "La connexion n'a pas abouti :";
+    callback_access_denied: "you declined on the provider's page; nothing was connected.", "vous avez refusé sur la page du service ; rien n'a été connecté.";
+    callback_invalid_client: "the provider refused the client id or secret; check them in the card below.", "le service a refusé l'identifiant client ou le secret ; vérifiez-les dans la carte ci-dessous.";
+    callback_code_rejected: "the provider refused the authorization; press Connect again.", "le service a refusé l'autorisation ; appuyez à nouveau sur Connecter.";
+    callback_provider_unavailable: "the provider could not be reached; try again in a moment.", "le service est injoignable ; réessayez dans un instant.";
+    no_rooms: "No parties yet. Host one, or join with a code from the home page.", "Pas encore de fête. Organisez-en une, ou rejoignez-en une avec un code depuis l'accueil.";
+    host_badge: "host", "hôte";
+    closed_badge: "closed", "fermée";
+    play: "Play", "Lire";
+    add_to_queue: "Add to queue", "Ajouter à la file";
+    added: "Added", "Ajoutée";
+    no_devices: "No device: open Spotify on a phone, computer or speaker.", "Aucun appareil : ouvrez Spotify sur un téléphone, un ordinateur ou une enceinte.";
+    playing_here: "playing here", "joue ici";
+    play_here: "Play here", "Jouer ici";
+    no_results: "Nothing found.", "Rien trouvé.";
+    like: "Like", "J'aime";
+    dislike: "Dislike", "Je n'aime pas";
+    likes_of: "likes of", "« j'aime » sur";
+    needed: "likes play a song", "« j'aime » font passer une chanson";
+    state_ready: "Plays soon", "Passe bientôt";
+    state_playing: "Playing", "En cours";
+    present: "people here", "personnes présentes";
+    add: "Add", "Ajouter";
+    remove: "Remove", "Retirer";
+    you: "you", "vous";
+    guest: "guest", "invité";
+    close_confirm: "Close the party for everyone?", "Fermer la fête pour tout le monde ?";
+    skips_of: "skip votes of", "votes pour passer sur";
+    host_problem: "The music cannot play:", "La musique ne peut pas jouer :";
+    reconnecting: "Connection lost; reconnecting…", "Connexion perdue ; reconnexion…";
+    rules_saved: "Saved.", "Enregistré.";
+}

@@ -1,0 +1,505 @@
+//! The web pages (DESIGN §1): one page per thing a person does, rendered on the server from
+//! templates compiled into the binary, in the visitor's language, then brought to life by small
+//! scripts that call the same JSON API as any other client, with the session cookie.
+//!
+//! Pages hold no business rule: a handler finds out who is visiting (the session cookie), checks
+//! what the page needs (a sign-in, an existing room) and renders. Everything else happens in the
+//! browser through `/api/v1`.
+
+mod assets;
+mod i18n;
+
+use std::ops::Deref;
+
+use askama::Template;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use poem::http::{Method, StatusCode, header};
+use poem::web::{Data, Path, Query};
+use poem::{Endpoint, EndpointExt as _, IntoResponse, Request, Response, Route, handler};
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Deserialize;
+use soiree_connections::Provider;
+use soiree_rooms::{Room, RoomCode};
+use soiree_users::Authenticated;
+
+use crate::cookie::{SESSION_COOKIE_NAME, read_cookie};
+use crate::problem::Problem;
+use crate::state::AppState;
+use i18n::{EN, FR, Texts, script_texts};
+
+/// What pages may load and where their scripts may connect: only this server, plus album art
+/// (the providers' image hosts, and the simulator's inline pictures).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// The routes of the pages and their assets.
+pub(crate) fn routes() -> Route {
+    Route::new()
+        .at("/", poem::get(home))
+        .at("/signup", poem::get(signup))
+        .at("/login", poem::get(login))
+        .at("/dashboard", poem::get(dashboard))
+        .at("/connect", poem::get(connect))
+        .at("/settings", poem::get(settings))
+        .at("/music", poem::get(music))
+        .at("/rooms/new", poem::get(new_room))
+        .at("/rooms/:code", poem::get(party))
+        .at("/rooms/:code/tv", poem::get(tv))
+        .at("/favicon.svg", poem::get(assets::favicon))
+        .at("/assets/:name", poem::get(assets::asset))
+}
+
+/// Turns the "not found" of a browser's page request into the not-found page (API clients keep
+/// their problem document).
+pub(crate) fn with_not_found_page<E: Endpoint + 'static>(endpoint: E) -> impl Endpoint {
+    endpoint.around(|inner, request| async move {
+        let wants_page = request.method() == Method::GET
+            && !request.uri().path().starts_with("/api/")
+            && request
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|accept| accept.to_str().ok())
+                .is_some_and(|accept| accept.contains("text/html"));
+        if !wants_page {
+            return inner.call(request).await.map(IntoResponse::into_response);
+        }
+        let visit = match request.data::<AppState>() {
+            Some(state) => Some(Visit::of(state, &request).await),
+            None => None,
+        };
+        match inner.call(request).await {
+            Ok(response) => Ok(response.into_response()),
+            Err(error) if error.status() == StatusCode::NOT_FOUND => match visit {
+                Some(visit) => Ok(not_found(&visit, visit.texts.not_found_title, visit.texts.not_found_text)),
+                None => Err(error),
+            },
+            Err(error) => Err(error),
+        }
+    })
+}
+
+/// Who is looking at a page, and in which language.
+struct Visit {
+    caller: Option<Authenticated>,
+    texts: &'static Texts,
+}
+
+impl Visit {
+    async fn of(state: &AppState, request: &Request) -> Self {
+        let caller = match read_cookie(request, SESSION_COOKIE_NAME) {
+            Some(token) => state.users.authenticate(token).await.ok(),
+            None => None,
+        };
+        let chosen = caller
+            .as_ref()
+            .and_then(|caller| caller.user.profile.language.as_ref())
+            .map(|language| language.as_str().to_owned());
+        let texts = match chosen {
+            Some(language) => texts_for(&language),
+            None => from_browser(
+                request
+                    .headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default(),
+            ),
+        };
+        Self { caller, texts }
+    }
+
+    /// What every page shows, with `script` as the page's script.
+    fn common(&self, script: &'static str) -> Common {
+        Common {
+            t: self.texts,
+            signed_in: self
+                .caller
+                .as_ref()
+                .map(|caller| caller.user.shown_name().to_owned()),
+            script,
+            script_texts: script_texts(self.texts.lang),
+        }
+    }
+}
+
+/// The pages' words for a language tag: French for `fr` and its regions, else English.
+fn texts_for(language: &str) -> &'static Texts {
+    let primary = language.split(['-', '_']).next().unwrap_or_default();
+    if primary.eq_ignore_ascii_case("fr") { &FR } else { &EN }
+}
+
+/// The first language of `Accept-Language` that the pages speak (browsers list them in order
+/// of preference), else English.
+fn from_browser(accept_language: &str) -> &'static Texts {
+    accept_language
+        .split(',')
+        .filter_map(|item| item.split(';').next())
+        .map(|tag| tag.trim().split(['-', '_']).next().unwrap_or_default())
+        .find(|primary| primary.eq_ignore_ascii_case("en") || primary.eq_ignore_ascii_case("fr"))
+        .map_or(&EN, texts_for)
+}
+
+/// The parts of every page: its words, who is signed in, and its script.
+struct Common {
+    t: &'static Texts,
+    /// The signed-in person's shown name.
+    signed_in: Option<String>,
+    /// The page's script, under `/assets/{script}.js`.
+    script: &'static str,
+    /// The script's words, as JSON.
+    script_texts: String,
+}
+
+/// Declares a page template: its fields besides [`Common`], which its templates reach directly.
+macro_rules! page {
+    ($name:ident, $path:literal $(, $field:ident: $ty:ty)* $(,)?) => {
+        #[derive(Template)]
+        #[template(path = $path)]
+        struct $name {
+            common: Common,
+            $($field: $ty,)*
+        }
+
+        impl Deref for $name {
+            type Target = Common;
+            fn deref(&self) -> &Common {
+                &self.common
+            }
+        }
+    };
+}
+
+page!(HomePage, "home.html");
+page!(SignupPage, "signup.html", next: String, next_query: String);
+page!(LoginPage, "login.html", next: String, next_query: String);
+page!(DashboardPage, "dashboard.html", name: String);
+page!(ConnectPage, "connect.html", redirect_spotify: String, redirect_soundcloud: String);
+page!(
+    SettingsPage,
+    "settings.html",
+    display_name: String,
+    language: String,
+    timezone: String,
+    redirect_spotify: String,
+    redirect_soundcloud: String,
+);
+page!(MusicPage, "music.html");
+page!(NewRoomPage, "room_new.html");
+page!(RoomPage, "room.html", code: String, room_title: String, share_url: String, qr_svg: String);
+page!(TvPage, "tv.html", code: String, share_url: String, qr_svg: String);
+page!(NotFoundPage, "not_found.html", heading: &'static str, text: &'static str);
+
+/// A rendered page with the pages' security headers.
+fn html(status: StatusCode, rendered: askama::Result<String>) -> Response {
+    match rendered {
+        Ok(body) => Response::builder()
+            .status(status)
+            .content_type("text/html; charset=utf-8")
+            .header(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
+            .body(body),
+        Err(error) => Problem::internal(&format!("rendering a page: {error}")).into_response(),
+    }
+}
+
+fn ok(rendered: askama::Result<String>) -> Response {
+    html(StatusCode::OK, rendered)
+}
+
+fn not_found(visit: &Visit, heading: &'static str, text: &'static str) -> Response {
+    let page = NotFoundPage {
+        common: visit.common("soiree"),
+        heading,
+        text,
+    };
+    html(StatusCode::NOT_FOUND, page.render())
+}
+
+fn see_other(location: &str) -> Response {
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, location)
+        .finish()
+}
+
+/// Where a page that needs a sign-in sends a visitor without one.
+fn to_login(path: &str) -> Response {
+    see_other(&format!("/login{}", next_query(path)))
+}
+
+/// `?next={path}`, encoded.
+fn next_query(path: &str) -> String {
+    format!("?next={}", utf8_percent_encode(path, NON_ALPHANUMERIC))
+}
+
+/// A path on this server to go to after signing in; anything else (another site, a protocol
+/// relative `//host`) becomes the dashboard, so a link cannot send people elsewhere.
+fn local_path(next: Option<&str>) -> String {
+    next.filter(|path| {
+        path.starts_with('/')
+            && !path.starts_with("//")
+            && !path.contains(['\\', '\r', '\n', '\t'])
+    })
+    .unwrap_or("/dashboard")
+    .to_owned()
+}
+
+#[derive(Debug, Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+#[handler]
+async fn home(request: &Request, Data(state): Data<&AppState>) -> Response {
+    let visit = Visit::of(state, request).await;
+    ok(HomePage {
+        common: visit.common("home"),
+    }
+    .render())
+}
+
+#[handler]
+async fn signup(
+    request: &Request,
+    Data(state): Data<&AppState>,
+    Query(param): Query<NextParam>,
+) -> Response {
+    let visit = Visit::of(state, request).await;
+    let next = local_path(param.next.as_deref());
+    if visit.caller.is_some() {
+        return see_other(&next);
+    }
+    ok(SignupPage {
+        common: visit.common("signup"),
+        next_query: next_query(&next),
+        next,
+    }
+    .render())
+}
+
+#[handler]
+async fn login(
+    request: &Request,
+    Data(state): Data<&AppState>,
+    Query(param): Query<NextParam>,
+) -> Response {
+    let visit = Visit::of(state, request).await;
+    let next = local_path(param.next.as_deref());
+    if visit.caller.is_some() {
+        return see_other(&next);
+    }
+    ok(LoginPage {
+        common: visit.common("login"),
+        next_query: next_query(&next),
+        next,
+    }
+    .render())
+}
+
+/// The signed-in visitor, or the redirect to the login page that comes back to `path`.
+async fn signed_in(
+    state: &AppState,
+    request: &Request,
+) -> Result<(Visit, Authenticated), Response> {
+    let visit = Visit::of(state, request).await;
+    match visit.caller.clone() {
+        Some(caller) => Ok((visit, caller)),
+        None => Err(to_login(
+            request
+                .uri()
+                .path_and_query()
+                .map_or("/dashboard", |path| path.as_str()),
+        )),
+    }
+}
+
+#[handler]
+async fn dashboard(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, caller)) => ok(DashboardPage {
+            common: visit.common("dashboard"),
+            name: caller.user.shown_name().to_owned(),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+#[handler]
+async fn connect(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, _)) => ok(ConnectPage {
+            common: visit.common("connect"),
+            redirect_spotify: state.connections.redirect_uri(Provider::Spotify),
+            redirect_soundcloud: state.connections.redirect_uri(Provider::SoundCloud),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+#[handler]
+async fn settings(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, caller)) => {
+            let profile = &caller.user.profile;
+            ok(SettingsPage {
+                common: visit.common("settings"),
+                display_name: profile
+                    .display_name
+                    .as_ref()
+                    .map(|name| name.as_str().to_owned())
+                    .unwrap_or_default(),
+                language: profile
+                    .language
+                    .as_ref()
+                    .map(|language| language.as_str().to_owned())
+                    .unwrap_or_default(),
+                timezone: profile
+                    .timezone
+                    .as_ref()
+                    .map(|zone| zone.as_str().to_owned())
+                    .unwrap_or_default(),
+                redirect_spotify: state.connections.redirect_uri(Provider::Spotify),
+                redirect_soundcloud: state.connections.redirect_uri(Provider::SoundCloud),
+            }
+            .render())
+        }
+        Err(redirect) => redirect,
+    }
+}
+
+#[handler]
+async fn music(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, _)) => ok(MusicPage {
+            common: visit.common("music"),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+#[handler]
+async fn new_room(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, _)) => ok(NewRoomPage {
+            common: visit.common("room-new"),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+/// The room behind a code as typed: the room, a redirect to its canonical address (codes are
+/// shown uppercase), or the page saying there is no such party.
+async fn room_of(
+    state: &AppState,
+    visit: &Visit,
+    typed: &str,
+    suffix: &str,
+) -> Result<Room, Response> {
+    let missing = || {
+        not_found(
+            visit,
+            visit.texts.room_not_found_title,
+            visit.texts.room_not_found_text,
+        )
+    };
+    let code = RoomCode::parse(typed).map_err(|_| missing())?;
+    if code.as_str() != typed {
+        return Err(see_other(&format!("/rooms/{code}{suffix}")));
+    }
+    match state.rooms.find(&code).await {
+        Ok(Some(room)) => Ok(room),
+        Ok(None) => Err(missing()),
+        Err(error) => Err(Problem::internal(&error).into_response()),
+    }
+}
+
+/// The room's join link, and its QR code as inline SVG.
+fn share(state: &AppState, code: &RoomCode) -> (String, String) {
+    let url = format!("{}/rooms/{code}", state.public_origin);
+    let qr = QrCode::new(url.as_bytes())
+        .map(|qr| {
+            let image = qr
+                .render::<svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .dark_color(svg::Color("#111"))
+                .light_color(svg::Color("#fff"))
+                .build();
+            // Inline in HTML, the XML declaration has no place.
+            image
+                .find("<svg")
+                .map_or(image.clone(), |start| image[start..].to_owned())
+        })
+        .unwrap_or_default();
+    (url, qr)
+}
+
+#[handler]
+async fn party(
+    request: &Request,
+    Data(state): Data<&AppState>,
+    Path(code): Path<String>,
+) -> Response {
+    let visit = Visit::of(state, request).await;
+    let room = match room_of(state, &visit, &code, "").await {
+        Ok(room) => room,
+        Err(response) => return response,
+    };
+    let (share_url, qr_svg) = share(state, &room.code);
+    let room_title = room.name.as_ref().map_or_else(
+        || format!("{} {}", visit.texts.room_default_title, room.code),
+        |name| name.as_str().to_owned(),
+    );
+    ok(RoomPage {
+        common: visit.common("room"),
+        code: room.code.to_string(),
+        room_title,
+        share_url,
+        qr_svg,
+    }
+    .render())
+}
+
+#[handler]
+async fn tv(request: &Request, Data(state): Data<&AppState>, Path(code): Path<String>) -> Response {
+    let visit = Visit::of(state, request).await;
+    let room = match room_of(state, &visit, &code, "/tv").await {
+        Ok(room) => room,
+        Err(response) => return response,
+    };
+    let (share_url, qr_svg) = share(state, &room.code);
+    ok(TvPage {
+        common: visit.common("tv"),
+        code: room.code.to_string(),
+        share_url,
+        qr_svg,
+    }
+    .render())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_browser_language_picks_french_only_when_preferred() {
+        assert_eq!(from_browser("fr-FR,fr;q=0.9,en;q=0.8").lang, "fr");
+        assert_eq!(from_browser("de-DE,fr;q=0.8,en;q=0.5").lang, "fr");
+        assert_eq!(from_browser("en-US,en;q=0.9,fr;q=0.8").lang, "en");
+        assert_eq!(from_browser("de-DE").lang, "en");
+        assert_eq!(from_browser("").lang, "en");
+    }
+
+    #[test]
+    fn after_sign_in_only_local_paths_are_followed() {
+        assert_eq!(local_path(Some("/rooms/K7XQ2M")), "/rooms/K7XQ2M");
+        assert_eq!(local_path(Some("//evil.example/x")), "/dashboard");
+        assert_eq!(local_path(Some("https://evil.example/")), "/dashboard");
+        assert_eq!(local_path(Some("/\\evil.example")), "/dashboard");
+        assert_eq!(local_path(None), "/dashboard");
+        assert_eq!(next_query("/rooms/K7XQ2M/tv"), "?next=%2Frooms%2FK7XQ2M%2Ftv");
+    }
+}
