@@ -5,10 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod browser;
 mod connections;
 mod crowd;
 mod operations;
 mod origin;
+mod pages;
 mod robustness;
 mod rooms;
 mod support;

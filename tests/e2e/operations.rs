@@ -109,25 +109,6 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
     );
 }
 
-#[tokio::test]
-async fn the_connect_page_is_served_where_the_oauth_callback_lands() {
-    let app = spawn_app().await;
-    let page = app.get("/connect?connected=spotify", None).await;
-    assert_eq!(page.status(), StatusCode::OK);
-    assert!(
-        page.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    assert!(page.headers().contains_key("content-security-policy"));
-    let html = page.text().await.unwrap();
-    assert!(
-        html.contains("Connect your music") && html.contains("/api/v1/connections"),
-        "the page drives the API"
-    );
-}
-
 #[test]
 fn migrate_creates_the_database_and_exits() {
     let data_dir = tempfile::tempdir().unwrap();

@@ -54,9 +54,15 @@ async function load() {
   } catch (error) {
     if (error.code === "room_closed") { closed(); return; }
     if (error.status === 401 || error.code === "not_a_participant") {
-      if (signedIn) { await join(); return; }
+      // Inside a moment ago and now refused: the host removed this person.
+      const removed = room.info !== null;
+      room.info = null;
+      const dropped = socket;
+      socket = null;
+      dropped?.close();
+      if (signedIn && !removed) { await join(); return; }
       show("join");
-      $("nickname")?.focus();
+      if (removed) banner(texts.removed_from_room, "error"); else $("nickname")?.focus();
       return;
     }
     if (error.code === "removed_from_room") {
@@ -138,10 +144,11 @@ function renderQueue() {
       || (a.state === "ready" ? a.order - b.order : (b.net - a.net || b.likes - a.likes || a.order - b.order)));
   $("queue").replaceChildren(...entries.map((entry) => {
     const track = entry.track || { uri: entry.track_uri, title: entry.track_uri, artists: [] };
-    const state = entry.state === "ready" ? texts.state_ready : "";
     const count = el("span", { class: "count" }, `${entry.likes}/${room.needed}`);
     const item = trackItem(track, [count, voteButton(entry, true), voteButton(entry, false)],
-      { class: `track ${entry.state}`, "data-uri": entry.track_uri, "data-state": state });
+      { class: `track ${entry.state}`, "data-uri": entry.track_uri });
+    // On its own line: a long title is cut short on a phone, the state must not be.
+    if (entry.state === "ready") item.querySelector(".info").append(el("div", { class: "state" }, el("span", { class: "badge warn" }, texts.state_ready)));
     const share = Math.min(100, Math.round((100 * entry.likes) / Math.max(1, room.needed)));
     const bar = el("span");
     bar.style.width = `${share}%`; // through the CSSOM: the pages' CSP forbids style attributes
@@ -264,9 +271,9 @@ async function vote(uri, like, undo, onError = roomProblem) {
     const result = undo
       ? await api("DELETE", `${base}/votes/${encodeURIComponent(uri)}`)
       : await api("POST", `${base}/votes`, { track_uri: uri, is_like: like });
+    // The counts and the track's state come from the room's events (this vote's among them):
+    // an answer can arrive after later events, and must not take the room back in time.
     remember(uri, undo ? undefined : like);
-    upsert(uri, { likes: result.likes, dislikes: result.dislikes, state: result.track_state });
-    room.needed = result.like_threshold;
     renderQueue();
     return result;
   } catch (error) {
@@ -312,7 +319,6 @@ $("add").addEventListener("submit", (event) => {
       $("found").replaceChildren(...tracks.map((track) => {
         const add = el("button", { type: "button", class: "small" }, texts.add);
         add.addEventListener("click", () => busy(add, async () => {
-          upsert(track.uri, { track });
           const result = await vote(track.uri, true, false);
           if (result) { add.textContent = texts.added; add.disabled = true; }
         }));
@@ -328,9 +334,8 @@ $("add").addEventListener("submit", (event) => {
 $("suggest").hidden = !signedIn;
 $("suggest").addEventListener("click", (event) => busy(event.currentTarget, async () => {
   try {
-    const { track_uri: uri, vote: result } = await api("POST", `${base}/suggestions`);
+    const { track_uri: uri } = await api("POST", `${base}/suggestions`);
     remember(uri, true);
-    upsert(uri, { likes: result.likes, dislikes: result.dislikes, state: result.track_state });
     renderQueue();
   } catch (error) {
     if (error.code === "no_liked_tracks" || error.code === "sign_in_to_suggest") { showError(error, {}, "add-error"); return; }

@@ -10,6 +10,7 @@ use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use soiree_storage::testing::ScratchPostgres;
 
+pub(crate) mod browser;
 pub(crate) mod rooms;
 
 /// A password that passes the policy, used throughout.
@@ -147,11 +148,14 @@ fn start(
 
 impl TestApp {
     /// Kills the server at once (SIGKILL: no shutdown, no flush) and starts it again on the same
-    /// data directory and database, as a crash and a restart would.
+    /// address, data directory and database, as a crash and a restart would.
     pub(crate) fn kill_and_restart(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();
-        let (process, logs, address) = start(self.data_dir.path(), &self.settings);
+        let mut settings = self.settings.clone();
+        let address = self.base_url.trim_start_matches("http://").to_owned();
+        settings.push(("SOIREE_BIND".to_owned(), address));
+        let (process, logs, address) = start(self.data_dir.path(), &settings);
         self.process = process;
         self.logs = logs;
         self.base_url = format!("http://{address}");

@@ -1,0 +1,229 @@
+//! The pages in a real browser (headless Chromium), as people use them at a party: a host on a
+//! laptop, guests on phones, the TV screen. Everything a test waits for must arrive by itself
+//! (live events), never by reloading the page.
+//!
+//! `SOIREE_SCREENSHOTS=docs/screenshots cargo test --test e2e browser::` refreshes the pictures in
+//! the documentation.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::browser::{Screen, driver};
+use crate::support::rooms::{connected_host, create_room, vote};
+use crate::support::{CLIENT_SECRET, PASSWORD, spawn_app_with_sim};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_from_sign_up_to_the_tv_screen() {
+    let Some(driver) = driver("a_party_from_sign_up_to_the_tv_screen").await else {
+        return;
+    };
+    let t = spawn_app_with_sim().await;
+    let base = t.app.base_url.clone();
+
+    // The host signs up from the home page and lands on the dashboard.
+    let host = driver.browser(Screen::Desktop, &base).await;
+    host.open("/").await;
+    host.screenshot("home-desktop").await;
+    host.click(".ways a[href='/signup']").await;
+    host.fill("#username", "hostess").await;
+    host.fill("#password", PASSWORD).await;
+    host.click("#signup button[type=submit]").await;
+    host.arrives_at("/dashboard").await;
+    host.sees("h1", "Hello, hostess").await;
+    host.sees("#services", "Spotify").await;
+
+    // Connects their own Spotify app: credentials, Connect, the provider's consent page, back.
+    host.click(".actions a[href='/connect']").await;
+    host.fill("#spotify-client-id", "e2e-spotify").await;
+    host.fill("#spotify-client-secret", CLIENT_SECRET).await;
+    host.click("[data-provider=spotify] form button[type=submit]").await;
+    host.click("#spotify-connect").await;
+    host.click("button[value=approve]").await;
+    host.arrives_at("/connect").await;
+    host.sees("#banner", "Connected.").await;
+    host.sees("#spotify-status", "Connected as").await;
+    host.screenshot("connect-desktop").await;
+
+    // Hosts a party where two likes play a song.
+    host.open("/rooms/new").await;
+    host.fill("#name", "Saturday night").await;
+    host.fill("#count", "2").await;
+    host.click("#new-room button[type=submit]").await;
+    host.sees("#host h2", "You are the host").await;
+    let path = host.path().await;
+    let code = path.trim_start_matches("/rooms/").to_owned();
+    assert_eq!(code.len(), 6, "{path}");
+    host.sees(".room-head", &code).await;
+    host.sees("#share-link", &format!("{base}/rooms/{code}")).await;
+
+    // A guest on a phone types the code as heard (lower case, with a space) and joins.
+    let guest = driver.browser(Screen::Phone, &base).await;
+    guest.open("/").await;
+    guest.screenshot("home-phone").await;
+    let typed = format!("{} {}", &code[..3], &code[3..]).to_lowercase();
+    guest.fill("#code", &typed).await;
+    guest.click("#join-code button[type=submit]").await;
+    guest.arrives_at(&format!("/rooms/{code}")).await;
+    guest.sees("h1", "Saturday night").await;
+    guest.fill("#nickname", "Alex").await;
+    guest.click("#join-guest button[type=submit]").await;
+    guest.sees("#queue-empty", "No songs yet").await;
+    host.sees("#present", "2 people here").await;
+    host.sees("#people", "Alex").await;
+
+    // The guest finds a song and adds it; the host sees it arrive with one like of two.
+    guest.fill("#add-query", "midnight").await;
+    guest.click("#add button[type=submit]").await;
+    let first = guest.find("#found li.track .name").await.text().await.unwrap();
+    guest.screenshot("search-phone").await;
+    guest.click("#found li.track button").await;
+    guest.sees("#found li.track button", "Added").await;
+    guest.sees("#queue", &first).await;
+    host.sees("#queue", &first).await;
+    host.sees("#queue li.track .count", "1/2").await;
+    let pressed = guest
+        .find("#queue li.track .vote.like")
+        .await
+        .attr("aria-pressed")
+        .await
+        .unwrap();
+    assert_eq!(pressed.as_deref(), Some("true"), "the guest's own like shows");
+
+    // The host's like makes it the room's choice: it plays, and every screen says so.
+    host.click("#queue li.track .vote.like").await;
+    host.sees("#playing-title", &first).await;
+    guest.sees("#playing-title", &first).await;
+    let player = t.sim_player("ada").await;
+    assert_eq!(player["is_playing"], true, "{player}");
+    host.screenshot("room-host-desktop").await;
+
+    // The TV screen (the host's account, on the big screen) shows it too, and what comes next.
+    let tv = driver.browser(Screen::Desktop, &base).await;
+    tv.open(&format!("/rooms/{code}/tv")).await;
+    tv.sees("#sign-in", "Log in as the host").await;
+    tv.click("#sign-in a").await;
+    tv.arrives_at("/login").await;
+    tv.fill("#username", "hostess").await;
+    tv.fill("#password", PASSWORD).await;
+    tv.click("#login button[type=submit]").await;
+    tv.arrives_at(&format!("/rooms/{code}/tv")).await;
+    tv.sees(".tv-code", &code).await;
+    tv.sees("#title", &first).await;
+
+    guest.click("#found li.track:nth-child(2) button").await;
+    let second = guest
+        .find("#found li.track:nth-child(2) .name")
+        .await
+        .text()
+        .await
+        .unwrap();
+    host.sees("#queue", &second).await;
+    host.click("#queue li.track .vote.like").await;
+    tv.sees("#next", &second).await;
+    guest.sees("#queue li.track", "Plays soon").await;
+    tv.screenshot("tv").await;
+    guest.screenshot("room-phone").await;
+
+    for browser in [host, guest, tv] {
+        browser.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guests_page_catches_up_by_itself_after_the_server_restarts() {
+    let Some(driver) = driver("a_guests_page_catches_up_by_itself_after_the_server_restarts").await
+    else {
+        return;
+    };
+    let mut t = spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let code = create_room(&t.app, &host, json!({"like_threshold": 3})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let guest = driver.browser(Screen::Phone, &t.app.base_url).await;
+    guest.open(&format!("/rooms/{code}")).await;
+    guest.fill("#nickname", "Sam").await;
+    guest.click("#join-guest button[type=submit]").await;
+    guest.sees("#queue-empty", "No songs yet").await;
+
+    t.app.kill_and_restart();
+    let liked = vote(&t.app, &code, &host, "spotify:track:4uLU6hMCjMI75M1A2tKUQC", true).await;
+    assert_eq!(liked.status(), StatusCode::OK);
+    // The page notices the drop, reads the room again and listens on: the vote shows.
+    guest.sees("#queue li.track .count", "1/3").await;
+
+    // Removed by the host, the guest is told so and can no longer vote.
+    let people: serde_json::Value = t
+        .app
+        .get(&format!("/api/v1/rooms/{code}/participants"), Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sam = people["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|person| person["display_name"] == "Sam")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let removed = t
+        .app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/rooms/{code}/participants/{sam}"),
+            Some(&host),
+            None,
+        )
+        .await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    guest.sees("#banner", "removed you").await;
+    guest.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_are_explained_where_they_were_made() {
+    let Some(driver) = driver("mistakes_are_explained_where_they_were_made").await else {
+        return;
+    };
+    let t = spawn_app_with_sim().await;
+    t.app.signed_up("taken").await;
+    let visitor = driver.browser(Screen::Phone, &t.app.base_url).await;
+
+    // A code that cannot be one is caught before leaving the page.
+    visitor.open("/").await;
+    visitor.fill("#code", "K7X").await;
+    visitor.click("#join-code button[type=submit]").await;
+    visitor.sees("#code-error", "six letters and digits").await;
+    assert_eq!(visitor.path().await, "/");
+    // A well-formed code of no party gets a page that says so.
+    visitor.fill("#code", "ZZZZZZ").await;
+    visitor.click("#join-code button[type=submit]").await;
+    visitor.sees("h1", "No party has this code").await;
+
+    // Signing up: each refusal under its field, and what was typed stays.
+    visitor.open("/signup").await;
+    visitor.fill("#username", "taken").await;
+    visitor.fill("#password", PASSWORD).await;
+    visitor.click("#signup button[type=submit]").await;
+    visitor.sees("#username-error", "taken").await;
+    visitor.fill("#username", "newcomer").await;
+    visitor.fill("#password", "short").await;
+    visitor.click("#signup button[type=submit]").await;
+    visitor.sees("#password-error", "8 characters").await;
+    let kept = visitor.find("#username").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("newcomer"));
+    visitor.screenshot("signup-error-phone").await;
+
+    // Logging in with a wrong password says so without saying which part was wrong.
+    visitor.open("/login").await;
+    visitor.fill("#username", "taken").await;
+    visitor.fill("#password", "not the password").await;
+    visitor.click("#login button[type=submit]").await;
+    visitor.sees("#form-error", "username or password is wrong").await;
+    visitor.close().await;
+}
