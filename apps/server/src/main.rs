@@ -248,7 +248,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(simulator) = &simulator {
         tracing::info!(
             simulator = %simulator.urls.base,
-            "demo mode: log in as {} / {} at {public_url}/connect and press Connect (the provider is simulated)",
+            "demo mode: open {public_url}/login and log in as {} / {}, press Connect on the Connect page (the provider is simulated), then host a party",
             demo::DEMO_USERNAME,
             demo::DEMO_PASSWORD,
         );
