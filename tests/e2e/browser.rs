@@ -36,13 +36,13 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     host.click(".actions a[href='/connect']").await;
     host.fill("#spotify-client-id", "e2e-spotify").await;
     host.fill("#spotify-client-secret", CLIENT_SECRET).await;
-    host.click("[data-provider=spotify] form button[type=submit]").await;
+    host.click("[data-provider=spotify] form button[type=submit]")
+        .await;
     host.click("#spotify-connect").await;
     host.click("button[value=approve]").await;
     host.arrives_at("/connect").await;
     host.sees("#banner", "Connected.").await;
     host.sees("#spotify-status", "Connected as").await;
-    host.screenshot("connect-desktop").await;
 
     // Hosts a party where two likes play a song.
     host.open("/rooms/new").await;
@@ -54,7 +54,8 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     let code = path.trim_start_matches("/rooms/").to_owned();
     assert_eq!(code.len(), 6, "{path}");
     host.sees(".room-head", &code).await;
-    host.sees("#share-link", &format!("{base}/rooms/{code}")).await;
+    host.sees("#share-link", &format!("{base}/rooms/{code}"))
+        .await;
 
     // A guest on a phone types the code as heard (lower case, with a space) and joins.
     let guest = driver.browser(Screen::Phone, &base).await;
@@ -74,8 +75,13 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     // The guest finds a song and adds it; the host sees it arrive with one like of two.
     guest.fill("#add-query", "midnight").await;
     guest.click("#add button[type=submit]").await;
-    let first = guest.find("#found li.track .name").await.text().await.unwrap();
-    guest.screenshot("search-phone").await;
+    let first = guest
+        .find("#found li.track .name")
+        .await
+        .text()
+        .await
+        .unwrap();
+    guest.screenshot("party-search-phone").await;
     guest.click("#found li.track button").await;
     guest.sees("#found li.track button", "Added").await;
     guest.sees("#queue", &first).await;
@@ -87,7 +93,11 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
         .attr("aria-pressed")
         .await
         .unwrap();
-    assert_eq!(pressed.as_deref(), Some("true"), "the guest's own like shows");
+    assert_eq!(
+        pressed.as_deref(),
+        Some("true"),
+        "the guest's own like shows"
+    );
 
     // The host's like makes it the room's choice: it plays, and every screen says so.
     host.click("#queue li.track .vote.like").await;
@@ -95,7 +105,7 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     guest.sees("#playing-title", &first).await;
     let player = t.sim_player("ada").await;
     assert_eq!(player["is_playing"], true, "{player}");
-    host.screenshot("room-host-desktop").await;
+    host.screenshot("party-host-desktop").await;
 
     // The TV screen (the host's account, on the big screen) shows it too, and what comes next.
     let tv = driver.browser(Screen::Desktop, &base).await;
@@ -121,8 +131,8 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     host.click("#queue li.track .vote.like").await;
     tv.sees("#next", &second).await;
     guest.sees("#queue li.track", "Plays soon").await;
-    tv.screenshot("tv").await;
-    guest.screenshot("room-phone").await;
+    tv.screenshot("party-tv").await;
+    guest.screenshot("party-guest-phone").await;
 
     for browser in [host, guest, tv] {
         browser.close().await;
@@ -149,7 +159,14 @@ async fn a_guests_page_catches_up_by_itself_after_the_server_restarts() {
     guest.sees("#queue-empty", "No songs yet").await;
 
     t.app.kill_and_restart();
-    let liked = vote(&t.app, &code, &host, "spotify:track:4uLU6hMCjMI75M1A2tKUQC", true).await;
+    let liked = vote(
+        &t.app,
+        &code,
+        &host,
+        "spotify:track:4uLU6hMCjMI75M1A2tKUQC",
+        true,
+    )
+    .await;
     assert_eq!(liked.status(), StatusCode::OK);
     // The page notices the drop, reads the room again and listens on: the vote shows.
     guest.sees("#queue li.track .count", "1/3").await;
@@ -224,6 +241,142 @@ async fn mistakes_are_explained_where_they_were_made() {
     visitor.fill("#username", "taken").await;
     visitor.fill("#password", "not the password").await;
     visitor.click("#login button[type=submit]").await;
-    visitor.sees("#form-error", "username or password is wrong").await;
+    visitor
+        .sees("#form-error", "username or password is wrong")
+        .await;
     visitor.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_works_on_a_phone_and_on_a_laptop() {
+    let Some(driver) = driver("every_page_works_on_a_phone_and_on_a_laptop").await else {
+        return;
+    };
+    let t = spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let code = create_room(&t.app, &host, json!({"name": "Garden party"})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    for (screen, width) in [(Screen::Phone, "phone"), (Screen::Desktop, "desktop")] {
+        let person = driver.browser(screen, &t.app.base_url).await;
+        let shot = |page: &str| format!("{page}-{width}");
+
+        person.open("/").await;
+        person.sees("h1", "The party picks the music.").await;
+        person.open("/signup").await;
+        person.sees("h1", "Create your account").await;
+        person.screenshot(&shot("signup")).await;
+        person.open("/no/such/page").await;
+        person.sees("h1", "Nothing here").await;
+        person.screenshot(&shot("not-found")).await;
+
+        person.open("/dashboard").await;
+        person.arrives_at("/login").await;
+        person.screenshot(&shot("login")).await;
+        person.fill("#username", "host").await;
+        person.fill("#password", PASSWORD).await;
+        person.click("#login button[type=submit]").await;
+        person.arrives_at("/dashboard").await;
+        person.sees("#services", "Connected as").await;
+        person.sees("#rooms", "Garden party").await;
+        person.screenshot(&shot("dashboard")).await;
+
+        person.open("/connect").await;
+        person.sees("#spotify-status", "Connected as").await;
+        person
+            .sees("#redirect-uri", "/api/v1/connections/spotify/callback")
+            .await;
+        person.screenshot(&shot("connect")).await;
+
+        person.open("/settings").await;
+        person
+            .sees("#providers [data-provider=soundcloud]", "SoundCloud")
+            .await;
+        person.fill("#display_name", "DJ Host").await;
+        person.click("#profile button[type=submit]").await;
+        person.sees("#profile-saved", "Saved").await;
+        person.screenshot(&shot("settings")).await;
+
+        // The player: a device, a search, a song played.
+        person.open("/music").await;
+        person.sees("#devices", "Living Room").await;
+        person.fill("#query", "velvet").await;
+        person.click("#search button[type=submit]").await;
+        let song = person
+            .find("#results li.track .name")
+            .await
+            .text()
+            .await
+            .unwrap();
+        person.click("#results li.track button").await;
+        person.sees("#title", &song).await;
+        person.screenshot(&shot("music")).await;
+
+        person.open("/rooms/new").await;
+        person.sees("legend", "When does a song play?").await;
+        person.screenshot(&shot("room-new")).await;
+
+        person.open(&format!("/rooms/{code}")).await;
+        person.sees("#host h2", "You are the host").await;
+        person.screenshot(&shot("room-host")).await;
+
+        person.open(&format!("/rooms/{code}/tv")).await;
+        person.sees(".tv-code", &code).await;
+        person.screenshot(&shot("tv")).await;
+
+        person.open("/dashboard").await;
+        person.sees("h1", "Hello, DJ Host").await;
+        person.click("#logout").await;
+        person.arrives_at("/").await;
+        person.sees(".ways", "Create an account to host").await;
+        person.close().await;
+
+        // Back to the original name for the next screen.
+        let renamed = t.app.patch_me(&host, json!({"display_name": null})).await;
+        assert_eq!(renamed.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_and_the_tv_are_told_what_to_do_when_the_music_cannot_play() {
+    let Some(driver) =
+        driver("the_host_and_the_tv_are_told_what_to_do_when_the_music_cannot_play").await
+    else {
+        return;
+    };
+    let t = spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let code = create_room(&t.app, &host, json!({"like_threshold": 1})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dropped = t
+        .sim(reqwest::Method::POST, "/users/ada/devices/drop", json!({}))
+        .await;
+    assert!(dropped.status().is_success());
+
+    let tv = driver.browser(Screen::Desktop, &t.app.base_url).await;
+    tv.open(&format!("/login?next=/rooms/{code}/tv")).await;
+    tv.fill("#username", "host").await;
+    tv.fill("#password", PASSWORD).await;
+    tv.click("#login button[type=submit]").await;
+    tv.sees(".tv-code", &code).await;
+
+    let page = driver.browser(Screen::Phone, &t.app.base_url).await;
+    page.open(&format!("/login?next=/rooms/{code}")).await;
+    page.fill("#username", "host").await;
+    page.fill("#password", PASSWORD).await;
+    page.click("#login button[type=submit]").await;
+    page.sees("#host h2", "You are the host").await;
+    page.fill("#add-query", "midnight").await;
+    page.click("#add button[type=submit]").await;
+    page.click("#found li.track button").await;
+    let what_to_do = "Open Spotify on a phone, computer or speaker";
+    page.sees("#banner", what_to_do).await;
+    tv.sees("#problem", what_to_do).await;
+    page.screenshot("room-problem-phone").await;
+    page.close().await;
+    tv.close().await;
 }

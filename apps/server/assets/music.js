@@ -17,7 +17,9 @@ function show(state) {
   $("artists").textContent = item ? item.artists.join(", ") : "";
   $("art").hidden = !(item && item.artwork_url);
   if (item && item.artwork_url) $("art").src = item.artwork_url;
-  $("toggle").textContent = state && state.is_playing ? "⏸" : "▶";
+  const playing = Boolean(state && state.is_playing);
+  $("icon-play").toggleAttribute("hidden", playing);
+  $("icon-pause").toggleAttribute("hidden", !playing);
   const seek = $("seek");
   seek.disabled = !item;
   seek.max = item ? item.duration_ms : 1;
@@ -61,7 +63,7 @@ async function command(button, method, path, body) {
     try {
       await api(method, path, body);
       await refresh();
-      if (path === "/api/v1/player/device") await devices();
+      await devices();
     } catch (error) { fail(error); }
   });
 }

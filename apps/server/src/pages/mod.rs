@@ -72,7 +72,11 @@ pub(crate) fn with_not_found_page<E: Endpoint + 'static>(endpoint: E) -> impl En
         match inner.call(request).await {
             Ok(response) => Ok(response.into_response()),
             Err(error) if error.status() == StatusCode::NOT_FOUND => match visit {
-                Some(visit) => Ok(not_found(&visit, visit.texts.not_found_title, visit.texts.not_found_text)),
+                Some(visit) => Ok(not_found(
+                    &visit,
+                    visit.texts.not_found_title,
+                    visit.texts.not_found_text,
+                )),
                 None => Err(error),
             },
             Err(error) => Err(error),
@@ -126,7 +130,11 @@ impl Visit {
 /// The pages' words for a language tag: French for `fr` and its regions, else English.
 fn texts_for(language: &str) -> &'static Texts {
     let primary = language.split(['-', '_']).next().unwrap_or_default();
-    if primary.eq_ignore_ascii_case("fr") { &FR } else { &EN }
+    if primary.eq_ignore_ascii_case("fr") {
+        &FR
+    } else {
+        &EN
+    }
 }
 
 /// The first language of `Accept-Language` that the pages speak (browsers list them in order
@@ -236,9 +244,7 @@ fn next_query(path: &str) -> String {
 /// relative `//host`) becomes the dashboard, so a link cannot send people elsewhere.
 fn local_path(next: Option<&str>) -> String {
     next.filter(|path| {
-        path.starts_with('/')
-            && !path.starts_with("//")
-            && !path.contains(['\\', '\r', '\n', '\t'])
+        path.starts_with('/') && !path.starts_with("//") && !path.contains(['\\', '\r', '\n', '\t'])
     })
     .unwrap_or("/dashboard")
     .to_owned()
@@ -500,6 +506,9 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/dashboard");
         assert_eq!(local_path(Some("/\\evil.example")), "/dashboard");
         assert_eq!(local_path(None), "/dashboard");
-        assert_eq!(next_query("/rooms/K7XQ2M/tv"), "?next=%2Frooms%2FK7XQ2M%2Ftv");
+        assert_eq!(
+            next_query("/rooms/K7XQ2M/tv"),
+            "?next=%2Frooms%2FK7XQ2M%2Ftv"
+        );
     }
 }
