@@ -113,9 +113,7 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     tv.sees("#sign-in", "Log in as the host").await;
     tv.click("#sign-in a").await;
     tv.arrives_at("/login").await;
-    tv.fill("#username", "hostess").await;
-    tv.fill("#password", PASSWORD).await;
-    tv.click("#login button[type=submit]").await;
+    tv.log_in("hostess").await;
     tv.arrives_at(&format!("/rooms/{code}/tv")).await;
     tv.sees(".tv-code", &code).await;
     tv.sees("#title", &first).await;
@@ -275,9 +273,7 @@ async fn every_page_works_on_a_phone_and_on_a_laptop() {
         person.open("/dashboard").await;
         person.arrives_at("/login").await;
         person.screenshot(&shot("login")).await;
-        person.fill("#username", "host").await;
-        person.fill("#password", PASSWORD).await;
-        person.click("#login button[type=submit]").await;
+        person.log_in("host").await;
         person.arrives_at("/dashboard").await;
         person.sees("#services", "Connected as").await;
         person.sees("#rooms", "Garden party").await;
@@ -359,16 +355,12 @@ async fn the_host_and_the_tv_are_told_what_to_do_when_the_music_cannot_play() {
 
     let tv = driver.browser(Screen::Desktop, &t.app.base_url).await;
     tv.open(&format!("/login?next=/rooms/{code}/tv")).await;
-    tv.fill("#username", "host").await;
-    tv.fill("#password", PASSWORD).await;
-    tv.click("#login button[type=submit]").await;
+    tv.log_in("host").await;
     tv.sees(".tv-code", &code).await;
 
     let page = driver.browser(Screen::Phone, &t.app.base_url).await;
     page.open(&format!("/login?next=/rooms/{code}")).await;
-    page.fill("#username", "host").await;
-    page.fill("#password", PASSWORD).await;
-    page.click("#login button[type=submit]").await;
+    page.log_in("host").await;
     page.sees("#host h2", "You are the host").await;
     page.fill("#add-query", "midnight").await;
     page.click("#add button[type=submit]").await;

@@ -1,19 +1,15 @@
 // Log in and go where the visitor was heading.
-import { $, api, busy, clearErrors, localPath, showError } from "./soiree.js";
+import { $, api, localPath, onSubmit } from "./soiree.js";
 
 const form = $("login");
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  clearErrors(form);
-  busy(form.querySelector("button[type=submit]"), async () => {
-    try {
-      await api("POST", "/api/v1/auth/login", { username: $("username").value.trim(), password: $("password").value });
-      window.location.assign(localPath(form.dataset.next));
-    } catch (error) {
-      // Never say which of the two was wrong.
-      showError(error, {});
-      $("password").value = "";
-      $("password").focus();
-    }
-  });
+onSubmit(form, async () => {
+  try {
+    await api("POST", "/api/v1/auth/login", { username: $("username").value.trim(), password: $("password").value });
+  } catch (error) {
+    // The answer never says which of the two was wrong; the password is typed again.
+    $("password").value = "";
+    $("password").focus();
+    throw error;
+  }
+  window.location.assign(localPath(form.dataset.next));
 });

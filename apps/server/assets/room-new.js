@@ -1,5 +1,5 @@
 // Host a party: name, when a song plays, guest rules; then straight into the room.
-import { $, api, busy, clearErrors, showError } from "./soiree.js";
+import { $, api, onSubmit } from "./soiree.js";
 
 const FIELDS = {
   invalid_room_name: "name",
@@ -8,25 +8,16 @@ const FIELDS = {
 };
 
 const form = $("new-room");
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  clearErrors(form);
+onSubmit(form, async () => {
   const kind = form.querySelector("input[name=kind]:checked").value;
   const name = $("name").value.trim();
-  const body = {
+  const created = await api("POST", "/api/v1/rooms", {
     guests_allowed: $("guests").checked,
     guest_votes_per_2min: Number($("rate").value),
     ...(name ? { name } : {}),
     ...(kind === "fixed"
       ? { like_threshold: Number($("count").value) }
       : { like_threshold_share: Number($("share").value) / 100 }),
-  };
-  busy(form.querySelector("button[type=submit]"), async () => {
-    try {
-      const created = await api("POST", "/api/v1/rooms", body);
-      window.location.assign(`/rooms/${created.room.code}`);
-    } catch (error) {
-      showError(error, FIELDS);
-    }
   });
-});
+  window.location.assign(`/rooms/${created.room.code}`);
+}, FIELDS);

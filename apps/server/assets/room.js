@@ -2,7 +2,7 @@
 // plays and what comes next, like or dislike, add songs, vote to skip; for the host, sharing,
 // the rules, the people, and closing. Everything stays live over the room's event socket; when
 // the socket drops, the page reads the room afresh and carries on from there.
-import { $, ApiError, api, banner, busy, clearErrors, el, explain, fieldError, showError, texts, trackItem } from "./soiree.js";
+import { $, ApiError, api, banner, busy, clearErrors, el, explain, fieldError, onSubmit, showError, texts, trackItem } from "./soiree.js";
 
 const root = $("room");
 const code = root.dataset.code;
@@ -376,25 +376,16 @@ function hostSetup() {
   if (hostReady) return;
   hostReady = true;
 
-  $("rules").addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearErrors(event.target);
+  onSubmit($("rules"), async () => {
     $("rules-saved").hidden = true;
     const fixed = $("rule-fixed").checked;
-    const body = {
+    await api("PATCH", base, {
       guests_allowed: $("rule-guests").checked,
       guest_votes_per_2min: Number($("rule-rate").value),
       ...(fixed ? { like_threshold: Number($("rule-count").value) } : { like_threshold_share: Number($("rule-share").value) / 100 }),
-    };
-    busy(event.target.querySelector("button[type=submit]"), async () => {
-      try {
-        await api("PATCH", base, body);
-        $("rules-saved").hidden = false;
-      } catch (error) {
-        showError(error, { invalid_threshold: "rule-threshold", invalid_guest_rate: "rule-rate" }, "rules-error");
-      }
     });
-  });
+    $("rules-saved").hidden = false;
+  }, { invalid_threshold: "rule-threshold", invalid_guest_rate: "rule-rate" }, "rules-error");
 
   $("close").addEventListener("click", (event) => {
     if (!window.confirm(texts.close_confirm)) return;

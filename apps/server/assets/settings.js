@@ -1,5 +1,5 @@
 // Settings: the profile, the provider apps, and (with their issue) account security.
-import { $, api, busy, clearErrors, showError } from "./soiree.js";
+import { $, api, onSubmit } from "./soiree.js";
 import { showProviders } from "./providers.js";
 
 const FIELDS = {
@@ -8,26 +8,17 @@ const FIELDS = {
   invalid_timezone: "timezone",
 };
 
-const form = $("profile");
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  clearErrors(form);
+onSubmit($("profile"), async () => {
   $("profile-saved").hidden = true;
   const value = (id) => $(id).value.trim() || null;
-  busy(form.querySelector("button[type=submit]"), async () => {
-    try {
-      await api("PATCH", "/api/v1/me", {
-        display_name: value("display_name"),
-        language: value("language"),
-        timezone: value("timezone"),
-      });
-      $("profile-saved").hidden = false;
-      // A new language shows on the next page; show it now.
-      if (document.documentElement.lang !== ($("language").value || document.documentElement.lang)) window.location.reload();
-    } catch (error) {
-      showError(error, FIELDS, "display_name-error");
-    }
+  await api("PATCH", "/api/v1/me", {
+    display_name: value("display_name"),
+    language: value("language"),
+    timezone: value("timezone"),
   });
-});
+  $("profile-saved").hidden = false;
+  // A new language shows on the next page; show it now.
+  if (document.documentElement.lang !== ($("language").value || document.documentElement.lang)) window.location.reload();
+}, FIELDS, "display_name-error");
 
 showProviders($("providers"));

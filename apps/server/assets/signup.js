@@ -1,5 +1,5 @@
 // Sign up, then log in at once and go where the visitor was heading.
-import { $, api, busy, clearErrors, localPath, showError } from "./soiree.js";
+import { $, api, localPath, onSubmit } from "./soiree.js";
 
 const FIELDS = {
   invalid_username: "username",
@@ -10,19 +10,11 @@ const FIELDS = {
 };
 
 const form = $("signup");
-form.addEventListener("submit", (event) => {
-  event.preventDefault();
-  clearErrors(form);
+onSubmit(form, async () => {
   const username = $("username").value.trim();
   const password = $("password").value;
   const email = $("email").value.trim();
-  busy(form.querySelector("button[type=submit]"), async () => {
-    try {
-      await api("POST", "/api/v1/auth/register", { username, password, ...(email ? { email } : {}) });
-      await api("POST", "/api/v1/auth/login", { username, password });
-      window.location.assign(localPath(form.dataset.next));
-    } catch (error) {
-      showError(error, FIELDS);
-    }
-  });
-});
+  await api("POST", "/api/v1/auth/register", { username, password, ...(email ? { email } : {}) });
+  await api("POST", "/api/v1/auth/login", { username, password });
+  window.location.assign(localPath(form.dataset.next));
+}, FIELDS);

@@ -121,6 +121,20 @@ export async function busy(button, work) {
   try { return await work(); } finally { if (button) button.disabled = false; }
 }
 
+/**
+ * Handles a form's submission: no reload, old errors cleared, the submit button held while
+ * `work` runs, and a refusal shown where it belongs (`fields` and `fallback` as for showError).
+ */
+export function onSubmit(form, work, fields = {}, fallback = "form-error") {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    busy(form.querySelector("button[type=submit]"), async () => {
+      try { await work(); } catch (error) { showError(error, fields, fallback); }
+    });
+  });
+}
+
 /** Only a path on this server is followed after signing in. */
 export function localPath(path) {
   return typeof path === "string" && path.startsWith("/") && !path.startsWith("//") && !path.includes("\\")

@@ -14,6 +14,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
+use super::PASSWORD;
+
 /// How long a page may take to show what a test waits for.
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -156,22 +158,34 @@ impl Browser {
             .expect("opening a page");
     }
 
-    /// The visible element matching `css`, waiting until there is one.
-    pub(crate) async fn find(&self, css: &str) -> Element {
+    /// Tries `attempt` until it succeeds; fails the test with its last reason after [`PATIENCE`].
+    async fn until<T, Fut>(&self, mut attempt: impl FnMut() -> Fut) -> T
+    where
+        Fut: Future<Output = Result<T, String>>,
+    {
         let started = Instant::now();
         loop {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await
-                && element.is_displayed().await.unwrap_or(false)
-            {
-                return element;
+            match attempt().await {
+                Ok(value) => return value,
+                Err(why) => assert!(
+                    started.elapsed() < PATIENCE,
+                    "{why} on {} after {PATIENCE:?}",
+                    self.path().await
+                ),
             }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "nothing visible matches {css} on {} after {PATIENCE:?}",
-                self.path().await
-            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The visible element matching `css`, waiting until there is one.
+    pub(crate) async fn find(&self, css: &str) -> Element {
+        self.until(|| async move {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(element) if element.is_displayed().await.unwrap_or(false) => Ok(element),
+                _ => Err(format!("nothing visible matches {css}")),
+            }
+        })
+        .await
     }
 
     /// Types `text` into the field `css` (after clearing it).
@@ -186,10 +200,16 @@ impl Browser {
         self.find(css).await.click().await.expect("clicking");
     }
 
+    /// Logs in as `username` (with the tests' password) on the login page, which must be open.
+    pub(crate) async fn log_in(&self, username: &str) {
+        self.fill("#username", username).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("#login button[type=submit]").await;
+    }
+
     /// Waits until the element `css` shows text containing `expected`; returns its text.
     pub(crate) async fn sees(&self, css: &str, expected: &str) -> String {
-        let started = Instant::now();
-        loop {
+        self.until(|| async move {
             let text = match self.client.find(Locator::Css(css)).await {
                 Ok(element) if element.is_displayed().await.unwrap_or(false) => {
                     element.text().await.unwrap_or_default()
@@ -197,28 +217,25 @@ impl Browser {
                 _ => String::new(),
             };
             if text.contains(expected) {
-                return text;
+                Ok(text)
+            } else {
+                Err(format!("{css} shows {text:?}, not {expected:?}"))
             }
-            assert!(
-                started.elapsed() < PATIENCE,
-                "{css} on {} shows {text:?}, not {expected:?}, after {PATIENCE:?}",
-                self.path().await
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        })
+        .await
     }
 
     /// Waits until the address is `path` (with any query).
     pub(crate) async fn arrives_at(&self, path: &str) {
-        let started = Instant::now();
-        while self.path().await != path {
-            assert!(
-                started.elapsed() < PATIENCE,
-                "still on {} rather than {path} after {PATIENCE:?}",
-                self.path().await
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.until(|| async move {
+            let here = self.path().await;
+            if here == path {
+                Ok(())
+            } else {
+                Err(format!("still not at {path}"))
+            }
+        })
+        .await;
     }
 
     /// The current page's path.

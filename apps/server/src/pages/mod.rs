@@ -270,17 +270,21 @@ async fn signup(
     Data(state): Data<&AppState>,
     Query(param): Query<NextParam>,
 ) -> Response {
-    let visit = Visit::of(state, request).await;
-    let next = local_path(param.next.as_deref());
-    if visit.caller.is_some() {
-        return see_other(&next);
-    }
-    ok(SignupPage {
-        common: visit.common("signup"),
-        next_query: next_query(&next),
-        next,
-    }
-    .render())
+    account_form(
+        state,
+        request,
+        param,
+        "signup",
+        |common, next_query, next| {
+            SignupPage {
+                common,
+                next_query,
+                next,
+            }
+            .render()
+        },
+    )
+    .await
 }
 
 #[handler]
@@ -289,17 +293,38 @@ async fn login(
     Data(state): Data<&AppState>,
     Query(param): Query<NextParam>,
 ) -> Response {
+    account_form(
+        state,
+        request,
+        param,
+        "login",
+        |common, next_query, next| {
+            LoginPage {
+                common,
+                next_query,
+                next,
+            }
+            .render()
+        },
+    )
+    .await
+}
+
+/// The sign-up or login form (`render` gets the common parts, `?next=` and where to go after);
+/// a visitor signed in already goes straight on.
+async fn account_form(
+    state: &AppState,
+    request: &Request,
+    param: NextParam,
+    script: &'static str,
+    render: impl FnOnce(Common, String, String) -> askama::Result<String>,
+) -> Response {
     let visit = Visit::of(state, request).await;
     let next = local_path(param.next.as_deref());
     if visit.caller.is_some() {
         return see_other(&next);
     }
-    ok(LoginPage {
-        common: visit.common("login"),
-        next_query: next_query(&next),
-        next,
-    }
-    .render())
+    ok(render(visit.common(script), next_query(&next), next))
 }
 
 /// The signed-in visitor, or the redirect to the login page that comes back to `path`.
