@@ -20,13 +20,17 @@ macro_rules! texts {
 /// Defines the words the pages' scripts need (as JSON in the page), from one table.
 macro_rules! script_texts {
     ($($key:ident: $en:literal, $fr:literal;)+) => {
-        /// The scripts' words in `lang` (`fr` or English), as a JSON object.
-        pub(crate) fn script_texts(lang: &str) -> String {
-            let french = lang == "fr";
-            let mut texts = serde_json::Map::new();
-            $(texts.insert(stringify!($key).to_owned(), serde_json::Value::from(if french { $fr } else { $en }));)+
-            // `<` never appears in a JSON string here, but a page must not be closable from data.
-            serde_json::Value::Object(texts).to_string().replace('<', "\\u003c")
+        /// The scripts' words in `lang` (`fr` or English), as a JSON object, made once.
+        pub(crate) fn script_texts(lang: &str) -> &'static str {
+            fn json(french: bool) -> String {
+                let mut texts = serde_json::Map::new();
+                $(texts.insert(stringify!($key).to_owned(), serde_json::Value::from(if french { $fr } else { $en }));)+
+                // `<` never appears in these strings, but a page must not be closable from data.
+                serde_json::Value::Object(texts).to_string().replace('<', "\\u003c")
+            }
+            static ENGLISH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| json(false));
+            static FRENCH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| json(true));
+            if lang == "fr" { &FRENCH } else { &ENGLISH }
         }
     };
 }
@@ -223,18 +227,14 @@ script_texts! {
     no_results: "Nothing found.", "Rien trouvé.";
     like: "Like", "J'aime";
     dislike: "Dislike", "Je n'aime pas";
-    likes_of: "likes of", "« j'aime » sur";
     needed: "likes play a song", "« j'aime » font passer une chanson";
     state_ready: "Plays soon", "Passe bientôt";
-    state_playing: "Playing", "En cours";
     present: "people here", "personnes présentes";
     add: "Add", "Ajouter";
     remove: "Remove", "Retirer";
-    you: "you", "vous";
     guest: "guest", "invité";
     close_confirm: "Close the party for everyone?", "Fermer la fête pour tout le monde ?";
     skips_of: "skip votes of", "votes pour passer sur";
     host_problem: "The music cannot play:", "La musique ne peut pas jouer :";
     reconnecting: "Connection lost; reconnecting…", "Connexion perdue ; reconnexion…";
-    rules_saved: "Saved.", "Enregistré.";
 }

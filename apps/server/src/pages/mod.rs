@@ -65,23 +65,34 @@ pub(crate) fn with_not_found_page<E: Endpoint + 'static>(endpoint: E) -> impl En
         if !wants_page {
             return inner.call(request).await.map(IntoResponse::into_response);
         }
-        let visit = match request.data::<AppState>() {
-            Some(state) => Some(Visit::of(state, &request).await),
-            None => None,
-        };
+        // Who is visiting matters only for a not-found page: kept aside, looked up only then.
+        let state = request.data::<AppState>().cloned();
+        let token = read_cookie(&request, SESSION_COOKIE_NAME).map(str::to_owned);
+        let accept_language = accept_language(&request).to_owned();
         match inner.call(request).await {
             Ok(response) => Ok(response.into_response()),
-            Err(error) if error.status() == StatusCode::NOT_FOUND => match visit {
-                Some(visit) => Ok(not_found(
-                    &visit,
-                    visit.texts.not_found_title,
-                    visit.texts.not_found_text,
-                )),
+            Err(error) if error.status() == StatusCode::NOT_FOUND => match state {
+                Some(state) => {
+                    let visit = Visit::from_parts(&state, token.as_deref(), &accept_language).await;
+                    Ok(not_found(
+                        &visit,
+                        visit.texts.not_found_title,
+                        visit.texts.not_found_text,
+                    ))
+                }
                 None => Err(error),
             },
             Err(error) => Err(error),
         }
     })
+}
+
+fn accept_language(request: &Request) -> &str {
+    request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// Who is looking at a page, and in which language.
@@ -92,23 +103,23 @@ struct Visit {
 
 impl Visit {
     async fn of(state: &AppState, request: &Request) -> Self {
-        let caller = match read_cookie(request, SESSION_COOKIE_NAME) {
+        let token = read_cookie(request, SESSION_COOKIE_NAME);
+        Self::from_parts(state, token, accept_language(request)).await
+    }
+
+    /// The visitor behind a session token (if any and still valid), in the account's language,
+    /// else the browser's.
+    async fn from_parts(state: &AppState, token: Option<&str>, accept_language: &str) -> Self {
+        let caller = match token {
             Some(token) => state.users.authenticate(token).await.ok(),
             None => None,
         };
-        let chosen = caller
+        let texts = match caller
             .as_ref()
             .and_then(|caller| caller.user.profile.language.as_ref())
-            .map(|language| language.as_str().to_owned());
-        let texts = match chosen {
-            Some(language) => texts_for(&language),
-            None => from_browser(
-                request
-                    .headers()
-                    .get(header::ACCEPT_LANGUAGE)
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or_default(),
-            ),
+        {
+            Some(language) => texts_for(language.as_str()),
+            None => from_browser(accept_language),
         };
         Self { caller, texts }
     }
@@ -156,7 +167,7 @@ struct Common {
     /// The page's script, under `/assets/{script}.js`.
     script: &'static str,
     /// The script's words, as JSON.
-    script_texts: String,
+    script_texts: &'static str,
 }
 
 /// Declares a page template: its fields besides [`Common`], which its templates reach directly.
