@@ -43,7 +43,8 @@ impl Connection {
         })
     }
 
-    /// Sends one request; reconnects once if the server closed the connection.
+    /// Sends one API request with a bearer token; reconnects once if the server closed the
+    /// connection.
     pub(crate) async fn send(
         &mut self,
         method: Method,
@@ -51,6 +52,32 @@ impl Connection {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> anyhow::Result<Answer> {
+        let authorization =
+            token.map(|token| (hyper::header::AUTHORIZATION, format!("Bearer {token}")));
+        let (status, bytes) = self.exchange(method, path, authorization, body).await?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer { status, body })
+    }
+
+    /// Gets a page as a browser would (accepting HTML, with the session cookie `token`); answers
+    /// the status and the body's length.
+    pub(crate) async fn page(
+        &mut self,
+        path: &str,
+        token: Option<&str>,
+    ) -> anyhow::Result<(StatusCode, usize)> {
+        let cookie = token.map(|token| (hyper::header::COOKIE, format!("soiree_session={token}")));
+        let (status, bytes) = self.exchange(Method::GET, path, cookie, None).await?;
+        Ok((status, bytes.len()))
+    }
+
+    async fn exchange(
+        &mut self,
+        method: Method,
+        path: &str,
+        credential: Option<(hyper::header::HeaderName, String)>,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(StatusCode, Bytes)> {
         if self.sender.is_closed() {
             *self = Self::open(self.address).await?;
         }
@@ -61,9 +88,10 @@ impl Connection {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
-            .header(hyper::header::HOST, &self.host);
-        if let Some(token) = token {
-            request = request.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::ACCEPT, "text/html,application/json");
+        if let Some((name, value)) = credential {
+            request = request.header(name, value);
         }
         let payload = match body {
             Some(body) => {
@@ -84,7 +112,6 @@ impl Connection {
             .await
             .context("reading a response")?
             .to_bytes();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Ok(Answer { status, body })
+        Ok((status, bytes))
     }
 }

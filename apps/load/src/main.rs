@@ -10,6 +10,7 @@ mod events;
 mod http;
 mod idle;
 mod measure;
+mod pages;
 mod setup;
 mod sockets;
 mod votes;
@@ -42,6 +43,8 @@ enum Command {
     Events(events::EventsArgs),
     /// Many idle WebSockets: memory, idle CPU, and a vote's latency meanwhile.
     Idle(idle::IdleArgs),
+    /// The web pages: the party's page for guests and the host, the TV screen, the dashboard.
+    Pages(pages::PagesArgs),
 }
 
 fn main() -> ExitCode {
@@ -91,5 +94,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Votes(args) => votes::run(cli.server, server, args).await,
         Command::Events(args) => events::run(cli.server, server, args).await,
         Command::Idle(args) => idle::run(cli.server, server, args).await,
+        Command::Pages(args) => pages::run(cli.server, server, args).await,
     }
 }
