@@ -65,12 +65,6 @@ async function load() {
       if (removed) banner(texts.removed_from_room, "error"); else $("nickname")?.focus();
       return;
     }
-    if (error.code === "removed_from_room") {
-      ended = true;
-      show("join");
-      banner(explain(error));
-      return;
-    }
     banner(explain(error));
     reconnectLater();
   }
