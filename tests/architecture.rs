@@ -30,6 +30,7 @@ const FORBIDDEN: &[&str] = &[
 const ALLOWED_ARROWS: &[(&str, &[&str])] = &[
     ("soiree-kernel", &[]),
     ("soiree-users", &["soiree-kernel"]),
+    ("soiree-tiers", &["soiree-kernel"]),
     ("soiree-connections", &["soiree-kernel"]),
     ("soiree-rooms", &["soiree-kernel"]),
     ("soiree-voting", &["soiree-rooms", "soiree-kernel"]),

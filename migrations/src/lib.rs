@@ -11,6 +11,7 @@ mod m20261121_000002_connections;
 mod m20261121_000003_rooms;
 mod m20261123_000004_room_counters_and_players;
 mod m20261123_000005_track_details;
+mod m20261123_000006_rate_counters;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_rooms::Migration),
             Box::new(m20261123_000004_room_counters_and_players::Migration),
             Box::new(m20261123_000005_track_details::Migration),
+            Box::new(m20261123_000006_rate_counters::Migration),
         ]
     }
 }

@@ -113,6 +113,11 @@ impl Database {
         crate::tracks::SqlTrackStore::new(self.connection.clone())
     }
 
+    /// Rate-limit counters shared by every process on this database.
+    pub fn rate_counter(&self) -> crate::rate::SqlRateCounter {
+        crate::rate::SqlRateCounter::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.writer

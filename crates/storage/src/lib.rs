@@ -9,6 +9,7 @@ mod changes;
 mod connections;
 mod database;
 mod entity;
+mod rate;
 mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
@@ -19,6 +20,7 @@ mod users;
 pub use changes::{Change, ChangeFeed};
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
+pub use rate::SqlRateCounter;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use tracks::SqlTrackStore;
