@@ -64,7 +64,8 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
         .nest_no_strip("/api", Arc::clone(&api))
         .at("/healthz", Arc::clone(&api))
         .at("/readyz", api)
-        .with(same_origin);
+        .with(same_origin)
+        .with(crate::limits::RateLimit);
     crate::pages::with_not_found_page(routes)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,

@@ -127,6 +127,17 @@ pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) providers: ProviderArgs,
 
+    /// The tier table: a TOML file with every limit (each tier's quotas and API requests, the
+    /// pages', and those of the anonymous surfaces per client address); what it leaves out keeps
+    /// its default (docs/operations.md).
+    #[arg(long, env = "SOIREE_TIERS_FILE")]
+    pub(crate) tiers_file: Option<std::path::PathBuf>,
+
+    /// Proxies whose `X-Forwarded-For` is believed, as addresses or networks, comma-separated
+    /// (the reverse proxy in front of Soirée). Without them, a client is the connection's address.
+    #[arg(long, env = "SOIREE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::limits::parse_network)]
+    pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Demo mode: start the provider simulator in-process, point the provider URLs at it, and
     /// create the account `demo` (password `soiree-demo-party`) with both providers configured.
     /// Its data lives apart, in `{data_dir}/demo`, and it listens on loopback only.

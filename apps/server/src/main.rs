@@ -15,6 +15,7 @@ mod cookie;
 mod demo;
 mod hashing;
 mod keys;
+mod limits;
 mod pages;
 mod party;
 mod problem;
@@ -98,6 +99,18 @@ async fn open_database(storage: &StorageArgs) -> anyhow::Result<Database> {
     Ok(database)
 }
 
+/// The rate limits, counted where every process sees the same counts: in the database on
+/// PostgreSQL, in this process on SQLite (the embedded default runs one).
+fn rate_limits(database: &Database, table: soiree_tiers::TierTable) -> soiree_tiers::RateLimits {
+    let counter: Arc<dyn soiree_tiers::RateCounter> = match database.backend() {
+        soiree_storage::Backend::Postgres => Arc::new(database.rate_counter()),
+        soiree_storage::Backend::Sqlite => {
+            Arc::new(soiree_tiers::memory::InMemoryRateCounter::default())
+        }
+    };
+    soiree_tiers::RateLimits::new(table, counter, Arc::new(SystemClock))
+}
+
 async fn migrate(storage: &StorageArgs) -> anyhow::Result<()> {
     open_database(storage).await?;
     tracing::info!("the database schema is up to date");
@@ -112,6 +125,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config::public_url(&args, args.bind)
             .with_context(|| format!("checking the public URL {url:?}"))?;
     }
+    // Read before anything is opened, so that a mistake in the file fails fast.
+    let tier_table = match &args.tiers_file {
+        Some(path) => limits::read_tier_file(path)?,
+        None => soiree_tiers::TierTable::defaults(),
+    };
     let data_dir = config::prepare_data_dir(&args.storage.data_dir)?;
     let sealer = Arc::new(keys::load_sealer(&args.keys, &data_dir)?);
     let database = open_database(&args.storage).await?;
@@ -242,6 +260,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracks,
         session_ends,
         public_origin: config::origin_of(&public_url),
+        limits: rate_limits(&database, tier_table),
+        trusted_proxies: args.trusted_proxies.clone().into(),
     };
     let app = app::build(state, &public_url);
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");

@@ -29,4 +29,8 @@ pub(crate) struct AppState {
     pub(crate) session_ends: SessionEnds,
     /// `scheme://host[:port]` of the public URL, the only Origin allowed on WebSockets.
     pub(crate) public_origin: String,
+    /// Every rate limit, counted where all processes see the counts.
+    pub(crate) limits: soiree_tiers::RateLimits,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }

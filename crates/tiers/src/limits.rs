@@ -135,8 +135,8 @@ pub struct TierTable {
 impl TierTable {
     /// The defaults: Free 100 API requests an hour, Premium 5 000, Enterprise 50 000, VIP
     /// unlimited; playlists Free 10; storage Free 100 MB; the pages 600 requests a minute per
-    /// person; per client address, 10 logins and 60 room look-ups a minute, 10 registrations
-    /// and 30 guest joins an hour... see the table in `docs/operations.md`.
+    /// person; per client address, 10 logins and 120 room look-ups a minute, 10 registrations
+    /// and 120 guest joins an hour (a party's guests may share one address behind its router).
     pub fn defaults() -> Self {
         const MB: u64 = 1_000_000;
         let tier =
@@ -184,8 +184,8 @@ impl TierTable {
             anonymous: [
                 RatePolicy::per_minute(10),
                 RatePolicy::per_hour(10),
-                RatePolicy::per_minute(60),
-                RatePolicy::per_hour(30),
+                RatePolicy::per_minute(120),
+                RatePolicy::per_hour(120),
             ],
         }
     }

@@ -94,6 +94,10 @@ async fn spawn(
     }
 }
 
+/// The tier table with every limit lifted (the load generator's).
+pub(crate) const UNLIMITED_TIERS: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../load/tiers-unlimited.toml");
+
 /// Starts `soiree serve` in `data_dir` with `settings`; returns the process, its log lines (as
 /// they come) and the address it listens on.
 fn start(
@@ -112,6 +116,9 @@ fn start(
         .env("SOIREE_BIND", "127.0.0.1:0")
         .env("SOIREE_DATA_DIR", data_dir)
         .env("RUST_LOG", "info")
+        // The tests exercise the server, not its limits: every limit is lifted unless a test
+        // names its own tier table (the rate-limit tests do).
+        .env("SOIREE_TIERS_FILE", UNLIMITED_TIERS)
         .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
