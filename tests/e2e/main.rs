@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod connections;
 mod crowd;
+mod limits;
 mod operations;
 mod origin;
 mod pages;

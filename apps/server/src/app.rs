@@ -64,8 +64,10 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
         .nest_no_strip("/api", Arc::clone(&api))
         .at("/healthz", Arc::clone(&api))
         .at("/readyz", api)
-        .with(same_origin)
-        .with(crate::limits::RateLimit);
+        // Counted only once the request is known to come from where it says (a foreign page
+        // must not spend a person's budget).
+        .with(crate::limits::RateLimit)
+        .with(same_origin);
     crate::pages::with_not_found_page(routes)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,

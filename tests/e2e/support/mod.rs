@@ -312,9 +312,11 @@ fn drop_postgres_database(postgres: ScratchPostgres) {
 }
 
 /// Two servers on one fresh PostgreSQL database (sharing the secret key), both pointed at an
-/// in-test simulator, as a scaled-out deployment runs; `None` without `SOIREE_TEST_POSTGRES_URL`.
-pub(crate) async fn spawn_pair_on_postgres()
--> Option<(TestApp, TestApp, soiree_provider_sim::RunningSimulator)> {
+/// in-test simulator, as a scaled-out deployment runs, with `extra` settings; `None` without
+/// `SOIREE_TEST_POSTGRES_URL`.
+pub(crate) async fn spawn_pair_on_postgres(
+    extra: &[(&str, &str)],
+) -> Option<(TestApp, TestApp, soiree_provider_sim::RunningSimulator)> {
     use soiree_provider_sim::{SimProvider, Simulator};
     let admin_url = std::env::var("SOIREE_TEST_POSTGRES_URL")
         .ok()
@@ -331,7 +333,7 @@ pub(crate) async fn spawn_pair_on_postgres()
         .expect("starting the simulator");
     // Both processes must open each other's sealed secrets: one key (32 bytes of 7s, base64).
     let key = "k1:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
-    let settings = [
+    let mut settings = vec![
         ("SOIREE_DATABASE_URL", url.as_str()),
         ("SOIREE_SECRET_KEY", key),
         (
@@ -340,6 +342,7 @@ pub(crate) async fn spawn_pair_on_postgres()
         ),
         ("SOIREE_SPOTIFY_API_URL", sim.urls.spotify_api.as_str()),
     ];
+    settings.extend_from_slice(extra);
     let first = spawn(&settings, Some(scratch), None).await;
     let second = spawn(&settings, None, None).await;
     Some((first, second, sim))

@@ -19,7 +19,10 @@ pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {
 /// address in `X-Forwarded-For` that is not a trusted proxy (a client can write anything at the
 /// start of that header, but not what the proxies append).
 pub(crate) fn client_address(request: &Request, trusted: &[IpNet]) -> Option<IpAddr> {
-    let peer = request.remote_addr().as_socket_addr().map(|addr| addr.ip())?;
+    let peer = request
+        .remote_addr()
+        .as_socket_addr()
+        .map(|addr| addr.ip())?;
     Some(behind(peer, request.headers(), trusted))
 }
 
@@ -49,7 +52,10 @@ mod tests {
 
     #[test]
     fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
-        let trusted = [parse_network("10.0.0.0/8").unwrap(), parse_network("192.0.2.1").unwrap()];
+        let trusted = [
+            parse_network("10.0.0.0/8").unwrap(),
+            parse_network("192.0.2.1").unwrap(),
+        ];
         let address = |peer: &str, forwarded: Option<&str>| {
             let mut headers = HeaderMap::new();
             if let Some(forwarded) = forwarded {
@@ -59,10 +65,19 @@ mod tests {
         };
         let ip = |text: &str| text.parse::<IpAddr>().unwrap();
         // Straight from the client: the header is the client's own words.
-        assert_eq!(address("203.0.113.5", Some("198.51.100.1")), ip("203.0.113.5"));
+        assert_eq!(
+            address("203.0.113.5", Some("198.51.100.1")),
+            ip("203.0.113.5")
+        );
         // Through the proxy: what the proxy saw, not what the client claimed before it.
-        assert_eq!(address("10.1.2.3", Some("6.6.6.6, 203.0.113.5")), ip("203.0.113.5"));
-        assert_eq!(address("10.1.2.3", Some("203.0.113.5, 192.0.2.1")), ip("203.0.113.5"));
+        assert_eq!(
+            address("10.1.2.3", Some("6.6.6.6, 203.0.113.5")),
+            ip("203.0.113.5")
+        );
+        assert_eq!(
+            address("10.1.2.3", Some("203.0.113.5, 192.0.2.1")),
+            ip("203.0.113.5")
+        );
         assert_eq!(address("10.1.2.3", None), ip("10.1.2.3"));
         assert!(parse_network("not an address").is_err());
     }

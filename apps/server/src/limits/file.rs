@@ -106,9 +106,24 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<TierTable> {
         }
         let quotas = &mut limits.quotas;
         for (field, amount, slot, unit) in [
-            ("playlists", &section.playlists, &mut quotas.playlists, Unit::Count),
-            ("storage", &section.storage, &mut quotas.storage_bytes, Unit::Bytes),
-            ("open_rooms", &section.open_rooms, &mut quotas.open_rooms, Unit::Count),
+            (
+                "playlists",
+                &section.playlists,
+                &mut quotas.playlists,
+                Unit::Count,
+            ),
+            (
+                "storage",
+                &section.storage,
+                &mut quotas.storage_bytes,
+                Unit::Bytes,
+            ),
+            (
+                "open_rooms",
+                &section.open_rooms,
+                &mut quotas.open_rooms,
+                Unit::Count,
+            ),
             (
                 "participants_per_room",
                 &section.participants_per_room,
@@ -127,9 +142,21 @@ pub(crate) fn parse(text: &str) -> anyhow::Result<TierTable> {
     }
     for (surface, field, rate) in [
         (AnonymousSurface::Login, "logins", &file.anonymous.logins),
-        (AnonymousSurface::Registration, "registrations", &file.anonymous.registrations),
-        (AnonymousSurface::RoomLookup, "room_lookups", &file.anonymous.room_lookups),
-        (AnonymousSurface::GuestJoin, "guest_joins", &file.anonymous.guest_joins),
+        (
+            AnonymousSurface::Registration,
+            "registrations",
+            &file.anonymous.registrations,
+        ),
+        (
+            AnonymousSurface::RoomLookup,
+            "room_lookups",
+            &file.anonymous.room_lookups,
+        ),
+        (
+            AnonymousSurface::GuestJoin,
+            "guest_joins",
+            &file.anonymous.guest_joins,
+        ),
     ] {
         if let Some(rate) = rate {
             let policy = rate_policy(rate).with_context(|| format!("anonymous.{field}"))?;
@@ -149,14 +176,14 @@ fn limit(amount: &Amount, unit: Unit) -> anyhow::Result<Limit> {
     match amount {
         Amount::Number(number) => Ok(Limit::AtMost(*number)),
         Amount::Text(text) if text.trim().eq_ignore_ascii_case("unlimited") => Ok(Limit::Unlimited),
-        Amount::Text(text) => match unit {
-            Unit::Count => text
-                .trim()
-                .parse()
-                .map(Limit::AtMost)
-                .map_err(|_| anyhow::anyhow!("{text:?} is not a whole number or \"unlimited\"")),
-            Unit::Bytes => bytes(text).map(Limit::AtMost),
-        },
+        Amount::Text(text) => {
+            match unit {
+                Unit::Count => text.trim().parse().map(Limit::AtMost).map_err(|_| {
+                    anyhow::anyhow!("{text:?} is not a whole number or \"unlimited\"")
+                }),
+                Unit::Bytes => bytes(text).map(Limit::AtMost),
+            }
+        }
     }
 }
 
@@ -167,9 +194,9 @@ fn bytes(text: &str) -> anyhow::Result<u64> {
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| anyhow::anyhow!("{text:?} is not a size such as \"100 MB\" or \"unlimited\""))?;
+    let number: u64 = number.parse().map_err(|_| {
+        anyhow::anyhow!("{text:?} is not a size such as \"100 MB\" or \"unlimited\"")
+    })?;
     let factor: u64 = match unit.trim().to_ascii_uppercase().as_str() {
         "" | "B" => 1,
         "KB" => 1_000,
@@ -228,18 +255,33 @@ mod tests {
         assert_eq!(free.api_requests, RatePolicy::per_hour(250));
         assert_eq!(free.quotas.storage_bytes, Limit::AtMost(2_000_000_000));
         assert_eq!(free.quotas.playlists, Limit::Unlimited);
-        assert_eq!(free.quotas.open_rooms, TierTable::defaults().tier(Tier::Free).quotas.open_rooms);
-        assert_eq!(table.anonymous(AnonymousSurface::Login), RatePolicy::per_minute(5));
-        assert_eq!(table.tier(Tier::Premium), TierTable::defaults().tier(Tier::Premium));
+        assert_eq!(
+            free.quotas.open_rooms,
+            TierTable::defaults().tier(Tier::Free).quotas.open_rooms
+        );
+        assert_eq!(
+            table.anonymous(AnonymousSurface::Login),
+            RatePolicy::per_minute(5)
+        );
+        assert_eq!(
+            table.tier(Tier::Premium),
+            TierTable::defaults().tier(Tier::Premium)
+        );
         assert_eq!(parse("").unwrap(), TierTable::defaults());
     }
 
     #[test]
     fn a_mistake_names_the_entry_and_what_is_expected() {
         let cases = [
-            ("[tiers.free]\napi_requests = \"100 per hour\"", "tiers.free.api_requests"),
+            (
+                "[tiers.free]\napi_requests = \"100 per hour\"",
+                "tiers.free.api_requests",
+            ),
             ("[tiers.gold]\nplaylists = 3", "unknown field"),
-            ("[tiers.free]\nstorage = \"3 parsecs\"", "tiers.free.storage"),
+            (
+                "[tiers.free]\nstorage = \"3 parsecs\"",
+                "tiers.free.storage",
+            ),
             ("[anonymous]\nlogin = \"5/minute\"", "unknown field"),
             ("[pages]\nrequests = \"600/fortnight\"", "pages.requests"),
         ];

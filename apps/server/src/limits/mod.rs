@@ -46,7 +46,11 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
 
     async fn call(&self, request: Request) -> Result<Self::Output> {
         let Some(state) = request.data::<AppState>().cloned() else {
-            return self.inner.call(request).await.map(IntoResponse::into_response);
+            return self
+                .inner
+                .call(request)
+                .await
+                .map(IntoResponse::into_response);
         };
         let mut shown = None;
         for subject in subjects(&request, &state).await {
@@ -74,7 +78,11 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
             let headers = response.headers_mut();
             // The IETF httpapi draft's fields: the policy (quota `q` per window `w` seconds) and
             // where the caller stands in it (`r` remaining, `t` seconds until it refills).
-            let policy_field = format!("\"{name}\";q={};w={}", quota(policy), policy.window.as_secs());
+            let policy_field = format!(
+                "\"{name}\";q={};w={}",
+                quota(policy),
+                policy.window.as_secs()
+            );
             let standing = format!("\"{name}\";r={remaining};t={}", reset.as_secs());
             for (field, value) in [("ratelimit-policy", policy_field), ("ratelimit", standing)] {
                 if let Ok(value) = HeaderValue::from_str(&value) {
@@ -132,7 +140,10 @@ async fn subjects(request: &Request, state: &AppState) -> Vec<Subject> {
         // Unknown and existing codes spend alike, so that guessing codes is slow whatever the
         // answers say.
         if method == Method::POST && path.ends_with("/join") {
-            return vec![by(AnonymousSurface::RoomLookup), by(AnonymousSurface::GuestJoin)];
+            return vec![
+                by(AnonymousSurface::RoomLookup),
+                by(AnonymousSurface::GuestJoin),
+            ];
         }
         return vec![by(AnonymousSurface::RoomLookup)];
     }
@@ -220,9 +231,13 @@ fn too_many(subject: &Subject, policy: RatePolicy, retry_after: Duration) -> Res
             format!("Too many {what} from {from} ({limit} at most). Try again in {wait}.")
         }
     };
-    let mut response =
-        Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many requests", detail)
-            .into_response();
+    let mut response = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "Too many requests",
+        detail,
+    )
+    .into_response();
     if let Ok(value) = HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
