@@ -218,12 +218,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         holder,
         Arc::new(move |_room| party_wake.notify_one()),
     ));
+    let limits = rate_limits(&database, tier_table);
     let ports = soiree_voting::VotingPorts {
         votes: Arc::new(room_store),
         liked: spotify_for_rooms.clone(),
         catalog: spotify_for_rooms,
         directory: Arc::clone(&tracks),
-        limiter: Arc::new(party::ports::GuestVoteLimiter::default()),
+        limiter: Arc::new(party::ports::GuestVoteLimiter(limits.clone())),
     };
     let voting = Arc::new(soiree_voting::VotingService::new(
         Arc::clone(&rooms),
@@ -260,7 +261,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracks,
         session_ends,
         public_origin: config::origin_of(&public_url),
-        limits: rate_limits(&database, tier_table),
+        limits,
         trusted_proxies: args.trusted_proxies.clone().into(),
     };
     let app = app::build(state, &public_url);

@@ -26,7 +26,7 @@ pub use error::{
 };
 pub use event::{PlaybackFailure, RoomEvent, RoomEventKind, TrackState};
 pub use participant::{
-    GuestToken, Identity, InvalidNickname, Nickname, Participant, ParticipantId,
+    GuestSource, GuestToken, Identity, InvalidNickname, Nickname, Participant, ParticipantId,
 };
 pub use ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
 pub use room::{

@@ -99,6 +99,25 @@ pub struct Participant {
     pub kicked: bool,
     /// Last sign of life (a request or a connected socket), for "present" thresholds.
     pub last_seen_at: Timestamp,
+    /// For a guest, where they joined from: guests from one source share one vote budget.
+    pub source: Option<GuestSource>,
+}
+
+/// Where a guest joined from, as an opaque key the app derives (a digest of the client's
+/// address): however many guests one phone or one script makes, they share what one guest may do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct GuestSource(String);
+
+impl GuestSource {
+    /// Wraps a key (at most 64 characters are kept).
+    pub fn new(key: &str) -> Self {
+        Self(key.chars().take(64).collect())
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Participant {

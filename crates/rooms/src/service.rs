@@ -14,7 +14,7 @@ use crate::error::{
     UpdateRoomError,
 };
 use crate::event::{RoomEvent, RoomEventKind};
-use crate::participant::{GuestToken, Identity, Nickname, Participant, ParticipantId};
+use crate::participant::{GuestSource, GuestToken, Identity, Nickname, Participant, ParticipantId};
 use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
 use crate::room::{Room, RoomCode, RoomId, RoomName};
 use crate::threshold::{LikeThreshold, RoomOptions};
@@ -148,6 +148,7 @@ impl RoomsService {
                 left_at: None,
                 kicked: false,
                 last_seen_at: now,
+                source: None,
             };
             match self.repository.insert_room(&room, &participant).await {
                 Ok(()) => {
@@ -192,6 +193,7 @@ impl RoomsService {
                 left_at: None,
                 kicked: false,
                 last_seen_at: now,
+                source: None,
             },
         };
         self.store_participant(&room, &participant, None, joined(&participant))
@@ -205,6 +207,7 @@ impl RoomsService {
         &self,
         code: &RoomCode,
         nickname: Nickname,
+        source: GuestSource,
     ) -> Result<(Room, Participant, GuestToken), JoinError> {
         let room = self.open_room_to_join(code).await?;
         if !room.options.guests_allowed {
@@ -221,6 +224,7 @@ impl RoomsService {
             left_at: None,
             kicked: false,
             last_seen_at: now,
+            source: Some(source),
         };
         let token_hash = GuestToken::hash_of(token.expose());
         self.store_participant(&room, &participant, Some(&token_hash), joined(&participant))

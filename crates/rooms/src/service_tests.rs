@@ -85,7 +85,11 @@ async fn users_and_guests_join_and_leave_with_events_in_order() {
     assert_eq!(joined.id, again.id, "joining twice is one participation");
     let (_, guest, token) = h
         .rooms
-        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .join_as_guest(
+            &room.code,
+            Nickname::parse("Zoe").unwrap(),
+            GuestSource::new("phone-of-zoe"),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -175,7 +179,11 @@ async fn guests_are_refused_where_the_host_requires_sign_in() {
     let (room, _) = h.rooms.create(&h.host, new_room(false)).await.unwrap();
     let refused = h
         .rooms
-        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .join_as_guest(
+            &room.code,
+            Nickname::parse("Zoe").unwrap(),
+            GuestSource::new("phone-of-zoe"),
+        )
         .await;
     assert!(
         matches!(refused, Err(JoinError::GuestsNotAllowed)),

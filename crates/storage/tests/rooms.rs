@@ -13,7 +13,7 @@ use chrono::DateTime;
 use soiree_kernel::{SystemClock, Tier, TrackInfo, TrackRef, UserId};
 use soiree_rooms::memory::{RecordingSink, StaticDirectory};
 use soiree_rooms::{
-    LikeThreshold, Member, NewRoom, Nickname, ParticipantId, PlaybackFailure, Room, RoomEventKind,
+    GuestSource, LikeThreshold, Member, NewRoom, Nickname, PlaybackFailure, Room, RoomEventKind,
     RoomId, RoomOptions, RoomRepository as _, RoomsService, TrackState, Viewer,
 };
 use soiree_storage::{Change, Database, SqlRoomStore};
@@ -22,9 +22,9 @@ use soiree_users::{
     UserRepository as _, Username,
 };
 use soiree_voting::{
-    Ballot, Choice, HostPlayback, LoopMemory, PartyPlayer, PlayerLeases as _, RecordBallotError,
-    RoomPlayer, TrackCatalog, TrackDetails, TrackDirectory, TrackSource, Vote, VoteRateLimiter,
-    VoteRepository as _, VotingPorts, VotingService,
+    Ballot, Choice, GuestVote, GuestVoter, HostPlayback, LoopMemory, PartyPlayer,
+    PlayerLeases as _, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails, TrackDirectory,
+    TrackSource, Vote, VoteRateLimiter, VoteRepository as _, VotingPorts, VotingService,
 };
 use support::{TestDatabase, test_databases};
 
@@ -92,9 +92,10 @@ impl TrackCatalog for Silent {
     }
 }
 
+#[async_trait]
 impl VoteRateLimiter for Silent {
-    fn check(&self, _: RoomId, _: ParticipantId, _: u32) -> Result<(), Duration> {
-        Ok(())
+    async fn check(&self, _: RoomId, _: &GuestVoter, _: u32) -> anyhow::Result<GuestVote> {
+        Ok(GuestVote::Allowed)
     }
 }
 
@@ -187,7 +188,11 @@ async fn rooms_participants_and_events_round_trip() {
         assert_eq!(loaded, room, "{backend}");
         let (_, guest, token) = s
             .rooms
-            .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+            .join_as_guest(
+                &room.code,
+                Nickname::parse("Zoe").unwrap(),
+                GuestSource::new("phone-of-zoe"),
+            )
             .await
             .unwrap();
         assert_eq!(
@@ -474,7 +479,11 @@ async fn a_ballot_is_stored_with_its_event_or_not_at_all() {
         // A closed room and a participant who left are refused inside the transaction.
         let (_, guest, _) = s
             .rooms
-            .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+            .join_as_guest(
+                &room.code,
+                Nickname::parse("Zoe").unwrap(),
+                GuestSource::new("phone-of-zoe"),
+            )
             .await
             .unwrap();
         s.rooms

@@ -12,8 +12,12 @@
 mod limits;
 pub mod memory;
 mod ports;
+mod quota;
 mod rate;
+mod service;
 
 pub use limits::{AnonymousSurface, Limit, Quotas, RatePolicy, TierLimits, TierTable};
-pub use ports::RateCounter;
-pub use rate::{Admission, RateKey, RateLimits, Subject, admit};
+pub use ports::{QuotaBook, RateCounter, TierBook};
+pub use quota::{API_REQUESTS, InvalidOverride, Overrides, Quota, QuotaExceeded, Standing};
+pub use rate::{Admission, RateKey, RateLimits, Subject, admit, client_network};
+pub use service::{ChangeTierError, ChangedBy, StandingError, TierChange, TiersService};

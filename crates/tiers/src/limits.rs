@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use soiree_kernel::Tier;
 
+use crate::quota::Quota;
+
 /// A number something may not exceed, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
@@ -21,6 +23,16 @@ impl Limit {
             Limit::AtMost(most) => used.checked_add(more).is_some_and(|total| total <= most),
             Limit::Unlimited => true,
         }
+    }
+}
+
+impl Limit {
+    /// Reads `unlimited` or a whole number.
+    pub fn parse(text: &str) -> Option<Self> {
+        if text == "unlimited" {
+            return Some(Limit::Unlimited);
+        }
+        text.parse().ok().map(Limit::AtMost)
     }
 }
 
@@ -80,6 +92,29 @@ pub struct Quotas {
     pub participants_per_room: Limit,
 }
 
+impl Quotas {
+    /// The limit of one quota.
+    pub fn get(&self, quota: Quota) -> Limit {
+        match quota {
+            Quota::Playlists => self.playlists,
+            Quota::StorageBytes => self.storage_bytes,
+            Quota::OpenRooms => self.open_rooms,
+            Quota::ParticipantsPerRoom => self.participants_per_room,
+        }
+    }
+
+    /// Replaces the limit of one quota.
+    pub fn set(&mut self, quota: Quota, limit: Limit) {
+        let slot = match quota {
+            Quota::Playlists => &mut self.playlists,
+            Quota::StorageBytes => &mut self.storage_bytes,
+            Quota::OpenRooms => &mut self.open_rooms,
+            Quota::ParticipantsPerRoom => &mut self.participants_per_room,
+        };
+        *slot = limit;
+    }
+}
+
 /// What one tier may keep and do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TierLimits {
@@ -130,6 +165,8 @@ pub struct TierTable {
     /// Requests a signed-in person's pages may make.
     pub pages: RatePolicy,
     anonymous: [RatePolicy; 4],
+    /// Whether people may choose their own tier (`POST /api/v1/me/tier`); off by default.
+    pub self_service: bool,
 }
 
 impl TierTable {
@@ -187,6 +224,7 @@ impl TierTable {
                 RatePolicy::per_minute(120),
                 RatePolicy::per_hour(120),
             ],
+            self_service: false,
         }
     }
 

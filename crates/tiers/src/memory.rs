@@ -1,4 +1,4 @@
-//! Counting in this process: for one server on the embedded default, and for tests.
+//! In this process: counting for one server on the embedded default, and tiers for tests.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::ports::RateCounter;
+use soiree_kernel::{Tier, UserId};
+
+use crate::ports::{RateCounter, TierBook};
+use crate::quota::Overrides;
 use crate::rate::RateKey;
+use crate::service::TierChange;
 
 /// Counts in a map, forgetting ended windows as it goes.
 #[derive(Debug, Default)]
@@ -36,5 +40,59 @@ impl RateCounter for InMemoryRateCounter {
             windows.retain(|_, (start, length, _)| start.saturating_add(*length) > window_start);
         }
         Ok(count)
+    }
+}
+
+/// One account's tier, overrides and recorded changes.
+type Assignment = (Tier, Overrides, Vec<TierChange>);
+
+/// Tiers kept in a map, for tests and embedders without a database.
+#[derive(Debug, Default)]
+pub struct InMemoryTierBook {
+    accounts: Mutex<HashMap<UserId, Assignment>>,
+}
+
+impl InMemoryTierBook {
+    /// Adds an account on `tier`.
+    pub fn add(&self, user: UserId, tier: Tier) {
+        self.accounts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(user, (tier, Overrides::default(), Vec::new()));
+    }
+}
+
+#[async_trait]
+impl TierBook for InMemoryTierBook {
+    async fn assignment(&self, user: UserId) -> anyhow::Result<Option<(Tier, Overrides)>> {
+        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(accounts
+            .get(&user)
+            .map(|(tier, overrides, _)| (*tier, *overrides)))
+    }
+
+    async fn record(&self, change: &TierChange) -> anyhow::Result<bool> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some((tier, overrides, changes)) = accounts.get_mut(&change.user) else {
+            return Ok(false);
+        };
+        *tier = change.to;
+        *overrides = change.overrides;
+        changes.push(change.clone());
+        Ok(true)
+    }
+
+    async fn changes(&self, user: UserId, limit: u32) -> anyhow::Result<Vec<TierChange>> {
+        let accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(accounts
+            .get(&user)
+            .map_or_else(Vec::new, |(_, _, changes)| {
+                changes
+                    .iter()
+                    .rev()
+                    .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                    .cloned()
+                    .collect()
+            }))
     }
 }

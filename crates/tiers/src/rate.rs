@@ -29,23 +29,20 @@ pub enum Subject {
 pub struct RateKey(String);
 
 impl RateKey {
-    /// The key of `subject`'s budget. IPv6 addresses count by their /64 network, which one
-    /// household or one attacker usually holds whole.
+    /// The key of `subject`'s budget; addresses count by their [`client_network`].
     pub fn of(subject: &Subject) -> Self {
         Self(match subject {
             Subject::Program { user, .. } => format!("api:{user}"),
             Subject::Pages { user } => format!("pages:{user}"),
             Subject::Address { surface, address } => {
-                let address = match address {
-                    IpAddr::V4(v4) => v4.to_string(),
-                    IpAddr::V6(v6) => {
-                        let [a, b, c, d, ..] = v6.segments();
-                        format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
-                    }
-                };
-                format!("{}:{address}", surface.as_str())
+                format!("{}:{}", surface.as_str(), client_network(address))
             }
         })
+    }
+
+    /// The key of a budget of the embedder's own (such as a room's guests' votes).
+    pub fn named(name: &str) -> Self {
+        Self(name.to_owned())
     }
 
     /// The key as stored.
@@ -57,6 +54,18 @@ impl RateKey {
 impl fmt::Display for RateKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter.write_str(&self.0)
+    }
+}
+
+/// The part of a client's address that names the client: the whole IPv4 address, or the /64
+/// network of an IPv6 one (which one household, or one attacker, usually holds whole).
+pub fn client_network(address: &IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
     }
 }
 
@@ -134,7 +143,17 @@ impl RateLimits {
     /// Counts one request of `subject` and says whether it may go on. An unlimited budget is
     /// not counted at all.
     pub async fn admit(&self, subject: &Subject) -> anyhow::Result<Admission> {
-        let policy = self.policy(subject);
+        self.admit_under(&RateKey::of(subject), self.policy(subject))
+            .await
+    }
+
+    /// Counts one request against the budget `key` under `policy` (a budget the table does not
+    /// name, such as one room's guest votes), and says whether it may go on.
+    pub async fn admit_under(
+        &self,
+        key: &RateKey,
+        policy: RatePolicy,
+    ) -> anyhow::Result<Admission> {
         if policy.limit == Limit::Unlimited {
             return Ok(Admission::Unlimited);
         }
@@ -145,10 +164,7 @@ impl RateLimits {
         let seconds = now.timestamp();
         let window_start = seconds - seconds.rem_euclid(window);
         let elapsed = now - chrono::DateTime::from_timestamp(window_start, 0).unwrap_or(now);
-        let count = self
-            .counter
-            .hit(&RateKey::of(subject), window_start, policy.window)
-            .await?;
+        let count = self.counter.hit(key, window_start, policy.window).await?;
         Ok(admit(
             policy,
             count,

@@ -27,8 +27,8 @@ pub use player::{
     LoopMemory, PartyPlayer, Wake, decide,
 };
 pub use ports::{
-    PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails, TrackSource,
-    VoteRateLimiter, VoteRepository,
+    GuestVote, GuestVoter, PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails,
+    TrackSource, VoteRateLimiter, VoteRepository,
 };
 pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, playing};
 pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingPorts, VotingService};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, TrackInfo, TrackRef, UserId};
-use soiree_rooms::{ParticipantId, PlaybackFailure, RoomId, TrackState};
+use soiree_rooms::{GuestSource, ParticipantId, PlaybackFailure, RoomId, TrackState};
 
 use crate::ballot::{Ballot, Recorded};
 use crate::player::{HostPlayback, LoopMemory};
@@ -168,14 +168,46 @@ pub trait RoomPlayer: Send + Sync + std::fmt::Debug {
     async fn is_connected(&self, host: UserId) -> bool;
 }
 
+/// Whose votes one guest's rate covers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GuestVoter {
+    /// Every guest who joined the room from this source.
+    Source(GuestSource),
+    /// One guest (when the source is unknown).
+    Participant(ParticipantId),
+}
+
+impl GuestVoter {
+    /// A stable key for counting.
+    pub fn key(&self) -> String {
+        match self {
+            GuestVoter::Source(source) => format!("source:{}", source.as_str()),
+            GuestVoter::Participant(participant) => format!("guest:{participant}"),
+        }
+    }
+}
+
+/// Whether a guest's vote fits their rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestVote {
+    /// It does.
+    Allowed,
+    /// It does not; the voter may vote again after this long.
+    Wait(Duration),
+}
+
 /// Rate limits on guests' votes.
+#[async_trait]
 pub trait VoteRateLimiter: Send + Sync + std::fmt::Debug {
-    /// Whether `participant` may vote now, at `per_two_minutes` votes per two minutes; if not,
-    /// how long until it may.
-    fn check(
+    /// Counts one vote of `voter` in `room`, at `per_two_minutes` votes per two minutes.
+    ///
+    /// MUST count every process's votes of one voter together (one budget, not one per
+    /// process) and hold under votes made at once: of `n` simultaneous votes beyond the rate,
+    /// none is allowed.
+    async fn check(
         &self,
         room: RoomId,
-        participant: ParticipantId,
+        voter: &GuestVoter,
         per_two_minutes: u32,
-    ) -> Result<(), Duration>;
+    ) -> anyhow::Result<GuestVote>;
 }

@@ -14,7 +14,10 @@ use tracing::instrument;
 use crate::ballot::{Ballot, Choice, Vote, VoteOutcome};
 use crate::error::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
 use crate::player::PartyPlayer;
-use crate::ports::{RecordBallotError, TrackCatalog, TrackSource, VoteRateLimiter, VoteRepository};
+use crate::ports::{
+    GuestVote, GuestVoter, RecordBallotError, TrackCatalog, TrackSource, VoteRateLimiter,
+    VoteRepository,
+};
 use crate::queue::{RoomTrack, playing};
 use crate::tracks::TrackDirectory;
 
@@ -215,9 +218,21 @@ impl VotingService {
         let participant = access.participant();
         if participant.identity == Identity::Guest {
             let room = access.room();
-            self.limiter
-                .check(room.id, participant.id, room.options.guest_votes_per_2min)
-                .map_err(VoterRefused::RateLimited)?;
+            // Guests who joined from one source vote as one guest: making more guests does not
+            // make more votes.
+            let voter = participant
+                .source
+                .clone()
+                .map_or(GuestVoter::Participant(participant.id), GuestVoter::Source);
+            match self
+                .limiter
+                .check(room.id, &voter, room.options.guest_votes_per_2min)
+                .await
+                .map_err(VoterRefused::Unknown)?
+            {
+                GuestVote::Allowed => {}
+                GuestVote::Wait(wait) => return Err(VoterRefused::RateLimited(wait)),
+            }
         }
         Ok(access)
     }

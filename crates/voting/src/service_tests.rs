@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use soiree_kernel::{ManualClock, UserId};
 use soiree_rooms::memory::{InMemoryRooms, RecordingSink, StaticDirectory};
 use soiree_rooms::{
-    LikeThreshold, Member, NewRoom, Nickname, ParticipantId, PlaybackFailure, Room, RoomId,
+    GuestSource, LikeThreshold, Member, NewRoom, Nickname, PlaybackFailure, Room, RoomId,
     RoomOptions, TrackState,
 };
 
@@ -90,24 +90,25 @@ impl TrackSource for Liked {
 /// Allows `limit` votes per participant, then asks for a minute's wait.
 #[derive(Debug, Default)]
 struct CountingLimiter {
-    counts: Mutex<HashMap<ParticipantId, u32>>,
+    counts: Mutex<HashMap<String, u32>>,
 }
 
+#[async_trait]
 impl VoteRateLimiter for CountingLimiter {
-    fn check(
+    async fn check(
         &self,
         _room: RoomId,
-        participant: ParticipantId,
+        voter: &GuestVoter,
         per_two_minutes: u32,
-    ) -> Result<(), Duration> {
+    ) -> anyhow::Result<GuestVote> {
         let mut counts = self.counts.lock().unwrap();
-        let count = counts.entry(participant).or_default();
+        let count = counts.entry(voter.key()).or_default();
         *count += 1;
-        if *count > per_two_minutes {
-            Err(Duration::from_secs(60))
+        Ok(if *count > per_two_minutes {
+            GuestVote::Wait(Duration::from_secs(60))
         } else {
-            Ok(())
-        }
+            GuestVote::Allowed
+        })
     }
 }
 
@@ -393,7 +394,11 @@ async fn guests_are_rate_limited_and_members_are_not() {
     let room = h.room(LikeThreshold::Fixed(100)).await;
     let (_, guest, _) = h
         .rooms
-        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .join_as_guest(
+            &room.code,
+            Nickname::parse("Zoe").unwrap(),
+            GuestSource::new("phone-of-zoe"),
+        )
         .await
         .unwrap();
     for n in 0..3 {
@@ -658,7 +663,11 @@ async fn a_suggestion_is_a_liked_track_with_the_callers_like_and_guests_cannot_s
     assert_eq!((suggested, outcome.tally.likes), (track(99), 1));
     let (_, guest, _) = h
         .rooms
-        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .join_as_guest(
+            &room.code,
+            Nickname::parse("Zoe").unwrap(),
+            GuestSource::new("phone-of-zoe"),
+        )
         .await
         .unwrap();
     assert!(matches!(
@@ -725,7 +734,11 @@ async fn participants_search_the_hosts_catalogue_and_what_they_find_is_known_by_
     let room = h.room(LikeThreshold::Fixed(5)).await;
     let (_, guest, _) = h
         .rooms
-        .join_as_guest(&room.code, Nickname::parse("Zoe").unwrap())
+        .join_as_guest(
+            &room.code,
+            Nickname::parse("Zoe").unwrap(),
+            GuestSource::new("phone-of-zoe"),
+        )
         .await
         .unwrap();
     let found = h

@@ -6,6 +6,19 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 use poem::Request;
 use poem::http::HeaderMap;
+use sha2::{Digest as _, Sha256};
+use soiree_rooms::GuestSource;
+use soiree_tiers::client_network;
+
+/// Where a guest joins from, as the rooms crate keeps it: a digest of the client's network and
+/// the room, so that the stored key says nothing readable about the address and means nothing
+/// in another room.
+pub(crate) fn guest_source(request: &Request, trusted: &[IpNet], room: &str) -> GuestSource {
+    let network = client_address(request, trusted)
+        .map_or_else(|| "unknown".to_owned(), |address| client_network(&address));
+    let digest = Sha256::digest(format!("{room}\n{network}").as_bytes());
+    GuestSource::new(&hex::encode(&digest[..16]))
+}
 
 /// A network or a single address, as written in `SOIREE_TRUSTED_PROXIES`.
 pub(crate) fn parse_network(text: &str) -> Result<IpNet, String> {

@@ -16,7 +16,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use soiree_rooms::GuestToken;
 use soiree_tiers::{Admission, AnonymousSurface, RatePolicy, Subject};
 
-pub(crate) use client::parse_network;
+pub(crate) use client::{guest_source, parse_network};
 pub(crate) use file::read as read_tier_file;
 
 use crate::cookie::{SESSION_COOKIE_NAME, read_cookie};

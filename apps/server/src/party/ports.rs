@@ -1,21 +1,20 @@
 //! Adapters that satisfy the rooms and voting ports with the users and connections services.
 
-use std::collections::HashMap;
-use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use governor::clock::{Clock as _, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use soiree_connections::{
     AccessError, ConnectionStatus, ConnectionsService, PlayRequest, PlayerCommandError,
     PlayerError, PlayerService, Provider, TrackSummary,
 };
 use soiree_kernel::{TrackInfo, TrackRef, UserId};
-use soiree_rooms::{MemberDirectory, ParticipantId, PlaybackFailure, RoomId};
+use soiree_rooms::{MemberDirectory, PlaybackFailure, RoomId};
+use soiree_tiers::{Admission, Limit, RateKey, RateLimits, RatePolicy};
 use soiree_users::UsersService;
-use soiree_voting::{HostPlayback, RoomPlayer, TrackCatalog, TrackSource, VoteRateLimiter};
+use soiree_voting::{
+    GuestVote, GuestVoter, HostPlayback, RoomPlayer, TrackCatalog, TrackSource, VoteRateLimiter,
+};
 
 /// Account emails, for the host's participant list.
 #[derive(Debug)]
@@ -160,44 +159,28 @@ impl TrackCatalog for SpotifyForRooms {
     }
 }
 
-/// One room's limiter, keyed by guest.
-type GuestLimiter = DefaultKeyedRateLimiter<ParticipantId>;
+/// Guests' vote limits, counted like every other rate limit (so that several processes on one
+/// PostgreSQL spend one budget): per room and voter, in windows of two minutes, at the room's
+/// rate.
+#[derive(Debug)]
+pub(crate) struct GuestVoteLimiter(pub(crate) RateLimits);
 
-/// Guests' vote limits: a token bucket per guest (governor's GCRA), refilled evenly over two
-/// minutes, per room at the room's rate. Limits are per process: with several processes a guest
-/// whose requests are spread over them gets each one's allowance.
-#[derive(Debug, Default)]
-pub(crate) struct GuestVoteLimiter {
-    rooms: Mutex<HashMap<RoomId, (u32, Arc<GuestLimiter>)>>,
-}
-
+#[async_trait]
 impl VoteRateLimiter for GuestVoteLimiter {
-    fn check(
+    async fn check(
         &self,
         room: RoomId,
-        participant: ParticipantId,
+        voter: &GuestVoter,
         per_two_minutes: u32,
-    ) -> Result<(), Duration> {
-        let burst = NonZeroU32::new(per_two_minutes).unwrap_or(NonZeroU32::MIN);
-        let limiter = {
-            let mut rooms = self.rooms.lock().unwrap_or_else(PoisonError::into_inner);
-            let entry = rooms.entry(room).or_insert_with(|| {
-                (
-                    0,
-                    Arc::new(RateLimiter::keyed(Quota::per_minute(NonZeroU32::MIN))),
-                )
-            });
-            if entry.0 != per_two_minutes {
-                let period = Duration::from_secs(120) / burst.get();
-                let quota = Quota::with_period(period)
-                    .unwrap_or_else(|| Quota::per_minute(NonZeroU32::MIN))
-                    .allow_burst(burst);
-                *entry = (per_two_minutes, Arc::new(RateLimiter::keyed(quota)));
-            }
-            Arc::clone(&entry.1)
-        };
-        limiter
-            .check_key(&participant)
-            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    ) -> anyhow::Result<GuestVote> {
+        let key = RateKey::named(&format!("guest_votes:{room}:{}", voter.key()));
+        let policy = RatePolicy::new(
+            Limit::AtMost(u64::from(per_two_minutes)),
+            Duration::from_secs(120),
+        );
+        Ok(match self.0.admit_under(&key, policy).await? {
+            Admission::Refused { retry_after, .. } => GuestVote::Wait(retry_after),
+            Admission::Allowed { .. } | Admission::Unlimited => GuestVote::Allowed,
+        })
     }
 }

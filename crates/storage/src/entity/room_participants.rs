@@ -13,6 +13,7 @@ pub(crate) struct Model {
     pub(crate) left_at: Option<DateTimeUtc>,
     pub(crate) kicked: bool,
     pub(crate) last_seen_at: DateTimeUtc,
+    pub(crate) guest_source: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

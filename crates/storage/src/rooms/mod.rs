@@ -72,6 +72,10 @@ impl SqlRoomStore {
             left_at: Set(participant.left_at),
             kicked: Set(participant.kicked),
             last_seen_at: Set(participant.last_seen_at),
+            guest_source: Set(participant
+                .source
+                .as_ref()
+                .map(|source| source.as_str().to_owned())),
         };
         room_participants::Entity::insert(row)
             .on_conflict(

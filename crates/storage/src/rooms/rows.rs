@@ -3,8 +3,8 @@
 use anyhow::Context as _;
 use soiree_kernel::{TrackRef, UserId};
 use soiree_rooms::{
-    Identity, LikeThreshold, Nickname, Participant, ParticipantId, Room, RoomCode, RoomId,
-    RoomName, RoomOptions, TrackState,
+    GuestSource, Identity, LikeThreshold, Nickname, Participant, ParticipantId, Room, RoomCode,
+    RoomId, RoomName, RoomOptions, TrackState,
 };
 use soiree_voting::{QueueEntry, RoomTrack, Tally};
 
@@ -63,6 +63,7 @@ pub(super) fn participant_from_row(row: room_participants::Model) -> anyhow::Res
         left_at: row.left_at,
         kicked: row.kicked,
         last_seen_at: row.last_seen_at,
+        source: row.guest_source.as_deref().map(GuestSource::new),
     })
 }
 

@@ -151,6 +151,7 @@ impl RoomsApi {
     #[oai(path = "/:code/join", method = "post")]
     async fn join(
         &self,
+        request: &poem::Request,
         auth: OptionalRoomAuth,
         code: Path<String>,
         body: OptionalJson<JoinIn>,
@@ -210,7 +211,17 @@ impl RoomsApi {
                         return JoinResponse::from_problem(invalid("invalid_display_name", &error));
                     }
                 };
-                match self.state.rooms.join_as_guest(&code, nickname).await {
+                let source = crate::limits::guest_source(
+                    request,
+                    &self.state.trusted_proxies,
+                    code.as_str(),
+                );
+                match self
+                    .state
+                    .rooms
+                    .join_as_guest(&code, nickname, source)
+                    .await
+                {
                     Ok((room, participant, token)) => JoinResponse::Joined(
                         Json(joined(
                             &participant,
