@@ -13,6 +13,7 @@ mod m20261123_000004_room_counters_and_players;
 mod m20261123_000005_track_details;
 mod m20261123_000006_rate_counters;
 mod m20261123_000007_guest_sources;
+mod m20261123_000008_tiers_and_operators;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_track_details::Migration),
             Box::new(m20261123_000006_rate_counters::Migration),
             Box::new(m20261123_000007_guest_sources::Migration),
+            Box::new(m20261123_000008_tiers_and_operators::Migration),
         ]
     }
 }

@@ -191,9 +191,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::clone(&clock),
     ));
     let events = party::EventHub::new(Arc::new(room_store.clone()), Arc::clone(&tracks));
+    let tiers = Arc::new(soiree_tiers::TiersService::new(
+        tier_table.clone(),
+        Arc::new(database.tiers()),
+        Arc::clone(&clock),
+    ));
     let rooms = Arc::new(soiree_rooms::RoomsService::new(
         Arc::new(room_store.clone()),
         Arc::new(party::ports::UsersDirectory(Arc::clone(&users))),
+        Arc::new(party::ports::TierAllowances(Arc::clone(&tiers))),
         Arc::new(events.clone()),
         Arc::clone(&clock),
     ));
@@ -262,6 +268,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         session_ends,
         public_origin: config::origin_of(&public_url),
         limits,
+        tiers,
         trusted_proxies: args.trusted_proxies.clone().into(),
     };
     let app = app::build(state, &public_url);

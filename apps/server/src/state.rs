@@ -31,6 +31,8 @@ pub(crate) struct AppState {
     pub(crate) public_origin: String,
     /// Every rate limit, counted where all processes see the counts.
     pub(crate) limits: soiree_tiers::RateLimits,
+    /// Accounts' tiers and what they allow.
+    pub(crate) tiers: Arc<soiree_tiers::TiersService>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }

@@ -7,6 +7,16 @@ pub enum CreateRoomError {
     /// No free code was found in several tries (practically impossible).
     #[error("could not find a free room code; try again")]
     NoFreeCode,
+    /// The host has as many open rooms as their tier allows.
+    #[error(
+        "your tier ({tier}) allows {limit} open rooms; close a room you host, or ask the operator for a higher tier"
+    )]
+    TooManyOpenRooms {
+        /// The host's tier.
+        tier: soiree_kernel::Tier,
+        /// Rooms open at once it allows.
+        limit: u32,
+    },
     /// Storage failed.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -27,6 +37,18 @@ pub enum JoinError {
     /// The host removed this person.
     #[error("the host removed you from this room")]
     Removed,
+    /// The room holds as many people as its host's tier allows.
+    #[error("this room is full ({limit} people); ask the host to make room")]
+    Full {
+        /// People it takes.
+        limit: u32,
+    },
+    /// The room holds as many guests as its host allows.
+    #[error("this room takes no more guests ({limit}); sign in to join, or ask the host")]
+    NoGuestPlaces {
+        /// Guests it takes.
+        limit: u32,
+    },
     /// Storage failed.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),

@@ -194,6 +194,14 @@ pub enum RoomEventKind {
 }
 
 impl RoomEventKind {
+    /// The event of someone joining, as they were stored.
+    pub fn joined(participant: &crate::Participant) -> Self {
+        RoomEventKind::ParticipantJoined {
+            participant_id: participant.id,
+            display_name: participant.display_name.as_str().to_owned(),
+        }
+    }
+
     /// The stable name of the kind, as clients see it.
     pub fn name(&self) -> &'static str {
         match self {

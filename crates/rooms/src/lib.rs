@@ -28,11 +28,16 @@ pub use event::{PlaybackFailure, RoomEvent, RoomEventKind, TrackState};
 pub use participant::{
     GuestSource, GuestToken, Identity, InvalidNickname, Nickname, Participant, ParticipantId,
 };
-pub use ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+pub use ports::{
+    AdmitError, Capacity, EventSink, HostAllowance, HostAllowances, InsertRoomError,
+    MemberDirectory, RoomRepository,
+};
 pub use room::{
     CODE_ALPHABET, CODE_LENGTH, InvalidRoomCode, InvalidRoomName, Room, RoomCode, RoomId, RoomName,
 };
 pub use service::{
     Member, NewRoom, PRESENCE_WINDOW, ParticipantView, RoomChanges, RoomsService, Viewer,
 };
-pub use threshold::{InvalidGuestRate, InvalidThreshold, LikeThreshold, RoomOptions};
+pub use threshold::{
+    InvalidGuestCap, InvalidGuestRate, InvalidThreshold, LikeThreshold, RoomOptions,
+};

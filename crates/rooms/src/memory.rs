@@ -4,11 +4,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use soiree_kernel::{Timestamp, UserId};
+use soiree_kernel::{Tier, Timestamp, UserId};
 
 use crate::event::{RoomEvent, RoomEventKind};
 use crate::participant::{Identity, Participant, ParticipantId};
-use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+use crate::ports::{
+    AdmitError, Capacity, EventSink, HostAllowance, HostAllowances, InsertRoomError,
+    MemberDirectory, RoomRepository,
+};
 use crate::room::{Room, RoomCode, RoomId};
 
 #[derive(Debug, Default)]
@@ -73,7 +76,12 @@ impl InMemoryRooms {
 
 #[async_trait]
 impl RoomRepository for InMemoryRooms {
-    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError> {
+    async fn insert_room(
+        &self,
+        room: &Room,
+        host: &Participant,
+        open_rooms: Option<u32>,
+    ) -> Result<(), InsertRoomError> {
         let mut state = self.lock();
         if state
             .rooms
@@ -81,6 +89,14 @@ impl RoomRepository for InMemoryRooms {
             .any(|existing| existing.code == room.code)
         {
             return Err(InsertRoomError::CodeTaken);
+        }
+        let open = state
+            .rooms
+            .values()
+            .filter(|existing| existing.host == room.host && existing.is_open())
+            .count();
+        if open_rooms.is_some_and(|most| open >= most as usize) {
+            return Err(InsertRoomError::TooManyOpen);
         }
         state.rooms.insert(room.id, room.clone());
         state.participants.push((host.clone(), None));
@@ -198,6 +214,57 @@ impl RoomRepository for InMemoryRooms {
         Ok(state.append(participant.room_id, at, event))
     }
 
+    async fn admit_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+        at: Timestamp,
+        capacity: Capacity,
+    ) -> Result<(Participant, RoomEvent), AdmitError> {
+        let mut state = self.lock();
+        let others: Vec<&Participant> = state
+            .participants
+            .iter()
+            .map(|(p, _)| p)
+            .filter(|p| p.room_id == participant.room_id && p.is_active() && p.id != participant.id)
+            .collect();
+        let guests = others
+            .iter()
+            .filter(|p| p.identity == Identity::Guest)
+            .count();
+        if capacity
+            .people
+            .is_some_and(|most| others.len() >= most as usize)
+        {
+            return Err(AdmitError::Full);
+        }
+        if participant.identity == Identity::Guest
+            && capacity.guests.is_some_and(|most| guests >= most as usize)
+        {
+            return Err(AdmitError::NoGuestPlaces);
+        }
+        let mut admitted = participant.clone();
+        if admitted.identity == Identity::Guest {
+            let taken: Vec<String> = others
+                .iter()
+                .map(|p| p.display_name.as_str().to_lowercase())
+                .collect();
+            admitted.display_name = admitted.display_name.distinct_from(&taken);
+        }
+        match state
+            .participants
+            .iter_mut()
+            .find(|(p, _)| p.id == admitted.id)
+        {
+            Some((stored, _)) => *stored = admitted.clone(),
+            None => state
+                .participants
+                .push((admitted.clone(), guest_token_hash.map(str::to_owned))),
+        }
+        let event = state.append(admitted.room_id, at, RoomEventKind::joined(&admitted));
+        Ok((admitted, event))
+    }
+
     async fn touch(
         &self,
         room: RoomId,
@@ -217,12 +284,17 @@ impl RoomRepository for InMemoryRooms {
 
     async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32> {
         let state = self.lock();
-        let count = state
+        let people: std::collections::HashSet<String> = state
             .participants
             .iter()
             .filter(|(p, _)| p.room_id == room && p.is_active() && p.last_seen_at >= since)
-            .count();
-        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+            .map(|(p, _)| {
+                p.source
+                    .as_ref()
+                    .map_or_else(|| p.id.to_string(), |source| source.as_str().to_owned())
+            })
+            .collect();
+        Ok(u32::try_from(people.len()).unwrap_or(u32::MAX))
     }
 
     async fn append_event(
@@ -320,5 +392,26 @@ impl EventSink for RecordingSink {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .extend(events.iter().map(|event| (room, event.clone())));
+    }
+}
+
+/// Gives every host the same allowance (by default, no limit).
+#[derive(Debug, Clone, Copy)]
+pub struct FixedAllowance(pub HostAllowance);
+
+impl Default for FixedAllowance {
+    fn default() -> Self {
+        Self(HostAllowance {
+            tier: Tier::Vip,
+            open_rooms: None,
+            people_per_room: None,
+        })
+    }
+}
+
+#[async_trait]
+impl HostAllowances for FixedAllowance {
+    async fn allowance(&self, _host: UserId) -> anyhow::Result<HostAllowance> {
+        Ok(self.0)
     }
 }

@@ -62,6 +62,24 @@ impl Nickname {
         valid.then(|| Self(text.to_owned())).ok_or(InvalidNickname)
     }
 
+    /// This nickname, or, when it is among `taken` (lowercase), it with the first free number
+    /// after it ("Ada 2", "Ada 3"), shortened to fit.
+    pub fn distinct_from(self, taken: &[String]) -> Self {
+        let is_taken = |name: &str| taken.iter().any(|other| *other == name.to_lowercase());
+        if !is_taken(&self.0) {
+            return self;
+        }
+        (2..)
+            .map(|number| {
+                let suffix = format!(" {number}");
+                let room = 40 - suffix.chars().count();
+                let stem: String = self.0.chars().take(room).collect();
+                format!("{}{suffix}", stem.trim_end())
+            })
+            .find(|candidate| !is_taken(candidate))
+            .map_or(self, Self)
+    }
+
     /// An account's display name as a room nickname: shortened to 40 characters, or "Guest" if
     /// nothing printable is left.
     pub fn shortened(name: &str) -> Self {
@@ -202,5 +220,19 @@ mod tests {
         assert_eq!(Nickname::shortened(&"x".repeat(60)).as_str().len(), 40);
         assert_eq!(Nickname::shortened("\u{7}").as_str(), "Guest");
         assert_eq!(Nickname::shortened(" Ada ").as_str(), "Ada");
+    }
+
+    #[test]
+    fn a_nickname_taken_in_the_room_gets_a_number() {
+        let taken = ["ada".to_owned(), "ada 2".to_owned(), "host".to_owned()];
+        let name = |text: &str| Nickname::parse(text).unwrap();
+        assert_eq!(name("Bob").distinct_from(&taken).as_str(), "Bob");
+        assert_eq!(name("ADA").distinct_from(&taken).as_str(), "ADA 3");
+        assert_eq!(name("Host").distinct_from(&taken).as_str(), "Host 2");
+        let long = "x".repeat(40);
+        let taken = [long.clone()];
+        let distinct = name(&long).distinct_from(&taken);
+        assert_eq!(distinct.as_str().chars().count(), 40);
+        assert!(distinct.as_str().ends_with(" 2"));
     }
 }

@@ -5,7 +5,7 @@
 //! stored.
 
 use async_trait::async_trait;
-use soiree_kernel::{Timestamp, UserId};
+use soiree_kernel::{Tier, Timestamp, UserId};
 
 use crate::event::{RoomEvent, RoomEventKind};
 use crate::participant::{Participant, ParticipantId};
@@ -17,6 +17,9 @@ pub enum InsertRoomError {
     /// Another room has this code.
     #[error("the room code is taken")]
     CodeTaken,
+    /// The host would have more open rooms than allowed.
+    #[error("the host has as many open rooms as allowed")]
+    TooManyOpen,
     /// Anything else.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -26,8 +29,16 @@ pub enum InsertRoomError {
 #[async_trait]
 pub trait RoomRepository: Send + Sync + std::fmt::Debug {
     /// Stores a new room with its host as first participant. MUST return
-    /// [`InsertRoomError::CodeTaken`] when the code is in use (a unique index).
-    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError>;
+    /// [`InsertRoomError::CodeTaken`] when the code is in use (a unique index), and
+    /// [`InsertRoomError::TooManyOpen`], storing nothing, when the host would then have more than
+    /// `open_rooms` open rooms (`None`: no limit). The count MUST hold when one host creates many
+    /// rooms at once, through any number of processes.
+    async fn insert_room(
+        &self,
+        room: &Room,
+        host: &Participant,
+        open_rooms: Option<u32>,
+    ) -> Result<(), InsertRoomError>;
 
     /// The room with this code.
     async fn room_by_code(&self, code: &RoomCode) -> anyhow::Result<Option<Room>>;
@@ -86,6 +97,22 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
         at: Timestamp,
     ) -> anyhow::Result<RoomEvent>;
 
+    /// Stores a participant who joins (new, or returning after leaving) with the event
+    /// [`RoomEventKind::joined`], like [`save_participant`](Self::save_participant), but only if
+    /// the room then holds no more active participants than `capacity.people` and no more active
+    /// guests than `capacity.guests`; otherwise stores nothing. A guest's nickname MUST be made
+    /// distinct from every active participant's ([`Nickname::distinct_from`](crate::Nickname::distinct_from)).
+    /// Answers the participant as stored. MUST hold when many join at once, through any number of
+    /// processes: the names read, the counts and the store are one transaction under the room's
+    /// lock.
+    async fn admit_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+        at: Timestamp,
+        capacity: Capacity,
+    ) -> Result<(Participant, RoomEvent), AdmitError>;
+
     /// Records a sign of life of several participants at once.
     async fn touch(
         &self,
@@ -94,7 +121,8 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
         at: Timestamp,
     ) -> anyhow::Result<()>;
 
-    /// Active participants seen at or after `since`.
+    /// People present: active participants seen at or after `since`, guests who share a
+    /// [`GuestSource`](crate::GuestSource) counted once (one phone or one script is one person).
     async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32>;
 
     /// Appends an event that goes with no stored change (or whose change another port stored).
@@ -131,4 +159,47 @@ pub trait MemberDirectory: Send + Sync + std::fmt::Debug {
 pub trait EventSink: Send + Sync + std::fmt::Debug {
     /// Events of `room` were stored, in the order of their numbers.
     fn appended(&self, room: RoomId, events: &[RoomEvent]);
+}
+
+/// How many people a room takes at once; `None` is no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capacity {
+    /// Active participants, the host included.
+    pub people: Option<u32>,
+    /// Active guests.
+    pub guests: Option<u32>,
+}
+
+/// Why a participant was not admitted.
+#[derive(Debug, thiserror::Error)]
+pub enum AdmitError {
+    /// The room holds as many people as it may.
+    #[error("the room is full")]
+    Full,
+    /// The room holds as many guests as it may.
+    #[error("the room takes no more guests")]
+    NoGuestPlaces,
+    /// Anything else.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// What a host's account allows its rooms: its tier's quotas with the operator's overrides
+/// (`None`: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostAllowance {
+    /// The host's tier, for the words of a refusal.
+    pub tier: Tier,
+    /// Rooms open at once.
+    pub open_rooms: Option<u32>,
+    /// People in one room at once, the host included.
+    pub people_per_room: Option<u32>,
+}
+
+/// Tells what a host's account allows (the app satisfies it with the tiers service).
+#[async_trait]
+pub trait HostAllowances: Send + Sync + std::fmt::Debug {
+    /// What `host` may have. MUST answer the most restrictive tier's allowance for an account
+    /// it does not know.
+    async fn allowance(&self, host: UserId) -> anyhow::Result<HostAllowance>;
 }

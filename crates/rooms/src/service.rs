@@ -15,7 +15,10 @@ use crate::error::{
 };
 use crate::event::{RoomEvent, RoomEventKind};
 use crate::participant::{GuestSource, GuestToken, Identity, Nickname, Participant, ParticipantId};
-use crate::ports::{EventSink, InsertRoomError, MemberDirectory, RoomRepository};
+use crate::ports::{
+    AdmitError, Capacity, EventSink, HostAllowances, InsertRoomError, MemberDirectory,
+    RoomRepository,
+};
 use crate::room::{Room, RoomCode, RoomId, RoomName};
 use crate::threshold::{LikeThreshold, RoomOptions};
 
@@ -54,6 +57,8 @@ pub struct RoomChanges {
     pub guests_allowed: Option<bool>,
     /// Guest vote rate.
     pub guest_votes_per_2min: Option<u32>,
+    /// A new guest cap (`Some(None)` lifts it).
+    pub max_guests: Option<Option<u32>>,
 }
 
 /// An account as the room needs it.
@@ -90,6 +95,7 @@ pub struct ParticipantView {
 pub struct RoomsService {
     pub(crate) repository: Arc<dyn RoomRepository>,
     pub(crate) directory: Arc<dyn MemberDirectory>,
+    pub(crate) allowances: Arc<dyn HostAllowances>,
     pub(crate) sink: Arc<dyn EventSink>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) rooms: TtlCache<RoomCode, Room>,
@@ -103,12 +109,14 @@ impl RoomsService {
     pub fn new(
         repository: Arc<dyn RoomRepository>,
         directory: Arc<dyn MemberDirectory>,
+        allowances: Arc<dyn HostAllowances>,
         sink: Arc<dyn EventSink>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             repository,
             directory,
+            allowances,
             sink,
             clock,
             rooms: TtlCache::new(ROOM_CACHE_TTL, CACHE_CAPACITY),
@@ -120,13 +128,15 @@ impl RoomsService {
         }
     }
 
-    /// Creates a room; its host is its first participant.
+    /// Creates a room; its host is its first participant. A host may have as many rooms open
+    /// at once as their tier allows.
     #[instrument(skip_all, fields(host = %host.user_id))]
     pub async fn create(
         &self,
         host: &Member,
         new: NewRoom,
     ) -> Result<(Room, Participant), CreateRoomError> {
+        let allowance = self.allowances.allowance(host.user_id).await?;
         let now = self.clock.now();
         for _ in 0..10 {
             let room = Room {
@@ -150,12 +160,22 @@ impl RoomsService {
                 last_seen_at: now,
                 source: None,
             };
-            match self.repository.insert_room(&room, &participant).await {
+            match self
+                .repository
+                .insert_room(&room, &participant, allowance.open_rooms)
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(room = %room.code, "room created");
                     return Ok((room, participant));
                 }
                 Err(InsertRoomError::CodeTaken) => continue,
+                Err(InsertRoomError::TooManyOpen) => {
+                    return Err(CreateRoomError::TooManyOpenRooms {
+                        tier: allowance.tier,
+                        limit: allowance.open_rooms.unwrap_or(u32::MAX),
+                    });
+                }
                 Err(InsertRoomError::Unknown(error)) => return Err(error.into()),
             }
         }
@@ -196,8 +216,7 @@ impl RoomsService {
                 source: None,
             },
         };
-        self.store_participant(&room, &participant, None, joined(&participant))
-            .await?;
+        let participant = self.admit(&room, &participant, None).await?;
         Ok((room, participant))
     }
 
@@ -227,9 +246,39 @@ impl RoomsService {
             source: Some(source),
         };
         let token_hash = GuestToken::hash_of(token.expose());
-        self.store_participant(&room, &participant, Some(&token_hash), joined(&participant))
-            .await?;
+        let participant = self.admit(&room, &participant, Some(&token_hash)).await?;
         Ok((room, participant, token))
+    }
+
+    /// Stores a joining participant if the room has room for them; a guest's nickname is made
+    /// distinct from everyone's in the room (the host's included) as it is stored.
+    async fn admit(
+        &self,
+        room: &Room,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+    ) -> Result<Participant, JoinError> {
+        let allowance = self.allowances.allowance(room.host).await?;
+        let capacity = Capacity {
+            people: allowance.people_per_room,
+            guests: room.options.max_guests,
+        };
+        let (participant, event) = self
+            .repository
+            .admit_participant(participant, guest_token_hash, self.clock.now(), capacity)
+            .await
+            .map_err(|error| match error {
+                AdmitError::Full => JoinError::Full {
+                    limit: capacity.people.unwrap_or(u32::MAX),
+                },
+                AdmitError::NoGuestPlaces => JoinError::NoGuestPlaces {
+                    limit: capacity.guests.unwrap_or(u32::MAX),
+                },
+                AdmitError::Unknown(error) => JoinError::Unknown(error),
+            })?;
+        self.forget_participant(room, &participant);
+        self.sink.appended(room.id, &[event]);
+        Ok(participant)
     }
 
     async fn open_room_to_join(&self, code: &RoomCode) -> Result<Room, JoinError> {
@@ -253,14 +302,19 @@ impl RoomsService {
             .repository
             .save_participant(participant, guest_token_hash, event, now)
             .await?;
+        self.forget_participant(room, participant);
+        self.sink.appended(room.id, &[event]);
+        Ok(())
+    }
+
+    /// Forgets what was cached of a participant and of who is present.
+    fn forget_participant(&self, room: &Room, participant: &Participant) {
         let viewer = match participant.identity {
             Identity::User(user) => Viewer::User(user),
             Identity::Guest => Viewer::Guest(participant.id),
         };
         self.participants.remove(&(room.id, viewer));
         self.presence.remove(&room.id);
-        self.sink.appended(room.id, &[event]);
-        Ok(())
     }
 
     /// Leaves the room.
@@ -371,6 +425,9 @@ impl RoomsService {
         if let Some(rate) = changes.guest_votes_per_2min {
             updated.options.guest_votes_per_2min = rate;
         }
+        if let Some(cap) = changes.max_guests {
+            updated.options.max_guests = cap;
+        }
         self.store_room(&updated, RoomEventKind::RoomUpdated)
             .await?;
         Ok(updated)
@@ -418,13 +475,6 @@ impl RoomsService {
         if !events.is_empty() {
             self.sink.appended(room, events);
         }
-    }
-}
-
-fn joined(participant: &Participant) -> RoomEventKind {
-    RoomEventKind::ParticipantJoined {
-        participant_id: participant.id,
-        display_name: participant.display_name.as_str().to_owned(),
     }
 }
 

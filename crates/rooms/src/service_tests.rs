@@ -4,7 +4,8 @@ use soiree_kernel::ManualClock;
 use super::*;
 use crate::access::RoomAccess;
 use crate::error::{AuthenticateGuestError, FollowRoomError};
-use crate::memory::{InMemoryRooms, RecordingSink, StaticDirectory};
+use crate::memory::{FixedAllowance, InMemoryRooms, RecordingSink, StaticDirectory};
+use crate::ports::HostAllowance;
 
 struct Harness {
     rooms: RoomsService,
@@ -15,6 +16,10 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_with(FixedAllowance::default())
+}
+
+fn harness_with(allowance: FixedAllowance) -> Harness {
     let clock = ManualClock::starting_at(DateTime::from_timestamp(1_800_000_000, 0).unwrap());
     let sink = RecordingSink::default();
     let directory = StaticDirectory::default();
@@ -27,6 +32,7 @@ fn harness() -> Harness {
     let rooms = RoomsService::new(
         Arc::new(store.clone()),
         Arc::new(directory),
+        Arc::new(allowance),
         Arc::new(sink.clone()),
         Arc::new(clock.clone()),
     );
@@ -59,6 +65,7 @@ fn new_room(guests_allowed: bool) -> NewRoom {
         options: RoomOptions {
             guests_allowed,
             guest_votes_per_2min: 10,
+            max_guests: None,
         },
     }
 }
@@ -374,4 +381,119 @@ async fn a_dashboard_lists_the_rooms_an_account_hosts_or_joined_most_recent_firs
             .collect::<Vec<_>>(),
         [(first.id, false)]
     );
+}
+
+fn source(text: &str) -> GuestSource {
+    GuestSource::new(text)
+}
+
+#[tokio::test]
+async fn a_host_has_as_many_open_rooms_as_their_tier_allows() {
+    let h = harness_with(FixedAllowance(HostAllowance {
+        tier: soiree_kernel::Tier::Free,
+        open_rooms: Some(2),
+        people_per_room: None,
+    }));
+    let (first, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    let refused = h.rooms.create(&h.host, new_room(true)).await.unwrap_err();
+    assert!(
+        matches!(refused, CreateRoomError::TooManyOpenRooms { limit: 2, .. }),
+        "{refused:?}"
+    );
+    assert!(refused.to_string().contains("allows 2 open rooms"));
+    // Closing one makes room for another; someone else's rooms do not count.
+    h.rooms.close(&first.code, h.host()).await.unwrap();
+    h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    h.rooms
+        .create(&member("Other"), new_room(true))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_room_takes_as_many_people_and_guests_as_allowed() {
+    let h = harness_with(FixedAllowance(HostAllowance {
+        tier: soiree_kernel::Tier::Free,
+        open_rooms: None,
+        people_per_room: Some(3),
+    }));
+    let mut new = new_room(true);
+    new.options.max_guests = Some(1);
+    let (room, _) = h.rooms.create(&h.host, new).await.unwrap();
+    let nickname = |text: &str| Nickname::parse(text).unwrap();
+    let (_, guest, _) = h
+        .rooms
+        .join_as_guest(&room.code, nickname("Ada"), source("a"))
+        .await
+        .unwrap();
+    let refused = h
+        .rooms
+        .join_as_guest(&room.code, nickname("Bob"), source("b"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, JoinError::NoGuestPlaces { limit: 1 }),
+        "{refused:?}"
+    );
+    // Members still fit until the room holds its three people.
+    h.rooms
+        .join_as_user(&room.code, &member("Cy"))
+        .await
+        .unwrap();
+    let full = h
+        .rooms
+        .join_as_user(&room.code, &member("Di"))
+        .await
+        .unwrap_err();
+    assert!(matches!(full, JoinError::Full { limit: 3 }), "{full:?}");
+    // Someone leaving makes a place.
+    h.rooms
+        .leave(&room.code, Viewer::Guest(guest.id))
+        .await
+        .unwrap();
+    h.rooms
+        .join_as_user(&room.code, &member("Di"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_nickname_already_in_the_room_is_made_distinct() {
+    let h = harness();
+    let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    let nickname = |text: &str| Nickname::parse(text).unwrap();
+    let mut names = Vec::new();
+    for name in ["Ada", "ada", "Host"] {
+        let (_, guest, _) = h
+            .rooms
+            .join_as_guest(&room.code, nickname(name), source("x"))
+            .await
+            .unwrap();
+        names.push(guest.display_name.as_str().to_owned());
+    }
+    assert_eq!(names, ["Ada", "ada 2", "Host 2"]);
+}
+
+#[tokio::test]
+async fn guests_from_one_source_are_one_person_present() {
+    let h = harness();
+    let (room, _) = h.rooms.create(&h.host, new_room(true)).await.unwrap();
+    for index in 0..5 {
+        h.rooms
+            .join_as_guest(
+                &room.code,
+                Nickname::parse(&format!("Bot {index}")).unwrap(),
+                source("script"),
+            )
+            .await
+            .unwrap();
+    }
+    h.rooms
+        .join_as_guest(&room.code, Nickname::parse("Ada").unwrap(), source("phone"))
+        .await
+        .unwrap();
+    let since = h.clock.now() - PRESENCE_WINDOW;
+    // The host, the phone, and the script once.
+    assert_eq!(h.store.present_count(room.id, since).await.unwrap(), 3);
 }

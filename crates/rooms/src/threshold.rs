@@ -85,8 +85,12 @@ impl LikeThreshold {
 pub struct RoomOptions {
     /// Whether people may join with a nickname and no account.
     pub guests_allowed: bool,
-    /// How many votes a guest may cast per two minutes (1 to 1000).
+    /// How many votes guests may cast per two minutes (1 to 1000), per source: guests who join
+    /// from one client address share this budget.
     pub guest_votes_per_2min: u32,
+    /// How many guests may be in the room at once (1 to 10 000); `None` leaves only the host's
+    /// people-per-room quota.
+    pub max_guests: Option<u32>,
 }
 
 impl Default for RoomOptions {
@@ -94,9 +98,15 @@ impl Default for RoomOptions {
         Self {
             guests_allowed: true,
             guest_votes_per_2min: 10,
+            max_guests: None,
         }
     }
 }
+
+/// Why a guest cap was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("max_guests is a whole number from 1 to 10000")]
+pub struct InvalidGuestCap;
 
 /// Why a guest vote rate was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -112,6 +122,14 @@ impl RoomOptions {
             .ok_or(InvalidGuestRate)
     }
 
+    /// Checks a guest cap (1 to 10 000 guests).
+    pub fn guest_cap(max_guests: u32) -> Result<u32, InvalidGuestCap> {
+        (1..=10_000)
+            .contains(&max_guests)
+            .then_some(max_guests)
+            .ok_or(InvalidGuestCap)
+    }
+
     /// The options of a new room: the defaults, with what the host chose instead.
     pub fn chosen(
         guests_allowed: Option<bool>,
@@ -123,6 +141,7 @@ impl RoomOptions {
             guest_votes_per_2min: Self::guest_rate(
                 guest_votes_per_2min.unwrap_or(defaults.guest_votes_per_2min),
             )?,
+            max_guests: None,
         })
     }
 }
@@ -171,9 +190,13 @@ mod tests {
             RoomOptions::chosen(Some(false), Some(30)),
             Ok(RoomOptions {
                 guests_allowed: false,
-                guest_votes_per_2min: 30
+                guest_votes_per_2min: 30,
+                max_guests: None,
             })
         );
         assert_eq!(RoomOptions::chosen(None, Some(0)), Err(InvalidGuestRate));
+        assert_eq!(RoomOptions::guest_cap(0), Err(InvalidGuestCap));
+        assert_eq!(RoomOptions::guest_cap(10_001), Err(InvalidGuestCap));
+        assert_eq!(RoomOptions::guest_cap(40), Ok(40));
     }
 }

@@ -118,6 +118,11 @@ impl Database {
         crate::rate::SqlRateCounter::new(self.connection.clone())
     }
 
+    /// Accounts' tiers, overrides and the record of their changes.
+    pub fn tiers(&self) -> crate::tiers::SqlTierBook {
+        crate::tiers::SqlTierBook::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.writer

@@ -14,6 +14,7 @@ mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tiers;
 mod tracks;
 mod users;
 
@@ -23,5 +24,6 @@ pub use database::{Backend, Database};
 pub use rate::SqlRateCounter;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
+pub use tiers::SqlTierBook;
 pub use tracks::SqlTrackStore;
 pub use users::SqlUserStore;

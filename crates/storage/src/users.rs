@@ -3,10 +3,11 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::Duration;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection,
-    EntityTrait as _, QueryFilter as _, SqlErr, TransactionTrait as _,
+    EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    SqlErr, TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
@@ -103,6 +104,7 @@ fn user_from_row(row: users::Model) -> anyhow::Result<StoredUser> {
             email,
             profile,
             tier,
+            operator: row.operator,
             created_at: row.created_at,
         },
         password_hash: PasswordHash::from_phc(row.password_hash),
@@ -148,6 +150,8 @@ impl UserRepository for SqlUserStore {
                 .as_ref()
                 .map(|zone| zone.as_str().to_owned())),
             tier: Set(user.tier.as_str().to_owned()),
+            operator: Set(user.operator),
+            limit_overrides: Set(None),
             created_at: Set(user.created_at),
         };
         match users::Entity::insert(row)
@@ -194,6 +198,64 @@ impl UserRepository for SqlUserStore {
             .map(user_from_row)
             .transpose()?
             .map(|stored| stored.user))
+    }
+
+    async fn set_operator(&self, id: UserId, operator: bool) -> anyhow::Result<bool> {
+        let result = users::Entity::update_many()
+            .col_expr(users::Column::Operator, Expr::value(operator))
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("setting the operator flag")?;
+        Ok(result.rows_affected > 0)
+    }
+
+    async fn list_users(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<User>, u64)> {
+        let mut query = users::Entity::find();
+        if let Some(search) = search {
+            // The keys are lowercase already; LIKE's own wildcards in the search are taken
+            // literally.
+            let pattern = format!(
+                "%{}%",
+                search
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            query = query.filter(
+                Condition::any()
+                    .add(
+                        Expr::col(users::Column::UsernameKey)
+                            .like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\')),
+                    )
+                    .add(
+                        Expr::col(users::Column::EmailKey)
+                            .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+                    ),
+            );
+        }
+        let total = query
+            .clone()
+            .count(&self.connection)
+            .await
+            .context("counting accounts")?;
+        let rows = query
+            .order_by_asc(users::Column::UsernameKey)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.connection)
+            .await
+            .context("listing accounts")?;
+        let users = rows
+            .into_iter()
+            .map(|row| user_from_row(row).map(|stored| stored.user))
+            .collect::<anyhow::Result<_>>()?;
+        Ok((users, total))
     }
 
     async fn update_profile(&self, id: UserId, profile: &Profile) -> anyhow::Result<bool> {

@@ -41,6 +41,7 @@ async fn user(database: &Database) -> UserId {
             email: None,
             profile: Profile::default(),
             tier: Tier::Free,
+            operator: false,
             created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         },
         password_hash: PasswordHash::from_phc("$fake".into()),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::DateTime;
 use soiree_kernel::{SystemClock, Tier, TrackInfo, TrackRef, UserId};
-use soiree_rooms::memory::{RecordingSink, StaticDirectory};
+use soiree_rooms::memory::{FixedAllowance, RecordingSink, StaticDirectory};
 use soiree_rooms::{
     GuestSource, LikeThreshold, Member, NewRoom, Nickname, PlaybackFailure, Room, RoomEventKind,
     RoomId, RoomOptions, RoomRepository as _, RoomsService, TrackState, Viewer,
@@ -37,6 +37,7 @@ async fn account(database: &Database) -> UserId {
             email: None,
             profile: Profile::default(),
             tier: Tier::Free,
+            operator: false,
             created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         },
         password_hash: PasswordHash::from_phc("$fake".into()),
@@ -111,6 +112,7 @@ fn services(store: &SqlRoomStore, tracks: Arc<dyn TrackDetails>) -> Services {
     let rooms = Arc::new(RoomsService::new(
         Arc::new(store.clone()),
         Arc::new(StaticDirectory::default()),
+        Arc::new(FixedAllowance::default()),
         Arc::new(sink.clone()),
         Arc::new(SystemClock),
     ));

@@ -31,6 +31,7 @@ fn stored(username: &str, email: Option<&str>) -> StoredUser {
             email: email.map(|email| EmailAddress::parse(email).unwrap()),
             profile: Profile::default(),
             tier: Tier::Free,
+            operator: false,
             created_at: instant(0),
         },
         password_hash: PasswordHash::from_phc(format!("$fake${username}")),

@@ -85,6 +85,46 @@ impl UserRepository for InMemoryUserStore {
         Ok(self.lock().users.get(&id).map(|stored| stored.user.clone()))
     }
 
+    async fn set_operator(&self, id: UserId, operator: bool) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let Some(stored) = state.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        stored.user.operator = operator;
+        Ok(true)
+    }
+
+    async fn list_users(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<User>, u64)> {
+        let state = self.lock();
+        let mut found: Vec<User> = state
+            .users
+            .values()
+            .map(|stored| stored.user.clone())
+            .filter(|user| {
+                search.is_none_or(|search| {
+                    user.username.key().contains(search)
+                        || user
+                            .email
+                            .as_ref()
+                            .is_some_and(|email| email.key().contains(search))
+                })
+            })
+            .collect();
+        found.sort_by_key(|user| user.username.key());
+        let total = found.len() as u64;
+        let page = found
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok((page, total))
+    }
+
     async fn update_profile(&self, id: UserId, profile: &Profile) -> anyhow::Result<bool> {
         let mut state = self.lock();
         let Some(stored) = state.users.get_mut(&id) else {

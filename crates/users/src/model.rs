@@ -252,6 +252,9 @@ pub struct User {
     pub profile: Profile,
     /// Service tier; new accounts are [`Tier::Free`].
     pub tier: Tier,
+    /// Whether the account runs this server (the operator API). Set only from the command line,
+    /// never through the public API; new accounts are not operators.
+    pub operator: bool,
     /// When the account was registered.
     pub created_at: Timestamp,
 }

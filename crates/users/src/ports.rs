@@ -40,6 +40,18 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
 
     /// Replaces the profile of an account. MUST return `Ok(false)` when no such account exists.
     async fn update_profile(&self, id: UserId, profile: &Profile) -> anyhow::Result<bool>;
+
+    /// Makes an account an operator or not. MUST return `Ok(false)` when no such account exists.
+    async fn set_operator(&self, id: UserId, operator: bool) -> anyhow::Result<bool>;
+
+    /// Accounts whose username or email key contains `search` (already lowercase), or all, in
+    /// username order, skipping `offset` and at most `limit`; with how many match in all.
+    async fn list_users(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<User>, u64)>;
 }
 
 /// Login sessions.

@@ -99,6 +99,7 @@ impl UsersService {
             email: account.email,
             profile: Profile::default(),
             tier: Tier::Free,
+            operator: false,
             created_at: self.clock.now(),
         };
         self.ports
@@ -286,6 +287,36 @@ impl UsersService {
     /// The account with this id, if it exists.
     pub async fn user(&self, user_id: UserId) -> anyhow::Result<Option<User>> {
         self.ports.users.find_by_id(user_id).await
+    }
+
+    /// Makes an account an operator or not (the command line's decision, never the public
+    /// API's); `false` when there is no such account. Its cached sessions are forgotten, so the
+    /// change applies to its next request.
+    #[instrument(skip(self))]
+    pub async fn set_operator(&self, user_id: UserId, operator: bool) -> anyhow::Result<bool> {
+        let found = self.ports.users.set_operator(user_id, operator).await?;
+        self.forget_user(user_id);
+        if found {
+            tracing::info!(operator, "operator flag changed");
+        }
+        Ok(found)
+    }
+
+    /// One page of accounts, in username order, those whose username or email contains
+    /// `search` (any case) when given; with how many match in all.
+    pub async fn list(
+        &self,
+        search: Option<&str>,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<User>, u64)> {
+        let search = search
+            .map(|search| search.trim().to_lowercase())
+            .filter(|search| !search.is_empty());
+        self.ports
+            .users
+            .list_users(search.as_deref(), offset, limit)
+            .await
     }
 
     /// Applies profile changes and returns the updated account.

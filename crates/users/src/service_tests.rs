@@ -336,3 +336,27 @@ async fn profile_changes_are_stored() {
         .await;
     assert!(matches!(missing, Err(UpdateProfileError::NotFound)));
 }
+
+#[tokio::test]
+async fn operators_are_made_from_the_command_line_and_accounts_are_listed() {
+    let h = harness();
+    let ada = h.service.register(account("ada", None)).await.unwrap();
+    let bob = h.service.register(account("bob", None)).await.unwrap();
+    assert!(!ada.operator, "a new account is not an operator");
+    assert!(h.service.set_operator(ada.id, true).await.unwrap());
+    assert!(h.service.user(ada.id).await.unwrap().unwrap().operator);
+    assert!(
+        !h.service
+            .set_operator(UserId::generate(), true)
+            .await
+            .unwrap()
+    );
+    let (all, total) = h.service.list(None, 0, 10).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(all[0].id, ada.id);
+    let (found, total) = h.service.list(Some(" BO "), 0, 10).await.unwrap();
+    assert_eq!((found.len(), total), (1, 1));
+    assert_eq!(found[0].id, bob.id);
+    let (page, total) = h.service.list(None, 1, 10).await.unwrap();
+    assert_eq!((page.len(), total), (1, 2));
+}

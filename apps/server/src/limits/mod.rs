@@ -14,7 +14,7 @@ use std::time::Duration;
 use poem::http::{HeaderValue, Method, StatusCode, header};
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use soiree_rooms::GuestToken;
-use soiree_tiers::{Admission, AnonymousSurface, RatePolicy, Subject};
+use soiree_tiers::{Admission, AnonymousSurface, RateKey, RatePolicy, Subject};
 
 pub(crate) use client::{guest_source, parse_network};
 pub(crate) use file::read as read_tier_file;
@@ -54,7 +54,19 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
         };
         let mut shown = None;
         for subject in subjects(&request, &state).await {
-            match state.limits.admit(&subject).await {
+            // A program's budget is its account's: its tier's, or the operator's override.
+            let policy = match subject {
+                Subject::Program { user, .. } => match state.tiers.standing_of(user).await {
+                    Ok(standing) => standing.limits.api_requests,
+                    Err(_) => state.limits.policy(&subject),
+                },
+                _ => state.limits.policy(&subject),
+            };
+            match state
+                .limits
+                .admit_under(&RateKey::of(&subject), policy)
+                .await
+            {
                 Ok(Admission::Unlimited) => {}
                 Ok(Admission::Allowed {
                     policy,

@@ -101,6 +101,10 @@ impl Channel {
 }
 
 /// A socket's subscription to a room's live events; dropping it ends it.
+/// Sockets one participant may have open on one process at once (a phone, a laptop, a TV
+/// screen, and some to spare); a socket costs memory, and one guest once opened 300.
+pub(crate) const SOCKETS_PER_PARTICIPANT: usize = 5;
+
 #[derive(Debug)]
 pub(crate) struct Subscription {
     pub(crate) events: broadcast::Receiver<Arc<WireEvent>>,
@@ -171,12 +175,13 @@ impl EventHub {
     }
 
     /// Live events of a room from now on, for `participant` (events already in the log are the
-    /// caller's to read, after subscribing, so that nothing falls between the two).
+    /// caller's to read, after subscribing, so that nothing falls between the two). `None` when
+    /// the participant already has [`SOCKETS_PER_PARTICIPANT`] sockets open here.
     pub(crate) async fn subscribe(
         &self,
         room: RoomId,
         participant: ParticipantId,
-    ) -> anyhow::Result<Subscription> {
+    ) -> anyhow::Result<Option<Subscription>> {
         let existing = lock(&self.inner.channels).get(&room).cloned();
         let channel = match existing {
             Some(channel) => channel,
@@ -193,14 +198,21 @@ impl EventHub {
                 }))
             }
         };
-        *lock(&channel.listening).entry(participant).or_default() += 1;
-        Ok(Subscription {
+        {
+            let mut listening = lock(&channel.listening);
+            let open = listening.entry(participant).or_default();
+            if *open >= SOCKETS_PER_PARTICIPANT {
+                return Ok(None);
+            }
+            *open += 1;
+        }
+        Ok(Some(Subscription {
             events: channel.sender.subscribe(),
             room,
             participant,
             channel,
             hub: Arc::clone(&self.inner),
-        })
+        }))
     }
 
     /// Another process announced that a room's log reached `last_seq`.
@@ -316,6 +328,7 @@ mod tests {
         let rooms = Arc::new(RoomsService::new(
             Arc::new(store.clone()),
             Arc::new(StaticDirectory::default()),
+            Arc::new(soiree_rooms::memory::FixedAllowance::default()),
             Arc::new(hub.clone()),
             Arc::new(SystemClock),
         ));
@@ -347,10 +360,12 @@ mod tests {
         let mut first = hub
             .subscribe(room, ParticipantId::generate())
             .await
+            .unwrap()
             .unwrap();
         let mut second = hub
             .subscribe(room, ParticipantId::generate())
             .await
+            .unwrap()
             .unwrap();
         for _ in 0..5 {
             rooms.emit(room, RoomEventKind::RoomUpdated).await.unwrap();
@@ -378,6 +393,7 @@ mod tests {
         let mut subscription = hub
             .subscribe(room, ParticipantId::generate())
             .await
+            .unwrap()
             .unwrap();
         // Another process appends two events straight to storage and announces them.
         let at = chrono::Utc::now();
@@ -402,6 +418,7 @@ mod tests {
         let mut slow = hub
             .subscribe(room, ParticipantId::generate())
             .await
+            .unwrap()
             .unwrap();
         for _ in 0..(CHANNEL_CAPACITY + 50) {
             rooms.emit(room, RoomEventKind::RoomUpdated).await.unwrap();
@@ -428,6 +445,7 @@ mod tests {
         let mut fast = hub
             .subscribe(room, ParticipantId::generate())
             .await
+            .unwrap()
             .unwrap();
         rooms.emit(room, RoomEventKind::RoomClosed).await.unwrap();
         let newest = next(&mut fast.events).await.unwrap();
@@ -438,8 +456,8 @@ mod tests {
     async fn presence_counts_each_listener_once_and_forgets_them_when_they_go() {
         let (hub, _, room, _) = room_with_hub().await;
         let ada = ParticipantId::generate();
-        let first = hub.subscribe(room, ada).await.unwrap();
-        let second = hub.subscribe(room, ada).await.unwrap();
+        let first = hub.subscribe(room, ada).await.unwrap().unwrap();
+        let second = hub.subscribe(room, ada).await.unwrap().unwrap();
         assert_eq!(hub.listening(), [(room, vec![ada])]);
         drop(first);
         assert_eq!(hub.listening(), [(room, vec![ada])]);
@@ -448,5 +466,25 @@ mod tests {
             hub.listening().is_empty(),
             "the room's channel goes with its last listener"
         );
+    }
+
+    #[tokio::test]
+    async fn a_participant_has_at_most_a_few_sockets_open() {
+        let (hub, _, room, _) = room_with_hub().await;
+        let ada = ParticipantId::generate();
+        let mut open = Vec::new();
+        for _ in 0..SOCKETS_PER_PARTICIPANT {
+            open.push(hub.subscribe(room, ada).await.unwrap().unwrap());
+        }
+        assert!(hub.subscribe(room, ada).await.unwrap().is_none());
+        // Someone else is not affected, and closing one makes a place.
+        assert!(
+            hub.subscribe(room, ParticipantId::generate())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        open.pop();
+        assert!(hub.subscribe(room, ada).await.unwrap().is_some());
     }
 }

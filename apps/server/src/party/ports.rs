@@ -9,8 +9,10 @@ use soiree_connections::{
     PlayerError, PlayerService, Provider, TrackSummary,
 };
 use soiree_kernel::{TrackInfo, TrackRef, UserId};
-use soiree_rooms::{MemberDirectory, PlaybackFailure, RoomId};
-use soiree_tiers::{Admission, Limit, RateKey, RateLimits, RatePolicy};
+use soiree_rooms::{HostAllowance, HostAllowances, MemberDirectory, PlaybackFailure, RoomId};
+use soiree_tiers::{
+    Admission, Limit, QuotaBook as _, RateKey, RateLimits, RatePolicy, TiersService,
+};
 use soiree_users::UsersService;
 use soiree_voting::{
     GuestVote, GuestVoter, HostPlayback, RoomPlayer, TrackCatalog, TrackSource, VoteRateLimiter,
@@ -181,6 +183,26 @@ impl VoteRateLimiter for GuestVoteLimiter {
         Ok(match self.0.admit_under(&key, policy).await? {
             Admission::Refused { retry_after, .. } => GuestVote::Wait(retry_after),
             Admission::Allowed { .. } | Admission::Unlimited => GuestVote::Allowed,
+        })
+    }
+}
+
+/// What a host's tier allows their rooms, from the tiers service (overrides included).
+#[derive(Debug)]
+pub(crate) struct TierAllowances(pub(crate) Arc<TiersService>);
+
+#[async_trait]
+impl HostAllowances for TierAllowances {
+    async fn allowance(&self, host: UserId) -> anyhow::Result<HostAllowance> {
+        let standing = self.0.standing(host).await?;
+        let count = |limit: Limit| match limit {
+            Limit::AtMost(most) => Some(u32::try_from(most).unwrap_or(u32::MAX)),
+            Limit::Unlimited => None,
+        };
+        Ok(HostAllowance {
+            tier: standing.tier,
+            open_rooms: count(standing.limits.quotas.open_rooms),
+            people_per_room: count(standing.limits.quotas.participants_per_room),
         })
     }
 }

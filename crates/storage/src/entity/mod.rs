@@ -11,5 +11,6 @@ pub(crate) mod room_tracks;
 pub(crate) mod room_votes;
 pub(crate) mod rooms;
 pub(crate) mod sessions;
+pub(crate) mod tier_changes;
 pub(crate) mod track_details;
 pub(crate) mod users;

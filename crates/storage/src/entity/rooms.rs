@@ -13,6 +13,7 @@ pub(crate) struct Model {
     pub(crate) guests_allowed: bool,
     #[sea_orm(column_name = "guest_votes_per2min")]
     pub(crate) guest_votes_per2min: i32,
+    pub(crate) max_guests: Option<i32>,
     pub(crate) last_seq: i64,
     pub(crate) closed_at: Option<DateTimeUtc>,
     pub(crate) created_at: DateTimeUtc,

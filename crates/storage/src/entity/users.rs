@@ -14,6 +14,8 @@ pub(crate) struct Model {
     pub(crate) language: Option<String>,
     pub(crate) timezone: Option<String>,
     pub(crate) tier: String,
+    pub(crate) operator: bool,
+    pub(crate) limit_overrides: Option<String>,
     pub(crate) created_at: DateTimeUtc,
 }
 

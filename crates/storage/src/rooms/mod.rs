@@ -18,14 +18,16 @@ use sea_orm::{
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_rooms::{
-    Identity, InsertRoomError, Participant, ParticipantId, Room, RoomCode, RoomEvent,
-    RoomEventKind, RoomId, RoomRepository,
+    AdmitError, Capacity, Identity, InsertRoomError, Participant, ParticipantId, Room, RoomCode,
+    RoomEvent, RoomEventKind, RoomId, RoomRepository,
 };
 
 use self::ballots::BallotWriter;
-use self::rows::{guest_rate_column, participant_from_row, room_from_row, threshold_columns};
+use self::rows::{
+    guest_cap_column, guest_rate_column, participant_from_row, room_from_row, threshold_columns,
+};
 use crate::changes::Announcer;
-use crate::entity::{room_participants, rooms};
+use crate::entity::{room_participants, rooms, users};
 
 pub(crate) use self::ballots::sqlite_file;
 pub(crate) use self::events::append_in;
@@ -124,7 +126,12 @@ impl SqlRoomStore {
 
 #[async_trait]
 impl RoomRepository for SqlRoomStore {
-    async fn insert_room(&self, room: &Room, host: &Participant) -> Result<(), InsertRoomError> {
+    async fn insert_room(
+        &self,
+        room: &Room,
+        host: &Participant,
+        open_rooms: Option<u32>,
+    ) -> Result<(), InsertRoomError> {
         let (kind, value) = threshold_columns(room.like_threshold);
         let row = rooms::ActiveModel {
             id: Set(room.id.as_uuid()),
@@ -135,6 +142,7 @@ impl RoomRepository for SqlRoomStore {
             threshold_value: Set(value),
             guests_allowed: Set(room.options.guests_allowed),
             guest_votes_per2min: Set(guest_rate_column(room)),
+            max_guests: Set(guest_cap_column(room)),
             last_seq: Set(0),
             closed_at: Set(room.closed_at),
             created_at: Set(room.created_at),
@@ -144,6 +152,21 @@ impl RoomRepository for SqlRoomStore {
             .begin()
             .await
             .context("starting a transaction")?;
+        // SQLite serialises writers (and a read first would only risk a stale snapshot); on
+        // PostgreSQL one host's rooms are created one at a time, so that the count below holds.
+        if open_rooms.is_some()
+            && self.connection.get_database_backend() == sea_orm::DbBackend::Postgres
+        {
+            users::Entity::find_by_id(room.host.as_uuid())
+                .select_only()
+                .column(users::Column::Id)
+                .lock_exclusive()
+                .into_tuple::<uuid::Uuid>()
+                .one(&transaction)
+                .await
+                .context("locking the host's account")?;
+        }
+        // On SQLite this write takes the database's write lock before anything is counted.
         if let Err(error) = rooms::Entity::insert(row)
             .exec_without_returning(&transaction)
             .await
@@ -152,6 +175,18 @@ impl RoomRepository for SqlRoomStore {
                 Some(SqlErr::UniqueConstraintViolation(_)) => Err(InsertRoomError::CodeTaken),
                 _ => Err(anyhow::Error::new(error).context("inserting a room").into()),
             };
+        }
+        if let Some(most) = open_rooms {
+            let open = rooms::Entity::find()
+                .filter(rooms::Column::HostUserId.eq(room.host.as_uuid()))
+                .filter(rooms::Column::ClosedAt.is_null())
+                .count(&transaction)
+                .await
+                .context("counting the host's open rooms")?;
+            if open > u64::from(most) {
+                // Dropping the transaction rolls the room back.
+                return Err(InsertRoomError::TooManyOpen);
+            }
         }
         self.insert_participant_in(&transaction, host, None).await?;
         transaction
@@ -199,6 +234,10 @@ impl RoomRepository for SqlRoomStore {
             .col_expr(
                 rooms::Column::GuestVotesPer2min,
                 Expr::value(guest_rate_column(room)),
+            )
+            .col_expr(
+                rooms::Column::MaxGuests,
+                Expr::value(guest_cap_column(room)),
             )
             .col_expr(rooms::Column::ClosedAt, Expr::value(room.closed_at))
             .filter(rooms::Column::Id.eq(room.id.as_uuid()));
@@ -309,6 +348,75 @@ impl RoomRepository for SqlRoomStore {
         .await
     }
 
+    async fn admit_participant(
+        &self,
+        participant: &Participant,
+        guest_token_hash: Option<&str>,
+        at: Timestamp,
+        capacity: Capacity,
+    ) -> Result<(Participant, RoomEvent), AdmitError> {
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        // A write first: it takes the room's lock (PostgreSQL's row lock, SQLite's write lock)
+        // before anything is read, so that joins are counted and named one at a time.
+        rooms::Entity::update_many()
+            .col_expr(
+                rooms::Column::LastSeq,
+                Expr::col(rooms::Column::LastSeq).into(),
+            )
+            .filter(rooms::Column::Id.eq(participant.room_id.as_uuid()))
+            .exec(&transaction)
+            .await
+            .context("locking the room")?;
+        let others = room_participants::Entity::find()
+            .select_only()
+            .column(room_participants::Column::DisplayName)
+            .column(room_participants::Column::UserId)
+            .filter(room_participants::Column::RoomId.eq(participant.room_id.as_uuid()))
+            .filter(room_participants::Column::LeftAt.is_null())
+            .filter(room_participants::Column::Id.ne(participant.id.as_uuid()))
+            .into_tuple::<(String, Option<uuid::Uuid>)>()
+            .all(&transaction)
+            .await
+            .context("reading who is in the room")?;
+        let guests = others.iter().filter(|(_, user)| user.is_none()).count();
+        if capacity
+            .people
+            .is_some_and(|most| others.len() >= most as usize)
+        {
+            return Err(AdmitError::Full);
+        }
+        if participant.identity == Identity::Guest
+            && capacity.guests.is_some_and(|most| guests >= most as usize)
+        {
+            return Err(AdmitError::NoGuestPlaces);
+        }
+        let mut admitted = participant.clone();
+        if admitted.identity == Identity::Guest {
+            let taken: Vec<String> = others.iter().map(|(name, _)| name.to_lowercase()).collect();
+            admitted.display_name = admitted.display_name.distinct_from(&taken);
+        }
+        self.insert_participant_in(&transaction, &admitted, guest_token_hash)
+            .await?;
+        let mut events = append_in(
+            &transaction,
+            &self.announcer,
+            admitted.room_id,
+            at,
+            vec![RoomEventKind::joined(&admitted)],
+        )
+        .await?;
+        transaction
+            .commit()
+            .await
+            .context("committing a participant")?;
+        let event = events.pop().context("an appended event")?;
+        Ok((admitted, event))
+    }
+
     async fn touch(
         &self,
         room: RoomId,
@@ -329,13 +437,20 @@ impl RoomRepository for SqlRoomStore {
     }
 
     async fn present_count(&self, room: RoomId, since: Timestamp) -> anyhow::Result<u32> {
+        // Guests who share a source are one person; everyone else is themself.
         let count = room_participants::Entity::find()
+            .select_only()
+            .expr(Expr::cust(
+                "COUNT(*) - COUNT(guest_source) + COUNT(DISTINCT guest_source)",
+            ))
             .filter(room_participants::Column::RoomId.eq(room.as_uuid()))
             .filter(room_participants::Column::LeftAt.is_null())
             .filter(room_participants::Column::LastSeenAt.gte(since))
-            .count(&self.connection)
+            .into_tuple::<i64>()
+            .one(&self.connection)
             .await
-            .context("counting present participants")?;
+            .context("counting present participants")?
+            .unwrap_or(0);
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 

@@ -34,6 +34,11 @@ pub(super) fn room_from_row(row: rooms::Model) -> anyhow::Result<Room> {
             guests_allowed: row.guests_allowed,
             guest_votes_per_2min: u32::try_from(row.guest_votes_per2min)
                 .context("stored guest rate")?,
+            max_guests: row
+                .max_guests
+                .map(u32::try_from)
+                .transpose()
+                .context("stored guest cap")?,
         },
         closed_at: row.closed_at,
         created_at: row.created_at,
@@ -49,6 +54,12 @@ pub(super) fn threshold_columns(threshold: LikeThreshold) -> (&'static str, i32)
 
 pub(super) fn guest_rate_column(room: &Room) -> i32 {
     i32::try_from(room.options.guest_votes_per_2min).unwrap_or(i32::MAX)
+}
+
+pub(super) fn guest_cap_column(room: &Room) -> Option<i32> {
+    room.options
+        .max_guests
+        .map(|cap| i32::try_from(cap).unwrap_or(i32::MAX))
 }
 
 pub(super) fn participant_from_row(row: room_participants::Model) -> anyhow::Result<Participant> {

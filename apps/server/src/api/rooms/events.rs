@@ -29,6 +29,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::playback::describe;
 use crate::cookie::SESSION_COOKIE_NAME;
 use crate::party::SessionEnded;
+use crate::party::hub::SOCKETS_PER_PARTICIPANT;
 use crate::problem::{Problem, capitalised, problem_variants};
 use crate::room_auth::{RoomAuth, RoomCaller};
 use crate::state::AppState;
@@ -66,6 +67,9 @@ pub(crate) enum EventsRefused {
     /// `room_closed`.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// `too_many_sockets`: this participant has as many live connections open as allowed.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooMany(Json<Problem>),
     /// `internal_error`.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
@@ -73,7 +77,7 @@ pub(crate) enum EventsRefused {
 
 problem_variants!(EventsRefused {
     400 => BadRequest, 401 => Unauthenticated, 403 => Forbidden, 404 => NotFound,
-    409 => Conflict, 500 => Internal,
+    409 => Conflict, 429 => TooMany, 500 => Internal,
 });
 
 impl From<FollowRoomError> for EventsRefused {
@@ -279,6 +283,16 @@ impl RoomEventsApi {
             .await
             .map_err(|error| {
                 EventsRefused::from_problem(Problem::internal(&format!("{error:#}")))
+            })?
+            .ok_or_else(|| {
+                EventsRefused::from_problem(Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_sockets",
+                    "Too many connections",
+                    format!(
+                        "You have {SOCKETS_PER_PARTICIPANT} live connections to this room open already; close a tab or a screen and try again."
+                    ),
+                ))
             })?;
         let after = after.0.unwrap_or(0);
         let backlog = self

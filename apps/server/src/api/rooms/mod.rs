@@ -103,12 +103,19 @@ impl RoomsApi {
                 return CreateResponse::from_problem(invalid("invalid_threshold", &error));
             }
         };
-        let options = match RoomOptions::chosen(body.guests_allowed, body.guest_votes_per_2min) {
+        let mut options = match RoomOptions::chosen(body.guests_allowed, body.guest_votes_per_2min)
+        {
             Ok(options) => options,
             Err(error) => {
                 return CreateResponse::from_problem(invalid("invalid_guest_rate", &error));
             }
         };
+        match body.max_guests.map(RoomOptions::guest_cap).transpose() {
+            Ok(cap) => options.max_guests = cap,
+            Err(error) => {
+                return CreateResponse::from_problem(invalid("invalid_guest_cap", &error));
+            }
+        }
         let host = Member {
             user_id: caller.user.id,
             display_name: caller.user.shown_name().to_owned(),
@@ -337,11 +344,22 @@ impl RoomsApi {
                 return UpdateResponse::from_problem(invalid("invalid_guest_rate", &error));
             }
         };
+        let max_guests = match patch.max_guests {
+            poem_openapi::types::MaybeUndefined::Undefined => None,
+            poem_openapi::types::MaybeUndefined::Null => Some(None),
+            poem_openapi::types::MaybeUndefined::Value(cap) => match RoomOptions::guest_cap(cap) {
+                Ok(cap) => Some(Some(cap)),
+                Err(error) => {
+                    return UpdateResponse::from_problem(invalid("invalid_guest_cap", &error));
+                }
+            },
+        };
         let changes = RoomChanges {
             name,
             like_threshold,
             guests_allowed: patch.guests_allowed.take(),
             guest_votes_per_2min,
+            max_guests,
         };
         match self
             .state

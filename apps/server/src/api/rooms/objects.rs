@@ -22,7 +22,12 @@ pub(super) struct RoomOut {
     #[oai(skip_serializing_if_is_none)]
     like_threshold_share: Option<f64>,
     guests_allowed: bool,
+    /// Votes guests may cast per two minutes, per client address (guests who join from one
+    /// address share it).
     guest_votes_per_2min: u32,
+    /// Guests the room takes at once, when the host capped them.
+    #[oai(skip_serializing_if_is_none)]
+    max_guests: Option<u32>,
     /// Whether the host closed the room.
     closed: bool,
     /// Whether the caller is the host.
@@ -42,6 +47,7 @@ impl RoomOut {
             like_threshold_share,
             guests_allowed: room.options.guests_allowed,
             guest_votes_per_2min: room.options.guest_votes_per_2min,
+            max_guests: room.options.max_guests,
             closed: !room.is_open(),
             is_host,
         }
@@ -179,8 +185,12 @@ pub(super) struct CreateRoomIn {
     pub(super) like_threshold_share: Option<f64>,
     /// Whether people may join with a nickname and no account (default true).
     pub(super) guests_allowed: Option<bool>,
-    /// Votes a guest may cast per two minutes (default 10).
+    /// Votes guests may cast per two minutes (default 10), per client address: guests who join
+    /// from one address share it.
     pub(super) guest_votes_per_2min: Option<u32>,
+    /// Guests the room takes at once (1 to 10000; default: only the host's people-per-room
+    /// quota).
+    pub(super) max_guests: Option<u32>,
 }
 
 /// A room just created.
@@ -253,6 +263,8 @@ pub(super) struct RoomPatch {
     pub(super) like_threshold_share: MaybeUndefined<f64>,
     pub(super) guests_allowed: MaybeUndefined<bool>,
     pub(super) guest_votes_per_2min: MaybeUndefined<u32>,
+    /// A new guest cap, or `null` to lift it.
+    pub(super) max_guests: MaybeUndefined<u32>,
 }
 
 /// A vote.

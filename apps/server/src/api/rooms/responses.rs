@@ -83,7 +83,8 @@ pub(super) enum CreateResponse {
     /// `unauthenticated`: no valid session.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Json<Problem>),
-    /// `sign_in_to_host`: guests cannot host.
+    /// `sign_in_to_host`: guests cannot host; `quota_exceeded`: the host has as many rooms open
+    /// as their tier allows (close one, or ask the operator for a higher tier).
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
     /// `payload_too_large`.
@@ -92,7 +93,7 @@ pub(super) enum CreateResponse {
     /// `unsupported_media_type`.
     #[oai(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Json<Problem>),
-    /// `invalid_room_name`, `invalid_threshold`, `invalid_guest_rate`.
+    /// `invalid_room_name`, `invalid_threshold`, `invalid_guest_rate`, `invalid_guest_cap`.
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<Problem>),
     /// `internal_error`.
@@ -107,7 +108,17 @@ problem_variants!(CreateResponse {
 
 impl From<CreateRoomError> for CreateResponse {
     fn from(error: CreateRoomError) -> Self {
-        Self::Internal(Problem::internal(&format!("{error:#}")).json())
+        match error {
+            CreateRoomError::TooManyOpenRooms { .. } => Self::from_problem(problem(
+                StatusCode::FORBIDDEN,
+                "quota_exceeded",
+                "Quota reached",
+                &error,
+            )),
+            CreateRoomError::NoFreeCode | CreateRoomError::Unknown(_) => {
+                Self::Internal(Problem::internal(&format!("{error:#}")).json())
+            }
+        }
     }
 }
 
@@ -163,7 +174,8 @@ pub(super) enum JoinResponse {
     /// `room_not_found`.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// `room_closed`.
+    /// `room_closed`; `room_full`: the room holds as many people as its host's tier allows;
+    /// `no_guest_places`: it holds as many guests as its host allows (sign in to join).
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
     /// `payload_too_large`.
@@ -201,6 +213,15 @@ impl From<JoinError> for JoinResponse {
                 StatusCode::FORBIDDEN,
                 "removed_from_room",
                 "Removed",
+                &error,
+            ),
+            JoinError::Full { .. } => {
+                problem(StatusCode::CONFLICT, "room_full", "Room full", &error)
+            }
+            JoinError::NoGuestPlaces { .. } => problem(
+                StatusCode::CONFLICT,
+                "no_guest_places",
+                "No more guests",
                 &error,
             ),
             JoinError::Unknown(error) => Problem::internal(&format!("{error:#}")),
