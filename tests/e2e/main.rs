@@ -14,5 +14,6 @@ mod origin;
 mod pages;
 mod robustness;
 mod rooms;
+mod stuffing;
 mod support;
 mod tracks;

@@ -170,6 +170,7 @@ fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
     let rooms = Arc::new(RoomsService::new(
         Arc::new(store.clone()),
         Arc::new(StaticDirectory::default()),
+        Arc::new(soiree_rooms::memory::FixedAllowance::default()),
         Arc::new(sink.clone()),
         Arc::new(clock.clone()),
     ));
@@ -245,6 +246,7 @@ impl Harness {
             options: RoomOptions {
                 guests_allowed: true,
                 guest_votes_per_2min: 3,
+                max_guests: None,
             },
         };
         let hosted = self.voting.host(&self.host, new).await.unwrap();
