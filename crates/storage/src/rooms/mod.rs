@@ -365,7 +365,7 @@ impl RoomRepository for SqlRoomStore {
         rooms::Entity::update_many()
             .col_expr(
                 rooms::Column::LastSeq,
-                Expr::col(rooms::Column::LastSeq).into(),
+                Expr::col(rooms::Column::LastSeq),
             )
             .filter(rooms::Column::Id.eq(participant.room_id.as_uuid()))
             .exec(&transaction)
