@@ -9,7 +9,8 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi, RoomsApi,
+    AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi, RoomsApi, TiersApi,
+    UsersApi,
 };
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use crate::problem::{Problem, into_problem_response};
@@ -26,6 +27,8 @@ type Apis = (
     PlayerApi,
     RoomsApi,
     RoomEventsApi,
+    TiersApi,
+    UsersApi,
 );
 
 /// The OpenAPI service with every operation, so that the document covers every route.
@@ -39,6 +42,8 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             PlayerApi { state: state.clone() },
             RoomsApi { state: state.clone() },
             RoomEventsApi { state: state.clone() },
+            TiersApi { state: state.clone() },
+            UsersApi { state: state.clone() },
         ),
         "Soirée",
         env!("CARGO_PKG_VERSION"),

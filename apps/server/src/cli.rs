@@ -22,6 +22,99 @@ pub(crate) enum Command {
     Migrate(StorageArgs),
     /// Run the Spotify and SoundCloud simulator on its own (for trying Soirée without real apps).
     Sim(SimArgs),
+    /// Create accounts from a CSV or JSON file (username, email, tier, display_name, language,
+    /// timezone). Safe to run again: existing usernames are reported and left alone.
+    ProvisionUsers(ProvisionArgs),
+    /// List accounts near or over their quotas and limits: upgrade candidates.
+    AnalyzeTiers(AnalyzeArgs),
+    /// Summarise the server's activity over a period: tiers, active accounts, rooms, votes,
+    /// connections.
+    GenerateAnalytics(AnalyticsArgs),
+    /// Run every job once: provisioning (when a directory is set), tier analysis, analytics and
+    /// clean-up.
+    RunAll(RunAllArgs),
+}
+
+/// Where the jobs find the database and the tier table.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct JobArgs {
+    #[command(flatten)]
+    pub(crate) storage: StorageArgs,
+
+    /// The tier table (as `serve` uses it).
+    #[arg(long, env = "SOIREE_TIERS_FILE")]
+    pub(crate) tiers_file: Option<PathBuf>,
+}
+
+/// How a report is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned columns for people.
+    Table,
+    /// One JSON document for programs.
+    Json,
+    /// Comma-separated values for spreadsheets.
+    Csv,
+}
+
+/// `provision-users`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ProvisionArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// The file: `.csv` with a header row, or `.json` with an array of objects.
+    pub(crate) file: PathBuf,
+
+    /// Make the file's accounts operators (they may use the operator API).
+    #[arg(long)]
+    pub(crate) operator: bool,
+
+    /// Where new accounts' generated passwords are written (created, readable by you only).
+    /// Default: `{data_dir}/provisioned-passwords-{time}.tsv`.
+    #[arg(long)]
+    pub(crate) passwords_file: Option<PathBuf>,
+}
+
+/// `analyze-tiers`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AnalyzeArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// Table or JSON (or CSV).
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
+
+    /// List every account, not only those near or over a limit.
+    #[arg(long)]
+    pub(crate) all: bool,
+}
+
+/// `generate-analytics`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct AnalyticsArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// The period, ending now (for example `24h`, `7d`, `30d`).
+    #[arg(long, default_value = "30d")]
+    pub(crate) period: humantime::Duration,
+
+    /// Table, JSON or CSV.
+    #[arg(long, value_enum, default_value = "table")]
+    pub(crate) format: Format,
+}
+
+/// `run-all`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RunAllArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// A directory of provisioning files (`*.csv`, `*.json`) to apply first.
+    #[arg(long, env = "SOIREE_PROVISION_DIR")]
+    pub(crate) provision_dir: Option<PathBuf>,
 }
 
 /// The provider simulator on its own.

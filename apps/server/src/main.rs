@@ -15,10 +15,12 @@ mod cookie;
 mod demo;
 mod hashing;
 mod keys;
+mod jobs;
 mod limits;
 mod pages;
 mod party;
 mod problem;
+mod provision;
 mod request_log;
 mod room_auth;
 mod same_origin;
@@ -69,6 +71,10 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(*args).await,
             Command::Migrate(storage) => migrate(&storage).await,
             Command::Sim(args) => simulate(args).await,
+            Command::ProvisionUsers(args) => jobs::provision_file(&args).await,
+            Command::AnalyzeTiers(args) => jobs::analyze_tiers(&args).await,
+            Command::GenerateAnalytics(args) => jobs::generate_analytics(&args).await,
+            Command::RunAll(args) => jobs::run_all(&args).await,
         }
     });
     match outcome {
@@ -90,7 +96,7 @@ fn init_tracing() {
         .init();
 }
 
-async fn open_database(storage: &StorageArgs) -> anyhow::Result<Database> {
+pub(crate) async fn open_database(storage: &StorageArgs) -> anyhow::Result<Database> {
     let url = config::database_url(storage)?;
     let database = Database::connect(&url).await.context(
         "check --database-url or SOIREE_DATABASE_URL (sqlite://path?mode=rwc or postgres://...)",

@@ -123,6 +123,11 @@ impl Database {
         crate::tiers::SqlTierBook::new(self.connection.clone())
     }
 
+    /// What the operator's reports read.
+    pub fn reports(&self) -> crate::reports::SqlUsageReports {
+        crate::reports::SqlUsageReports::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.writer

@@ -10,6 +10,7 @@ mod connections;
 mod database;
 mod entity;
 mod rate;
+mod reports;
 mod rooms;
 mod sealing;
 #[cfg(feature = "testing")]
@@ -22,6 +23,7 @@ pub use changes::{Change, ChangeFeed};
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};
 pub use rate::SqlRateCounter;
+pub use reports::SqlUsageReports;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
 pub use tiers::SqlTierBook;

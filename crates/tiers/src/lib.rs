@@ -14,10 +14,12 @@ pub mod memory;
 mod ports;
 mod quota;
 mod rate;
+mod report;
 mod service;
 
 pub use limits::{AnonymousSurface, Limit, Quotas, RatePolicy, TierLimits, TierTable};
 pub use ports::{QuotaBook, RateCounter, TierBook};
 pub use quota::{API_REQUESTS, InvalidOverride, Overrides, Quota, QuotaExceeded, Standing};
 pub use rate::{Admission, RateKey, RateLimits, Subject, admit, client_network};
+pub use report::{Activity, QuotaStatus, Usage, UsageReports};
 pub use service::{ChangeTierError, ChangedBy, StandingError, TierChange, TiersService};

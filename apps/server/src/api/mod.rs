@@ -11,6 +11,7 @@ mod optional_json;
 mod player;
 pub(crate) use optional_json::OptionalJson;
 mod rooms;
+mod tiers;
 
 pub(crate) use accounts::AccountsApi;
 pub(crate) use connections::{ConnectionsApi, callback_path};
@@ -18,3 +19,4 @@ pub(crate) use health::HealthApi;
 pub(crate) use me::MeApi;
 pub(crate) use player::PlayerApi;
 pub(crate) use rooms::{RoomEventsApi, RoomsApi, event_json};
+pub(crate) use tiers::{TiersApi, UsersApi};

@@ -1,0 +1,186 @@
+//! What the operator's reports read: an account's usage and the server's activity.
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait as _, DatabaseBackend, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QuerySelect as _, Statement,
+};
+use soiree_kernel::{Tier, Timestamp, UserId};
+use soiree_tiers::{Activity, Usage, UsageReports};
+
+use crate::entity::{
+    connections, login_failures, room_participants, room_votes, rooms, sessions, tier_changes,
+    users,
+};
+
+/// Reports over the database.
+#[derive(Debug, Clone)]
+pub struct SqlUsageReports {
+    connection: DatabaseConnection,
+}
+
+impl SqlUsageReports {
+    pub(crate) fn new(connection: DatabaseConnection) -> Self {
+        Self { connection }
+    }
+}
+
+#[async_trait]
+impl UsageReports for SqlUsageReports {
+    async fn usage(&self, user: UserId) -> anyhow::Result<Usage> {
+        let open: Vec<uuid::Uuid> = rooms::Entity::find()
+            .select_only()
+            .column(rooms::Column::Id)
+            .filter(rooms::Column::HostUserId.eq(user.as_uuid()))
+            .filter(rooms::Column::ClosedAt.is_null())
+            .into_tuple()
+            .all(&self.connection)
+            .await
+            .context("listing open rooms")?;
+        let mut fullest = 0;
+        for room in &open {
+            let people = room_participants::Entity::find()
+                .filter(room_participants::Column::RoomId.eq(*room))
+                .filter(room_participants::Column::LeftAt.is_null())
+                .count(&self.connection)
+                .await
+                .context("counting a room's people")?;
+            fullest = Ord::max(fullest, people);
+        }
+        // Shared counts exist on PostgreSQL only; on SQLite the server counts in its process.
+        let backend = self.connection.get_database_backend();
+        let api_requests_this_hour = if backend == DatabaseBackend::Postgres {
+            let row = self
+                .connection
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT COALESCE(MAX(hits), 0) AS hits FROM rate_counters \
+                     WHERE key = $1 AND ends_at > $2",
+                    [
+                        format!("api:{user}").into(),
+                        chrono::Utc::now().timestamp().into(),
+                    ],
+                ))
+                .await
+                .context("reading an account's API requests")?;
+            let hits: i64 = match row {
+                Some(row) => row.try_get("", "hits").context("reading a count")?,
+                None => 0,
+            };
+            Some(u64::try_from(hits).unwrap_or(0))
+        } else {
+            None
+        };
+        Ok(Usage {
+            open_rooms: open.len() as u64,
+            fullest_room: fullest,
+            api_requests_this_hour,
+        })
+    }
+
+    async fn activity(&self, since: Timestamp) -> anyhow::Result<Activity> {
+        let db = &self.connection;
+        let mut accounts_by_tier = Vec::new();
+        for tier in Tier::ALL {
+            let count = users::Entity::find()
+                .filter(users::Column::Tier.eq(tier.as_str()))
+                .count(db)
+                .await
+                .context("counting accounts by tier")?;
+            accounts_by_tier.push((tier, count));
+        }
+        let operators = users::Entity::find()
+            .filter(users::Column::Operator.eq(true))
+            .count(db)
+            .await
+            .context("counting operators")?;
+        let new_accounts = users::Entity::find()
+            .filter(users::Column::CreatedAt.gte(since))
+            .count(db)
+            .await
+            .context("counting new accounts")?;
+        let active_accounts = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::UserId)
+            .distinct()
+            .filter(sessions::Column::LastSeenAt.gte(since))
+            .count(db)
+            .await
+            .context("counting active accounts")?;
+        let rooms_created = rooms::Entity::find()
+            .filter(rooms::Column::CreatedAt.gte(since))
+            .count(db)
+            .await
+            .context("counting new rooms")?;
+        let rooms_open = rooms::Entity::find()
+            .filter(rooms::Column::ClosedAt.is_null())
+            .count(db)
+            .await
+            .context("counting open rooms")?;
+        let room_joins = room_participants::Entity::find()
+            .filter(room_participants::Column::JoinedAt.gte(since))
+            .count(db)
+            .await
+            .context("counting joins")?;
+        let votes = room_votes::Entity::find()
+            .filter(room_votes::Column::CastAt.gte(since))
+            .count(db)
+            .await
+            .context("counting votes")?;
+        // At most one row per account and provider: counted here.
+        let rows: Vec<(String, bool, bool)> = connections::Entity::find()
+            .select_only()
+            .column(connections::Column::Provider)
+            .expr_as(
+                Expr::col(connections::Column::NeedsReconnect).is_not_null(),
+                "needs_reconnect",
+            )
+            .expr_as(
+                Expr::col(connections::Column::AccessTokenSealed).is_not_null(),
+                "has_token",
+            )
+            .into_tuple()
+            .all(db)
+            .await
+            .context("reading connections' status")?;
+        let mut by_status = std::collections::BTreeMap::<(String, String), u64>::new();
+        for (provider, needs_reconnect, has_token) in rows {
+            let status = if needs_reconnect {
+                "needs_reconnect"
+            } else if has_token {
+                "connected"
+            } else {
+                "configured"
+            };
+            *by_status.entry((provider, status.to_owned())).or_default() += 1;
+        }
+        let failed_logins = login_failures::Entity::find()
+            .filter(login_failures::Column::FailedAt.gte(since))
+            .count(db)
+            .await
+            .context("counting failed logins")?;
+        let tier_changes = tier_changes::Entity::find()
+            .filter(tier_changes::Column::At.gte(since))
+            .count(db)
+            .await
+            .context("counting tier changes")?;
+        Ok(Activity {
+            accounts_by_tier,
+            operators,
+            new_accounts,
+            active_accounts,
+            rooms_created,
+            rooms_open,
+            room_joins,
+            votes,
+            connections: by_status
+                .into_iter()
+                .map(|((provider, status), count)| (provider, status, count))
+                .collect(),
+            failed_logins,
+            tier_changes,
+        })
+    }
+}
