@@ -10,6 +10,7 @@ mod connections;
 mod crowd;
 mod limits;
 mod operations;
+mod operator;
 mod origin;
 mod pages;
 mod robustness;

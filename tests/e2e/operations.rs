@@ -60,6 +60,14 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/me/rooms", "get"),
         ("/api/v1/player/search", "get"),
         ("/api/v1/rooms/{code}/events", "get"),
+        ("/api/v1/me/tier", "get"),
+        ("/api/v1/me/tier", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}", "put"),
+        ("/api/v1/users/{id}/upgrade", "post"),
+        ("/api/v1/users/{id}/insights", "get"),
     ];
     let paths = spec["paths"].as_object().expect("paths");
     let mut documented: Vec<(String, String)> = paths

@@ -155,12 +155,7 @@ pub(crate) async fn provision(
         .map_err(|error| anyhow::anyhow!("setting a new account's profile: {error}"))?;
     if member.tier != user.tier {
         tiers
-            .change_tier(
-                user.id,
-                member.tier,
-                by,
-                Some("provisioned".to_owned()),
-            )
+            .change_tier(user.id, member.tier, by, Some("provisioned".to_owned()))
             .await
             .map_err(|error| anyhow::anyhow!("setting a new account's tier: {error}"))?;
         users.forget_user(user.id);

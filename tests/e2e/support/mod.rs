@@ -168,6 +168,25 @@ impl TestApp {
         self.base_url = format!("http://{address}");
     }
 
+    /// Runs `soiree ARGS` as an operator would beside this server: the same data directory,
+    /// database and tier table, nothing from the developer's shell; stdin is not a terminal.
+    pub(crate) fn command(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_soiree"));
+        for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("SOIREE_")) {
+            command.env_remove(name);
+        }
+        command
+            .args(args)
+            .current_dir(self.data_dir.path())
+            .env("SOIREE_DATA_DIR", self.data_dir.path())
+            .env("RUST_LOG", "warn")
+            .env("SOIREE_TIERS_FILE", UNLIMITED_TIERS)
+            .envs(self.settings.iter().map(|(name, value)| (name, value)))
+            .stdin(Stdio::null())
+            .output()
+            .expect("running the soiree binary")
+    }
+
     /// The server's data directory.
     pub(crate) fn data_dir(&self) -> &std::path::Path {
         self.data_dir.path()

@@ -54,9 +54,7 @@ struct LimitsOut {
 fn limits_out(standing: &Standing) -> LimitsOut {
     let api = standing.limits.api_requests;
     let per_hour = match api.limit {
-        Limit::AtMost(count) => {
-            Some(count.saturating_mul(3600) / api.window.as_secs().max(1))
-        }
+        Limit::AtMost(count) => Some(count.saturating_mul(3600) / api.window.as_secs().max(1)),
         Limit::Unlimited => None,
     };
     let overrides = standing.overrides;
@@ -253,10 +251,14 @@ impl AppState {
     /// An account's standing with its usage and recent changes.
     async fn standing_out(&self, user: UserId) -> Result<StandingOut, Problem> {
         let internal = |error: &dyn std::fmt::Display| Problem::internal(&format!("{error:#}"));
-        let standing = self.tiers.standing_of(user).await.map_err(|error| match error {
-            soiree_tiers::StandingError::UnknownAccount => user_not_found(),
-            soiree_tiers::StandingError::Unknown(error) => internal(&error),
-        })?;
+        let standing = self
+            .tiers
+            .standing_of(user)
+            .await
+            .map_err(|error| match error {
+                soiree_tiers::StandingError::UnknownAccount => user_not_found(),
+                soiree_tiers::StandingError::Unknown(error) => internal(&error),
+            })?;
         let open_rooms = self
             .rooms
             .open_rooms_of(user)

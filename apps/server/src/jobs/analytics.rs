@@ -93,12 +93,8 @@ pub(crate) async fn write(
             for figure in &report.figures {
                 println!("{:<40} {:>10}", figure.name, figure.value);
             }
-            if known > 0 {
-                println!(
-                    "{:<40} {:>9}%",
-                    "connections.connected_share",
-                    connected * 100 / known
-                );
+            if let Some(share) = (connected * 100).checked_div(known) {
+                println!("{:<40} {:>9}%", "connections.connected_share", share);
             }
             println!("Not recorded yet: {}.", report.not_recorded.join("; "));
         }

@@ -66,7 +66,11 @@ pub(crate) async fn write(context: &Context, format: Format, all: bool) -> anyho
                 Limit::Unlimited => Limit::Unlimited,
             };
             let mut measures = vec![
-                measure("open_rooms", standing.limit(Quota::OpenRooms), Some(usage.open_rooms)),
+                measure(
+                    "open_rooms",
+                    standing.limit(Quota::OpenRooms),
+                    Some(usage.open_rooms),
+                ),
                 measure(
                     "participants_per_room",
                     standing.limit(Quota::ParticipantsPerRoom),

@@ -82,8 +82,12 @@ pub(crate) async fn run_all(args: &RunAllArgs) -> anyhow::Result<()> {
     }
     analyze::write(&context, crate::cli::Format::Table, false).await?;
     println!();
-    analytics::write(&context, std::time::Duration::from_secs(86_400), crate::cli::Format::Table)
-        .await?;
+    analytics::write(
+        &context,
+        std::time::Duration::from_secs(86_400),
+        crate::cli::Format::Table,
+    )
+    .await?;
     context.database.close().await
 }
 
@@ -105,8 +109,7 @@ async fn provision_directory(
     files.sort();
     for file in files {
         println!("{}:", file.display());
-        provision_users::provision_with(context, &file, false, None, &job.storage.data_dir)
-            .await?;
+        provision_users::provision_with(context, &file, false, None, &job.storage.data_dir).await?;
     }
     Ok(())
 }

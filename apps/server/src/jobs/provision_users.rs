@@ -253,8 +253,8 @@ fn csv_rows(text: &str) -> anyhow::Result<Vec<Row>> {
 }
 
 fn json_rows(text: &str) -> anyhow::Result<Vec<Row>> {
-    let entries: Vec<serde_json::Value> = serde_json::from_str(text)
-        .context("a JSON provisioning file is an array of objects")?;
+    let entries: Vec<serde_json::Value> =
+        serde_json::from_str(text).context("a JSON provisioning file is an array of objects")?;
     Ok(entries
         .into_iter()
         .enumerate()

@@ -2,6 +2,8 @@
 //! and a load test to lift. Anything the file leaves out keeps its default.
 //!
 //! ```toml
+//! self_service = false           # true: people may choose their own tier
+//!
 //! [tiers.free]
 //! api_requests = "100/hour"      # or "unlimited"; per second, minute, hour or day
 //! playlists = 10                 # or "unlimited"
@@ -30,6 +32,9 @@ use soiree_tiers::{AnonymousSurface, Limit, RatePolicy, TierTable};
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TierFile {
+    /// Whether people may choose their own tier (`POST /api/v1/me/tier`).
+    #[serde(default)]
+    self_service: bool,
     #[serde(default)]
     tiers: TiersSection,
     #[serde(default)]
@@ -91,6 +96,7 @@ pub(crate) fn read(path: &Path) -> anyhow::Result<TierTable> {
 pub(crate) fn parse(text: &str) -> anyhow::Result<TierTable> {
     let file: TierFile = toml::from_str(text)?;
     let mut table = TierTable::defaults();
+    table.self_service = file.self_service;
     let sections = [
         (Tier::Free, file.tiers.free),
         (Tier::Premium, file.tiers.premium),

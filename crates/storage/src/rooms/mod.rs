@@ -373,10 +373,7 @@ impl RoomRepository for SqlRoomStore {
         // A write first: it takes the room's lock (PostgreSQL's row lock, SQLite's write lock)
         // before anything is read, so that joins are counted and named one at a time.
         rooms::Entity::update_many()
-            .col_expr(
-                rooms::Column::LastSeq,
-                Expr::col(rooms::Column::LastSeq),
-            )
+            .col_expr(rooms::Column::LastSeq, Expr::col(rooms::Column::LastSeq))
             .filter(rooms::Column::Id.eq(participant.room_id.as_uuid()))
             .exec(&transaction)
             .await
