@@ -14,6 +14,7 @@ mod m20261123_000005_track_details;
 mod m20261123_000006_rate_counters;
 mod m20261123_000007_guest_sources;
 mod m20261123_000008_tiers_and_operators;
+mod m20261123_000009_scheduled_jobs;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_rate_counters::Migration),
             Box::new(m20261123_000007_guest_sources::Migration),
             Box::new(m20261123_000008_tiers_and_operators::Migration),
+            Box::new(m20261123_000009_scheduled_jobs::Migration),
         ]
     }
 }

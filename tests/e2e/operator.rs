@@ -4,12 +4,13 @@
 //! it, and the reports.
 
 use std::os::unix::fs::PermissionsExt as _;
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::rooms::create_room;
-use crate::support::{TestApp, problem, spawn_app_with};
+use crate::support::{TestApp, eventually, problem, spawn_app_with};
 
 /// The default tier table, with the anonymous surfaces and the pages lifted so that the test's
 /// own sign-ups are not what it measures; `extra` is appended.
@@ -371,4 +372,47 @@ async fn people_choose_their_own_tier_only_where_the_operator_allows_it() {
         .await
         .unwrap();
     assert_eq!(standing["changes"][0]["by"], "account");
+}
+
+#[tokio::test]
+async fn serve_applies_a_provisioning_directory_on_its_schedule_and_run_all_runs_every_job() {
+    let directory = tempfile::tempdir().unwrap();
+    std::fs::write(
+        directory.path().join("team.csv"),
+        "username,tier\nzed,premium\nx,free\n",
+    )
+    .unwrap();
+    let app = spawn_app_with(&[("SOIREE_PROVISION_DIR", directory.path().to_str().unwrap())]).await;
+    eventually(Duration::from_secs(20), "the directory applied", || async {
+        passwords(&app).iter().any(|(_, user, _)| user == "zed")
+    })
+    .await;
+    let (_, _, password) = passwords(&app).pop().unwrap();
+    let zed = token(&app, "zed", &password).await;
+    let me: Value = app.me(&zed).await.json().await.unwrap();
+    assert_eq!(me["tier"], "premium");
+    let logs = app.logs();
+    assert!(
+        logs.contains("1 created, 0 already present, 1 refused.")
+            && logs.contains("line 3: refused"),
+        "{logs}"
+    );
+    assert!(!logs.contains(&password), "the password is never logged");
+
+    // Once by hand: every job, the directory's second pass finding everyone present.
+    let run = app.command(&[
+        "run-all",
+        "--provision-dir",
+        directory.path().to_str().unwrap(),
+    ]);
+    let stdout = text(&run.stdout);
+    assert!(!run.status.success(), "a refused row fails the run");
+    for expected in [
+        "line 2: already present zed",
+        "upgrade candidate(s) among 1 account(s)",
+        "Activity from",
+        "Clean-up: ",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
+    }
 }

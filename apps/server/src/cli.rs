@@ -226,6 +226,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_TIERS_FILE")]
     pub(crate) tiers_file: Option<std::path::PathBuf>,
 
+    /// A directory of provisioning files (`*.csv`, `*.json`, as `soiree provision-users` reads)
+    /// applied at start and every 6 hours.
+    #[arg(long, env = "SOIREE_PROVISION_DIR")]
+    pub(crate) provision_dir: Option<PathBuf>,
+
     /// Proxies whose `X-Forwarded-For` is believed, as addresses or networks, comma-separated
     /// (the reverse proxy in front of Soirée). Without them, a client is the connection's address.
     #[arg(long, env = "SOIREE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::limits::parse_network)]

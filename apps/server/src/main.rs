@@ -227,7 +227,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(room_store.clone()),
         spotify_for_rooms.clone(),
         Arc::clone(&clock),
-        holder,
+        holder.clone(),
         Arc::new(move |_room| party_wake.notify_one()),
     ));
     let limits = rate_limits(&database, tier_table);
@@ -254,6 +254,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             session_ends.clone(),
         ),
         party::spawn_presence(events.clone(), Arc::clone(&rooms)),
+        jobs::spawn_schedule(
+            jobs::Context::of(database.clone(), Arc::clone(&users), Arc::clone(&tiers)),
+            holder.clone(),
+            args.provision_dir.clone(),
+            data_dir.clone(),
+        ),
     ];
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;

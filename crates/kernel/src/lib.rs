@@ -8,11 +8,13 @@
 mod cache;
 mod clock;
 mod id;
+mod jobs;
 mod tier;
 mod track;
 
 pub use cache::TtlCache;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use id::UserId;
+pub use jobs::{Housekeeping, JobSchedule, Retention, Swept};
 pub use tier::{Tier, UnknownTier};
 pub use track::{InvalidTrackRef, TrackInfo, TrackRef};

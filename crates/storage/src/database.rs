@@ -128,6 +128,11 @@ impl Database {
         crate::reports::SqlUsageReports::new(self.connection.clone())
     }
 
+    /// Scheduled jobs' claims and housekeeping.
+    pub fn jobs(&self) -> crate::jobs::SqlJobs {
+        crate::jobs::SqlJobs::new(self.connection.clone())
+    }
+
     /// Closes every connection (at shutdown, or before dropping a test database).
     pub async fn close(self) -> anyhow::Result<()> {
         self.writer

@@ -39,17 +39,26 @@ impl SqlRateCounter {
         {
             return Ok(());
         }
-        let backend = self.connection.get_database_backend();
-        self.connection
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                placeholders(backend, "DELETE FROM rate_counters WHERE ends_at <= $1"),
-                [now.into()],
-            ))
-            .await
-            .context("clearing ended rate windows")?;
+        clear_ended_windows(&self.connection, now).await?;
         Ok(())
     }
+}
+
+/// Deletes the windows that ended at or before `now` (seconds since the epoch); how many.
+pub(crate) async fn clear_ended_windows(
+    connection: &DatabaseConnection,
+    now: i64,
+) -> anyhow::Result<u64> {
+    let backend = connection.get_database_backend();
+    let result = connection
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            placeholders(backend, "DELETE FROM rate_counters WHERE ends_at <= $1"),
+            [now.into()],
+        ))
+        .await
+        .context("clearing ended rate windows")?;
+    Ok(result.rows_affected())
 }
 
 /// `sql` with PostgreSQL's `$n` placeholders, written as SQLite wants them (`?n`).

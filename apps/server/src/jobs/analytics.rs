@@ -38,6 +38,23 @@ pub(crate) async fn write(
     period: Duration,
     format: Format,
 ) -> anyhow::Result<()> {
+    let (report, connected, known) = report(context, period).await?;
+    print(&report, connected, known, format)
+}
+
+/// The activity of the last `period` in one line, for the log.
+pub(crate) async fn summary(context: &Context, period: Duration) -> anyhow::Result<String> {
+    let (report, _, _) = report(context, period).await?;
+    Ok(report
+        .figures
+        .iter()
+        .map(|figure| format!("{}={}", figure.name, figure.value))
+        .collect::<Vec<_>>()
+        .join(" "))
+}
+
+/// The report, with the connections connected and known.
+async fn report(context: &Context, period: Duration) -> anyhow::Result<(Report, u64, u64)> {
     let end = chrono::Utc::now();
     let start = end - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::MAX);
     let activity = context.database.reports().activity(start).await?;
@@ -74,8 +91,13 @@ pub(crate) async fn write(
             "errors per user",
         ],
     };
+    Ok((report, connected, known))
+}
+
+fn print(report: &Report, connected: u64, known: u64, format: Format) -> anyhow::Result<()> {
+    let (start, end) = (report.period_start, report.period_end);
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(report)?),
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(std::io::stdout());
             writer.write_record(["name", "value"])?;

@@ -43,6 +43,18 @@ pub(crate) async fn analyze(args: &AnalyzeArgs) -> anyhow::Result<()> {
 
 /// Reads every account and writes the report.
 pub(crate) async fn write(context: &Context, format: Format, all: bool) -> anyhow::Result<()> {
+    let (lines, total) = lines(context, all).await?;
+    print(&lines, total, format)
+}
+
+/// How many accounts are upgrade candidates, of how many.
+pub(crate) async fn candidates(context: &Context) -> anyhow::Result<(usize, u64)> {
+    let (lines, total) = lines(context, false).await?;
+    Ok((lines.len(), total))
+}
+
+/// Every account's line (or only the candidates'), with the number of accounts.
+async fn lines(context: &Context, all: bool) -> anyhow::Result<(Vec<Line>, u64)> {
     let reports = context.database.reports();
     let (_, total) = context.users.list(None, 0, 0).await?;
     let bar = progress(total, "analysing tiers");
@@ -99,12 +111,16 @@ pub(crate) async fn write(context: &Context, format: Format, all: bool) -> anyho
         }
     }
     bar.finish_and_clear();
+    Ok((lines, total))
+}
+
+fn print(lines: &[Line], total: u64, format: Format) -> anyhow::Result<()> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&lines)?),
+        Format::Json => println!("{}", serde_json::to_string_pretty(lines)?),
         Format::Csv => {
             let mut writer = csv::Writer::from_writer(std::io::stdout());
             writer.write_record(["username", "tier", "limit", "used", "allowed", "status"])?;
-            for line in &lines {
+            for line in lines {
                 for measure in &line.measures {
                     writer.write_record([
                         line.username.as_str(),
@@ -123,7 +139,7 @@ pub(crate) async fn write(context: &Context, format: Format, all: bool) -> anyho
                 "{:<24} {:<10} {:<22} {:>10} {:>10}  status",
                 "username", "tier", "limit", "used", "allowed"
             );
-            for line in &lines {
+            for line in lines {
                 for measure in &line.measures {
                     println!(
                         "{:<24} {:<10} {:<22} {:>10} {:>10}  {}",

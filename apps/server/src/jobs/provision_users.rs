@@ -34,18 +34,32 @@ struct Row {
     row: Result<MemberRow, String>,
 }
 
-/// What happened to each row, in order.
+/// What applying a file did.
 #[derive(Debug, Default)]
-struct Report {
-    created: usize,
-    present: usize,
-    refused: usize,
+pub(crate) struct Report {
+    /// One line per row, in order: `line 2: created ada (premium)`.
+    pub(crate) lines: Vec<String>,
+    pub(crate) created: usize,
+    pub(crate) present: usize,
+    pub(crate) refused: usize,
+    /// Where the new accounts' passwords were written, if any were made.
+    pub(crate) passwords_file: Option<PathBuf>,
+}
+
+impl Report {
+    /// `2 created, 0 already present, 3 refused.`
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "{} created, {} already present, {} refused.",
+            self.created, self.present, self.refused
+        )
+    }
 }
 
 /// `soiree provision-users`.
 pub(crate) async fn provision_file(args: &ProvisionArgs) -> anyhow::Result<()> {
     let context = Context::open(&args.job).await?;
-    let outcome = provision_with(
+    let outcome = apply(
         &context,
         &args.file,
         args.operator,
@@ -54,62 +68,16 @@ pub(crate) async fn provision_file(args: &ProvisionArgs) -> anyhow::Result<()> {
     )
     .await;
     context.database.close().await?;
-    outcome
+    print(&args.file, &outcome?)
 }
 
-/// Applies one file; fails (after every row was tried) when a row was refused.
-pub(crate) async fn provision_with(
-    context: &Context,
-    file: &Path,
-    operator: bool,
-    passwords_file: Option<&Path>,
-    data_dir: &Path,
-) -> anyhow::Result<()> {
-    let rows = read_rows(file)?;
-    let bar = progress(rows.len() as u64, "provisioning");
-    let mut report = Report::default();
-    let mut passwords = String::new();
-    let mut lines = Vec::new();
-    for Row { place, row } in rows {
-        bar.inc(1);
-        let outcome = match row {
-            Ok(row) => provision_row(context, &row, operator, &mut passwords).await?,
-            Err(reason) => Err(reason),
-        };
-        match outcome {
-            Ok(RowOutcome::Created(line)) => {
-                report.created += 1;
-                lines.push(format!("{place}: created {line}"));
-            }
-            Ok(RowOutcome::Present(line)) => {
-                report.present += 1;
-                lines.push(format!("{place}: already present {line}"));
-            }
-            Err(reason) => {
-                report.refused += 1;
-                lines.push(format!("{place}: refused: {reason}"));
-            }
-        }
-    }
-    bar.finish_and_clear();
-    for line in &lines {
+/// Prints a file's report; fails when a row was refused.
+pub(crate) fn print(file: &Path, report: &Report) -> anyhow::Result<()> {
+    for line in &report.lines {
         println!("{line}");
     }
-    println!(
-        "{} created, {} already present, {} refused.",
-        report.created, report.present, report.refused
-    );
-    if !passwords.is_empty() {
-        let path = passwords_file.map_or_else(
-            || {
-                data_dir.join(format!(
-                    "provisioned-passwords-{}.tsv",
-                    chrono::Utc::now().format("%Y%m%dT%H%M%S")
-                ))
-            },
-            Path::to_path_buf,
-        );
-        write_private(&path, &passwords)?;
+    println!("{}", report.summary());
+    if let Some(path) = &report.passwords_file {
         println!(
             "The new accounts' passwords are in {} (readable by you only): hand each to its person, who should change it, then delete the file.",
             path.display()
@@ -123,6 +91,56 @@ pub(crate) async fn provision_with(
         );
     }
     Ok(())
+}
+
+/// Applies one file, every row; a refused row does not stop the others.
+pub(crate) async fn apply(
+    context: &Context,
+    file: &Path,
+    operator: bool,
+    passwords_file: Option<&Path>,
+    data_dir: &Path,
+) -> anyhow::Result<Report> {
+    let rows = read_rows(file)?;
+    let bar = progress(rows.len() as u64, "provisioning");
+    let mut report = Report::default();
+    let mut passwords = String::new();
+
+    for Row { place, row } in rows {
+        bar.inc(1);
+        let outcome = match row {
+            Ok(row) => provision_row(context, &row, operator, &mut passwords).await?,
+            Err(reason) => Err(reason),
+        };
+        match outcome {
+            Ok(RowOutcome::Created(line)) => {
+                report.created += 1;
+                report.lines.push(format!("{place}: created {line}"));
+            }
+            Ok(RowOutcome::Present(line)) => {
+                report.present += 1;
+                report
+                    .lines
+                    .push(format!("{place}: already present {line}"));
+            }
+            Err(reason) => {
+                report.refused += 1;
+                report.lines.push(format!("{place}: refused: {reason}"));
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if !passwords.is_empty() {
+        let path = match passwords_file {
+            Some(path) => {
+                write_private(path, &passwords)?;
+                path.to_path_buf()
+            }
+            None => write_beside(data_dir, &passwords)?,
+        };
+        report.passwords_file = Some(path);
+    }
+    Ok(report)
 }
 
 enum RowOutcome {
@@ -183,8 +201,40 @@ fn generated_password() -> String {
         .collect()
 }
 
+/// Writes the passwords to a new file in the data directory, named by the time (with a number
+/// after it when a run in the same second took the name).
+fn write_beside(data_dir: &Path, contents: &str) -> anyhow::Result<PathBuf> {
+    let stem = format!(
+        "provisioned-passwords-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S")
+    );
+    for attempt in 0..100 {
+        let name = if attempt == 0 {
+            format!("{stem}.tsv")
+        } else {
+            format!("{stem}-{attempt}.tsv")
+        };
+        let path = data_dir.join(name);
+        match write_private(&path, contents) {
+            Ok(()) => return Ok(path),
+            Err(error)
+                if error
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|error| error.kind() == std::io::ErrorKind::AlreadyExists) =>
+            {
+                continue;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    bail!(
+        "could not find a free name for the passwords file in {}",
+        data_dir.display()
+    )
+}
+
 /// Writes a new file only its owner can read; an existing file is never replaced.
-fn write_private(path: &PathBuf, contents: &str) -> anyhow::Result<()> {
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -10,6 +10,7 @@ pub(crate) mod room_skip_votes;
 pub(crate) mod room_tracks;
 pub(crate) mod room_votes;
 pub(crate) mod rooms;
+pub(crate) mod scheduled_jobs;
 pub(crate) mod sessions;
 pub(crate) mod tier_changes;
 pub(crate) mod track_details;

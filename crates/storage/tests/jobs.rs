@@ -1,0 +1,128 @@
+//! Scheduled jobs run once per period across processes; housekeeping sweeps what has outlived
+//! its use, and only that.
+
+// A failing test panics; that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::DateTime;
+use soiree_kernel::{Housekeeping as _, JobSchedule, Retention, SystemClock, Tier, UserId};
+use soiree_rooms::memory::{FixedAllowance, RecordingSink, StaticDirectory};
+use soiree_rooms::{
+    LikeThreshold, Member, NewRoom, RoomOptions, RoomRepository as _, RoomsService, Viewer,
+};
+use soiree_storage::Database;
+use soiree_users::{PasswordHash, Profile, StoredUser, User, UserRepository as _, Username};
+use support::test_databases;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_due_job_is_claimed_once_however_many_processes_ask() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = Database::connect(test.database_url()).await.unwrap();
+        let schedules: [Arc<dyn JobSchedule>; 2] =
+            [Arc::new(test.database.jobs()), Arc::new(second.jobs())];
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let day = Duration::from_secs(86_400);
+        let claims: Vec<_> = (0..20)
+            .map(|attempt| {
+                let schedule = Arc::clone(&schedules[attempt % 2]);
+                tokio::spawn(async move {
+                    schedule
+                        .claim("analytics", &format!("p{attempt}"), now, day)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for claim in claims {
+            won += usize::from(claim.await.unwrap());
+        }
+        assert_eq!(won, 1, "{backend}: one run per period");
+        let schedule = &schedules[0];
+        let later = now + chrono::Duration::hours(23);
+        assert!(!schedule.claim("analytics", "p", later, day).await.unwrap());
+        assert!(
+            schedule.claim("cleanup", "p", later, day).await.unwrap(),
+            "{backend}: another job is its own"
+        );
+        schedule.finished("analytics", later, "ok").await.unwrap();
+        let next_day = now + chrono::Duration::hours(24);
+        assert!(
+            schedule
+                .claim("analytics", "p", next_day, day)
+                .await
+                .unwrap(),
+            "{backend}: due again a period later"
+        );
+        second.close().await.unwrap();
+        test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn housekeeping_sweeps_closed_rooms_past_retention_and_keeps_the_rest() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let host = UserId::generate();
+        test.database
+            .users()
+            .insert_user(&StoredUser {
+                user: User {
+                    id: host,
+                    username: Username::parse("host").unwrap(),
+                    email: None,
+                    profile: Profile::default(),
+                    tier: Tier::Free,
+                    operator: false,
+                    created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
+                },
+                password_hash: PasswordHash::from_phc("$fake".into()),
+            })
+            .await
+            .unwrap();
+        let rooms = RoomsService::new(
+            Arc::new(test.database.rooms()),
+            Arc::new(StaticDirectory::default()),
+            Arc::new(FixedAllowance::default()),
+            Arc::new(RecordingSink::default()),
+            Arc::new(SystemClock),
+        );
+        let member = Member {
+            user_id: host,
+            display_name: "Host".into(),
+        };
+        let new = || NewRoom {
+            name: None,
+            like_threshold: LikeThreshold::DEFAULT,
+            options: RoomOptions::default(),
+        };
+        let (closed, _) = rooms.create(&member, new()).await.unwrap();
+        let (open, _) = rooms.create(&member, new()).await.unwrap();
+        rooms.close(&closed.code, Viewer::User(host)).await.unwrap();
+
+        let jobs = test.database.jobs();
+        let now = chrono::Utc::now();
+        let swept = jobs.sweep(&Retention::default(), now).await.unwrap();
+        assert_eq!(swept.closed_rooms, 0, "{backend}: closed today, kept");
+        let month_later = now + chrono::Duration::days(31);
+        let swept = jobs
+            .sweep(&Retention::default(), month_later)
+            .await
+            .unwrap();
+        assert_eq!(swept.closed_rooms, 1, "{backend}");
+        let store = test.database.rooms();
+        assert!(store.room(closed.id).await.unwrap().is_none());
+        assert!(
+            store.participants(closed.id).await.unwrap().is_empty(),
+            "{backend}: its participants went with it"
+        );
+        assert!(store.room(open.id).await.unwrap().is_some(), "{backend}");
+        test.finish().await;
+    }
+}
