@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::support::browser::{Screen, driver};
 use crate::support::rooms::{connected_host, create_room, vote};
-use crate::support::{CLIENT_SECRET, PASSWORD, spawn_app_with_sim};
+use crate::support::{CLIENT_SECRET, PASSWORD, spawn_app_with, spawn_app_with_sim};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_party_from_sign_up_to_the_tv_screen() {
@@ -371,4 +371,83 @@ async fn the_host_and_the_tv_are_told_what_to_do_when_the_music_cannot_play() {
     page.screenshot("room-problem-phone").await;
     page.close().await;
     tv.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_sees_their_tier_and_an_operator_moves_them_up() {
+    let Some(driver) = driver("a_person_sees_their_tier_and_an_operator_moves_them_up").await
+    else {
+        return;
+    };
+    // The default tier table (the tests' usual one lifts every limit).
+    let tiers = tempfile::tempdir().unwrap();
+    let tier_file = tiers.path().join("tiers.toml");
+    std::fs::write(&tier_file, "[pages]\nrequests = \"unlimited\"\n").unwrap();
+    let app = spawn_app_with(&[("SOIREE_TIERS_FILE", tier_file.to_str().unwrap())]).await;
+    let people = tiers.path().join("operators.csv");
+    std::fs::write(&people, "username,display_name\nroot,Root\n").unwrap();
+    let secrets = tiers.path().join("passwords.tsv");
+    let provisioned = app.command(&[
+        "provision-users",
+        people.to_str().unwrap(),
+        "--operator",
+        "--passwords-file",
+        secrets.to_str().unwrap(),
+    ]);
+    assert!(provisioned.status.success());
+    let root_password = std::fs::read_to_string(&secrets).unwrap();
+    let root_password = root_password.trim().split('\t').nth(1).unwrap().to_owned();
+    let carol_token = app.signed_up("carol").await;
+    for _ in 0..3 {
+        create_room(&app, &carol_token, json!({})).await;
+    }
+
+    // Carol sees her tier, what she uses of it, and who to ask for more.
+    let carol = driver.browser(Screen::Desktop, &app.base_url).await;
+    carol.open("/login").await;
+    carol.log_in("carol").await;
+    carol.arrives_at("/dashboard").await;
+    carol.open("/settings").await;
+    carol.sees("#tier-name", "Free").await;
+    carol.sees("#tier-limits", "3 of 3").await;
+    carol.sees("#tier-ask", "ask the server's operator").await;
+    carol.scroll_to("#tier").await;
+    carol.screenshot("settings-tier-desktop").await;
+    // A fourth party is refused with the reason, on the form.
+    carol.open("/rooms/new").await;
+    carol.click("#new-room button[type=submit]").await;
+    carol.sees("#form-error", "allows 3 open rooms").await;
+    // The operator's page is not hers.
+    carol.open("/operator").await;
+    carol.sees("h1", "for the server's operators").await;
+
+    // The operator finds her and moves her up, with a reason.
+    let root = driver.browser(Screen::Desktop, &app.base_url).await;
+    root.open("/login").await;
+    root.fill("#username", "root").await;
+    root.fill("#password", &root_password).await;
+    root.click("#login button[type=submit]").await;
+    root.arrives_at("/dashboard").await;
+    root.click("nav a[href='/operator']").await;
+    root.arrives_at("/operator").await;
+    root.fill("#q", "car").await;
+    root.click("#search button[type=submit]").await;
+    root.click("#accounts [data-id]").await;
+    root.sees("#account-name", "carol · Free").await;
+    root.click("#move-tier option[value=premium]").await;
+    root.fill("#move-reason", "band night").await;
+    root.click("#move button[type=submit]").await;
+    root.sees("#account-name", "carol · Premium").await;
+    root.sees("#account-limits", "3 of 10").await;
+    root.scroll_to("h1").await;
+    root.screenshot("operator-desktop").await;
+
+    // Carol's page says so, with the change.
+    carol.open("/settings").await;
+    carol.sees("#tier-name", "Premium").await;
+    carol.sees("#tier-limits", "3 of 10").await;
+    carol.click("#tier-changes summary").await;
+    carol.sees("#tier-changes-list", "band night").await;
+    carol.close().await;
+    root.close().await;
 }

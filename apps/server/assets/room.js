@@ -366,6 +366,7 @@ function hostSetup() {
   $("rule-share").value = share ? Math.round(info.like_threshold_share * 100) : 50;
   $("rule-guests").checked = info.guests_allowed;
   $("rule-rate").value = info.guest_votes_per_2min;
+  $("rule-max-guests").value = info.max_guests ?? "";
   people();
   if (hostReady) return;
   hostReady = true;
@@ -373,13 +374,15 @@ function hostSetup() {
   onSubmit($("rules"), async () => {
     $("rules-saved").hidden = true;
     const fixed = $("rule-fixed").checked;
+    const cap = $("rule-max-guests").value.trim();
     await api("PATCH", base, {
       guests_allowed: $("rule-guests").checked,
       guest_votes_per_2min: Number($("rule-rate").value),
+      max_guests: cap ? Number(cap) : null,
       ...(fixed ? { like_threshold: Number($("rule-count").value) } : { like_threshold_share: Number($("rule-share").value) / 100 }),
     });
     $("rules-saved").hidden = false;
-  }, { invalid_threshold: "rule-threshold", invalid_guest_rate: "rule-rate" }, "rules-error");
+  }, { invalid_threshold: "rule-threshold", invalid_guest_rate: "rule-rate", invalid_guest_cap: "rule-max-guests" }, "rules-error");
 
   $("close").addEventListener("click", (event) => {
     if (!window.confirm(texts.close_confirm)) return;

@@ -247,6 +247,18 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// Scrolls the element `css` to the top of the window (before a screenshot of it).
+    pub(crate) async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'start'})",
+                vec![serde_json::Value::from(css)],
+            )
+            .await
+            .expect("scrolling");
+    }
+
     /// Saves a screenshot as `name`.png in `SOIREE_SCREENSHOTS` (a folder), when it is set; the
     /// project's documentation pictures are made this way.
     pub(crate) async fn screenshot(&self, name: &str) {

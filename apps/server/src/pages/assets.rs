@@ -31,6 +31,8 @@ static ASSETS: &[Asset] = assets! {
     "room-new.js",
     "room.js",
     "tv.js",
+    "tiers.js",
+    "operator.js",
 };
 
 const FAVICON: &str = include_str!("../../assets/favicon.svg");

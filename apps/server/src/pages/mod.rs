@@ -44,6 +44,7 @@ pub(crate) fn routes() -> Route {
         .at("/connect", poem::get(connect))
         .at("/settings", poem::get(settings))
         .at("/music", poem::get(music))
+        .at("/operator", poem::get(operator))
         .at("/rooms/new", poem::get(new_room))
         .at("/rooms/:code", poem::get(party))
         .at("/rooms/:code/tv", poem::get(tv))
@@ -132,6 +133,10 @@ impl Visit {
                 .caller
                 .as_ref()
                 .map(|caller| caller.user.shown_name().to_owned()),
+            operator: self
+                .caller
+                .as_ref()
+                .is_some_and(|caller| caller.user.operator),
             script,
             script_texts: script_texts(self.texts.lang),
         }
@@ -164,6 +169,8 @@ struct Common {
     t: &'static Texts,
     /// The signed-in person's shown name.
     signed_in: Option<String>,
+    /// Whether they are an operator (the operator page is in their menu).
+    operator: bool,
     /// The page's script, under `/assets/{script}.js`.
     script: &'static str,
     /// The script's words, as JSON.
@@ -204,6 +211,7 @@ page!(
     redirect_soundcloud: String,
 );
 page!(MusicPage, "music.html");
+page!(OperatorPage, "operator.html");
 page!(NewRoomPage, "room_new.html");
 page!(RoomPage, "room.html", code: String, room_title: String, share_url: String, qr_svg: String);
 page!(TvPage, "tv.html", code: String, share_url: String, qr_svg: String);
@@ -418,6 +426,23 @@ async fn music(request: &Request, Data(state): Data<&AppState>) -> Response {
             common: visit.common("music"),
         }
         .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+/// The operator's page: accounts, their tiers and limits. Anyone else is told it is not theirs.
+#[handler]
+async fn operator(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, caller)) if caller.user.operator => ok(OperatorPage {
+            common: visit.common("operator"),
+        }
+        .render()),
+        Ok((visit, _)) => not_found(
+            &visit,
+            visit.texts.operator_page_not_yours,
+            visit.texts.operator_page_not_yours_text,
+        ),
         Err(redirect) => redirect,
     }
 }
