@@ -15,6 +15,7 @@ mod m20261123_000006_rate_counters;
 mod m20261123_000007_guest_sources;
 mod m20261123_000008_tiers_and_operators;
 mod m20261123_000009_scheduled_jobs;
+mod m20261123_000010_daily_counts;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_guest_sources::Migration),
             Box::new(m20261123_000008_tiers_and_operators::Migration),
             Box::new(m20261123_000009_scheduled_jobs::Migration),
+            Box::new(m20261123_000010_daily_counts::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::rooms::create_room;
-use crate::support::{TestApp, eventually, problem, spawn_app_with};
+use crate::support::{TestApp, eventually, problem, spawn_app_with, spawn_app_with_sim};
 
 /// The default tier table, with the anonymous surfaces and the pages lifted so that the test's
 /// own sign-ups are not what it measures; `extra` is appended.
@@ -415,4 +415,41 @@ async fn serve_applies_a_provisioning_directory_on_its_schedule_and_run_all_runs
     ] {
         assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
     }
+}
+
+#[tokio::test]
+async fn the_activity_report_counts_connections_refreshes_and_errors_per_account() {
+    let t = spawn_app_with_sim().await;
+    let token = t.app.signed_up("listener").await;
+    t.connect(&token, "spotify", "ada").await;
+    t.sim(Method::POST, "/expire", json!({})).await;
+    let devices = t.app.get("/api/v1/player/devices", Some(&token)).await;
+    assert_eq!(devices.status(), StatusCode::OK);
+    // Two refusals this account meets.
+    for _ in 0..2 {
+        let missing = t.app.get("/api/v1/rooms/ZZZZZZ", Some(&token)).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+    // Counting runs beside the requests; the report sees it shortly.
+    let mut report = String::new();
+    eventually(
+        Duration::from_secs(10),
+        "the counts are in the report",
+        || {
+            let run = t
+                .app
+                .command(&["generate-analytics", "--format", "csv", "--period", "1d"]);
+            report = text(&run.stdout);
+            let done = report.contains("token_refresh.spotify.ok,1")
+                && report.contains("account.listener.refusals,2");
+            async move { done }
+        },
+    )
+    .await;
+    assert!(
+        report.contains("connection_attempt.spotify.ok,1")
+            && report.contains("connection_attempts.success_percent,100")
+            && report.contains("account.listener.errors,0"),
+        "{report}"
+    );
 }

@@ -25,6 +25,7 @@ mod request_log;
 mod room_auth;
 mod same_origin;
 mod state;
+mod tally;
 
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
@@ -181,9 +182,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .context("configuring SoundCloud; check SOIREE_SOUNDCLOUD_AUTH_URL and SOIREE_SOUNDCLOUD_API_URL")?,
     );
     let redirect_base = public_url.trim_end_matches('/').to_owned();
+    let tally: Arc<dyn soiree_kernel::Tally> = Arc::new(database.jobs());
+    let counted = |provider: Arc<dyn soiree_connections::OAuthProvider>| -> Arc<dyn soiree_connections::OAuthProvider> {
+        Arc::new(tally::CountedOAuth::new(provider, Arc::clone(&tally)))
+    };
     let connections = Arc::new(ConnectionsService::new(
         Arc::new(database.connections(Arc::clone(&sealer))),
-        vec![spotify.clone(), soundcloud],
+        vec![counted(spotify.clone()), counted(soundcloud)],
         Arc::new(SystemClock),
         ConnectionsConfig::new(|provider| {
             format!("{redirect_base}{}", api::callback_path(provider))
@@ -281,6 +286,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_origin: config::origin_of(&public_url),
         limits,
         tiers,
+        tally,
         trusted_proxies: args.trusted_proxies.clone().into(),
     };
     let app = app::build(state, &public_url);

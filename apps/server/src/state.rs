@@ -33,6 +33,8 @@ pub(crate) struct AppState {
     pub(crate) limits: soiree_tiers::RateLimits,
     /// Accounts' tiers and what they allow.
     pub(crate) tiers: Arc<soiree_tiers::TiersService>,
+    /// Daily counts for the operator's reports.
+    pub(crate) tally: Arc<dyn soiree_kernel::Tally>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
 }

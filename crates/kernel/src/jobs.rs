@@ -69,3 +69,12 @@ pub trait Housekeeping: Send + Sync + std::fmt::Debug {
     /// rate windows at once. MUST be safe to run in several processes at once.
     async fn sweep(&self, retention: &Retention, now: Timestamp) -> anyhow::Result<Swept>;
 }
+
+/// Counts of things that happen, per day, for the operator's reports (token refreshes by
+/// outcome, connection attempts, errors per account).
+#[async_trait]
+pub trait Tally: Send + Sync + std::fmt::Debug {
+    /// Adds one to `name` for `subject` (an account id, or `""` for the whole server) on the UTC
+    /// day of `at`. MUST be atomic: many adds at once, from any number of processes, all count.
+    async fn add(&self, name: &str, subject: &str, at: Timestamp) -> anyhow::Result<()>;
+}

@@ -15,6 +15,6 @@ mod track;
 pub use cache::TtlCache;
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use id::UserId;
-pub use jobs::{Housekeeping, JobSchedule, Retention, Swept};
+pub use jobs::{Housekeeping, JobSchedule, Retention, Swept, Tally};
 pub use tier::{Tier, UnknownTier};
 pub use track::{InvalidTrackRef, TrackInfo, TrackRef};

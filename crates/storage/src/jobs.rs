@@ -1,4 +1,4 @@
-//! Scheduled jobs' claims and the sweep of what has outlived its use.
+//! Scheduled jobs' claims, the sweep of what has outlived its use, and the daily counts.
 
 use std::time::Duration;
 
@@ -6,10 +6,10 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
-    QueryFilter as _,
+    ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait as _, DatabaseConnection,
+    EntityTrait as _, QueryFilter as _, Statement,
 };
-use soiree_kernel::{Housekeeping, JobSchedule, Retention, Swept, Timestamp};
+use soiree_kernel::{Housekeeping, JobSchedule, Retention, Swept, Tally, Timestamp};
 
 use crate::entity::{login_failures, oauth_authorizations, rooms, scheduled_jobs, sessions};
 
@@ -128,5 +128,31 @@ impl Housekeeping for SqlJobs {
             closed_rooms,
             rate_windows,
         })
+    }
+}
+
+#[async_trait]
+impl Tally for SqlJobs {
+    async fn add(&self, name: &str, subject: &str, at: Timestamp) -> anyhow::Result<()> {
+        let backend = self.connection.get_database_backend();
+        let sql = "INSERT INTO daily_counts (day, name, subject, count) VALUES ($1, $2, $3, 1) \
+                   ON CONFLICT (day, name, subject) DO UPDATE SET count = daily_counts.count + 1";
+        let sql = match backend {
+            sea_orm::DatabaseBackend::Sqlite => sql.replace('$', "?"),
+            _ => sql.to_owned(),
+        };
+        self.connection
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [
+                    at.format("%Y-%m-%d").to_string().into(),
+                    name.chars().take(96).collect::<String>().into(),
+                    subject.chars().take(64).collect::<String>().into(),
+                ],
+            ))
+            .await
+            .context("counting an occurrence")?;
+        Ok(())
     }
 }

@@ -166,7 +166,58 @@ impl UsageReports for SqlUsageReports {
             .count(db)
             .await
             .context("counting tier changes")?;
+        let backend = db.get_database_backend();
+        let sql = |text: &str| match backend {
+            DatabaseBackend::Sqlite => text.replace('$', "?"),
+            _ => text.to_owned(),
+        };
+        let since_day = since.format("%Y-%m-%d").to_string();
+        let mut counts = Vec::new();
+        for row in db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql(
+                    "SELECT name, CAST(SUM(count) AS BIGINT) AS total FROM daily_counts \
+                     WHERE day >= $1 AND subject = '' GROUP BY name ORDER BY name",
+                ),
+                [since_day.clone().into()],
+            ))
+            .await
+            .context("reading the day counts")?
+        {
+            let name: String = row.try_get("", "name").context("a count's name")?;
+            let total: i64 = row.try_get("", "total").context("a count")?;
+            counts.push((name, u64::try_from(total).unwrap_or(0)));
+        }
+        let mut errors_by_account = Vec::new();
+        for row in db
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                sql("SELECT subject, \
+                       CAST(SUM(CASE WHEN name = 'http_5xx' THEN count ELSE 0 END) AS BIGINT) AS errors, \
+                       CAST(SUM(CASE WHEN name = 'http_4xx' THEN count ELSE 0 END) AS BIGINT) AS refusals \
+                     FROM daily_counts \
+                     WHERE day >= $1 AND subject <> '' AND name IN ('http_4xx', 'http_5xx') \
+                     GROUP BY subject ORDER BY errors DESC, refusals DESC, subject LIMIT 10"),
+                [since_day.into()],
+            ))
+            .await
+            .context("reading errors per account")?
+        {
+            let subject: String = row.try_get("", "subject").context("an account")?;
+            let errors: i64 = row.try_get("", "errors").context("a count")?;
+            let refusals: i64 = row.try_get("", "refusals").context("a count")?;
+            if let Ok(id) = subject.parse::<uuid::Uuid>() {
+                errors_by_account.push((
+                    UserId::from_uuid(id),
+                    u64::try_from(errors).unwrap_or(0),
+                    u64::try_from(refusals).unwrap_or(0),
+                ));
+            }
+        }
         Ok(Activity {
+            counts,
+            errors_by_account,
             accounts_by_tier,
             operators,
             new_accounts,

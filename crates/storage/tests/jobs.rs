@@ -10,12 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::DateTime;
-use soiree_kernel::{Housekeeping as _, JobSchedule, Retention, SystemClock, Tier, UserId};
+use soiree_kernel::{Housekeeping as _, JobSchedule, Retention, SystemClock, Tally, Tier, UserId};
 use soiree_rooms::memory::{FixedAllowance, RecordingSink, StaticDirectory};
 use soiree_rooms::{
     LikeThreshold, Member, NewRoom, RoomOptions, RoomRepository as _, RoomsService, Viewer,
 };
 use soiree_storage::Database;
+use soiree_tiers::UsageReports as _;
 use soiree_users::{PasswordHash, Profile, StoredUser, User, UserRepository as _, Username};
 use support::test_databases;
 
@@ -123,6 +124,55 @@ async fn housekeeping_sweeps_closed_rooms_past_retention_and_keeps_the_rest() {
             "{backend}: its participants went with it"
         );
         assert!(store.room(open.id).await.unwrap().is_some(), "{backend}");
+        test.finish().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daily_counts_add_up_under_parallel_adds_and_reach_the_activity_report() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = Database::connect(test.database_url()).await.unwrap();
+        let tallies: [Arc<dyn Tally>; 2] =
+            [Arc::new(test.database.jobs()), Arc::new(second.jobs())];
+        let now = chrono::Utc::now();
+        let account = UserId::generate();
+        let adds: Vec<_> = (0..30)
+            .map(|attempt| {
+                let tally = Arc::clone(&tallies[attempt % 2]);
+                let subject = if attempt % 3 == 0 {
+                    account.to_string()
+                } else {
+                    String::new()
+                };
+                let name = if attempt % 3 == 0 {
+                    "http_5xx"
+                } else {
+                    "token_refresh.spotify.ok"
+                };
+                tokio::spawn(async move { tally.add(name, &subject, now).await.unwrap() })
+            })
+            .collect();
+        for add in adds {
+            add.await.unwrap();
+        }
+        let activity = test
+            .database
+            .reports()
+            .activity(now - chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(
+            activity.counts,
+            vec![("token_refresh.spotify.ok".to_owned(), 20)],
+            "{backend}"
+        );
+        assert_eq!(
+            activity.errors_by_account,
+            vec![(account, 10, 0)],
+            "{backend}"
+        );
+        second.close().await.unwrap();
         test.finish().await;
     }
 }

@@ -88,6 +88,12 @@ pub struct Activity {
     pub failed_logins: u64,
     /// Tier changes in the period.
     pub tier_changes: u64,
+    /// What was counted in the period, by name, for the whole server (token refreshes and
+    /// connection attempts by provider and outcome, HTTP refusals and errors).
+    pub counts: Vec<(String, u64)>,
+    /// The accounts that met the most server errors (5xx) and refusals (4xx) in the period, at
+    /// most ten: `(account, errors, refusals)`.
+    pub errors_by_account: Vec<(UserId, u64, u64)>,
 }
 
 /// Reads what the reports need.

@@ -14,8 +14,17 @@ struct Report {
     period_start: chrono::DateTime<chrono::Utc>,
     period_end: chrono::DateTime<chrono::Utc>,
     figures: Vec<Figure>,
-    /// What the server does not record yet, so that nobody reads a zero into it.
-    not_recorded: Vec<&'static str>,
+    /// The accounts that met the most errors, at most ten.
+    errors_by_account: Vec<AccountErrors>,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountErrors {
+    username: String,
+    /// Server errors (5xx) the account met.
+    errors: u64,
+    /// Refusals (4xx) the account met.
+    refusals: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +69,7 @@ async fn report(context: &Context, period: Duration) -> anyhow::Result<(Report, 
     let activity = context.database.reports().activity(start).await?;
     let mut figures = Vec::new();
     let mut figure = |name: String, value: u64| figures.push(Figure { name, value });
+    // Counted by day: the period starts at the beginning of its first day.
     for (tier, count) in &activity.accounts_by_tier {
         figure(format!("accounts.{tier}"), *count);
     }
@@ -72,6 +82,9 @@ async fn report(context: &Context, period: Duration) -> anyhow::Result<(Report, 
     figure("rooms.open_now".into(), activity.rooms_open);
     figure("rooms.joins".into(), activity.room_joins);
     figure("rooms.votes".into(), activity.votes);
+    for (name, value) in &activity.counts {
+        figure(name.clone(), *value);
+    }
     let mut connected = 0;
     let mut known = 0;
     for (provider, status, count) in &activity.connections {
@@ -81,15 +94,42 @@ async fn report(context: &Context, period: Duration) -> anyhow::Result<(Report, 
             connected += count;
         }
     }
+    // Connection attempts: how many of those made (code exchanges) succeeded.
+    let attempts: u64 = activity
+        .counts
+        .iter()
+        .filter(|(name, _)| name.starts_with("connection_attempt."))
+        .map(|(_, value)| value)
+        .sum();
+    let succeeded: u64 = activity
+        .counts
+        .iter()
+        .filter(|(name, _)| name.starts_with("connection_attempt.") && name.ends_with(".ok"))
+        .map(|(_, value)| value)
+        .sum();
+    if let Some(share) = (succeeded * 100).checked_div(attempts) {
+        figures.push(Figure {
+            name: "connection_attempts.success_percent".into(),
+            value: share,
+        });
+    }
+    let mut errors_by_account = Vec::new();
+    for (user, errors, refusals) in &activity.errors_by_account {
+        let username = context.users.user(*user).await?.map_or_else(
+            || user.to_string(),
+            |user| user.username.as_str().to_owned(),
+        );
+        errors_by_account.push(AccountErrors {
+            username,
+            errors: *errors,
+            refusals: *refusals,
+        });
+    }
     let report = Report {
         period_start: start,
         period_end: end,
         figures,
-        not_recorded: vec![
-            "token refreshes by outcome",
-            "connection attempts (only each connection's current status is kept)",
-            "errors per user",
-        ],
+        errors_by_account,
     };
     Ok((report, connected, known))
 }
@@ -103,6 +143,12 @@ fn print(report: &Report, connected: u64, known: u64, format: Format) -> anyhow:
             writer.write_record(["name", "value"])?;
             for figure in &report.figures {
                 writer.write_record([figure.name.as_str(), &figure.value.to_string()])?;
+            }
+            for account in &report.errors_by_account {
+                for (kind, value) in [("errors", account.errors), ("refusals", account.refusals)] {
+                    let name = format!("account.{}.{kind}", account.username);
+                    writer.write_record([name.as_str(), &value.to_string()])?;
+                }
             }
             writer.flush()?;
         }
@@ -118,7 +164,15 @@ fn print(report: &Report, connected: u64, known: u64, format: Format) -> anyhow:
             if let Some(share) = (connected * 100).checked_div(known) {
                 println!("{:<40} {:>9}%", "connections.connected_share", share);
             }
-            println!("Not recorded yet: {}.", report.not_recorded.join("; "));
+            if !report.errors_by_account.is_empty() {
+                println!("Errors met, by account (the ten most):");
+                for account in &report.errors_by_account {
+                    println!(
+                        "  {:<36} {:>6} server errors {:>6} refusals",
+                        account.username, account.errors, account.refusals
+                    );
+                }
+            }
         }
     }
     Ok(())

@@ -53,7 +53,12 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
                 .map(IntoResponse::into_response);
         };
         let mut shown = None;
-        for subject in subjects(&request, &state).await {
+        let subjects = subjects(&request, &state).await;
+        let account = subjects.iter().find_map(|subject| match subject {
+            Subject::Program { user, .. } | Subject::Pages { user } => Some(*user),
+            Subject::Address { .. } => None,
+        });
+        for subject in subjects {
             // A program's budget is its account's: its tier's, or the operator's override.
             let policy = match subject {
                 Subject::Program { user, .. } => match state.tiers.standing_of(user).await {
@@ -85,6 +90,24 @@ impl<E: Endpoint> Endpoint for RateLimitEndpoint<E> {
             }
         }
         let mut response = self.inner.call(request).await?.into_response();
+        // Refusals and errors per account, and server errors overall, for the operator's
+        // reports (anonymous refusals are not counted: a scanner would turn them into writes).
+        let status = response.status();
+        let kind = if status.is_server_error() {
+            Some("http_5xx")
+        } else if status.is_client_error() {
+            Some("http_4xx")
+        } else {
+            None
+        };
+        if let Some(kind) = kind {
+            if let Some(user) = account {
+                crate::tally::count(&state.tally, kind.to_owned(), user.to_string());
+            }
+            if status.is_server_error() {
+                crate::tally::count(&state.tally, kind.to_owned(), String::new());
+            }
+        }
         if let Some((subject, policy, remaining, reset)) = shown {
             let name = budget_name(&subject);
             let headers = response.headers_mut();
