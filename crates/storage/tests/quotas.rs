@@ -225,3 +225,51 @@ async fn tier_changes_are_stored_with_their_record() {
         test.finish().await;
     }
 }
+
+#[tokio::test]
+async fn nicknames_are_made_distinct_by_what_they_could_collide_with() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let host = Member {
+            user_id: account(&test.database, "host").await,
+            display_name: "Host".into(),
+        };
+        let rooms = rooms_on(&test.database, FixedAllowance::default().0);
+        let (room, _) = rooms.create(&host, new_room()).await.unwrap();
+        let long = "L".repeat(40);
+        let mut names = Vec::new();
+        for (index, name) in [
+            "Ada", "Ada", "Adam", "ada", "host", "50%_off", "50%_off", &long, &long,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (_, guest, _) = rooms
+                .join_as_guest(
+                    &room.code,
+                    Nickname::parse(name).unwrap(),
+                    GuestSource::new(&format!("s{index}")),
+                )
+                .await
+                .unwrap();
+            names.push(guest.display_name.as_str().to_owned());
+        }
+        let shortened = format!("{} 2", "L".repeat(38));
+        assert_eq!(
+            names,
+            [
+                "Ada",
+                "Ada 2",
+                "Adam",
+                "ada 3",
+                "host 2",
+                "50%_off",
+                "50%_off 2",
+                &long,
+                &shortened
+            ],
+            "{backend}"
+        );
+        test.finish().await;
+    }
+}

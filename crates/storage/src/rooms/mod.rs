@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr, TransactionTrait as _,
+    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
+    TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_rooms::{
@@ -31,6 +32,10 @@ use crate::entity::{room_participants, rooms, users};
 
 pub(crate) use self::ballots::sqlite_file;
 pub(crate) use self::events::append_in;
+
+/// How much of a nickname a numbered one keeps at least (40 characters less the longest suffix
+/// " 999999"): names sharing these first characters are the only ones a new one can collide with.
+const NAME_STEM: usize = 33;
 
 /// Rooms, participants, votes, the event log and player leases in the database.
 #[derive(Debug, Clone)]
@@ -378,32 +383,72 @@ impl RoomRepository for SqlRoomStore {
             .exec(&transaction)
             .await
             .context("locking the room")?;
-        let others = room_participants::Entity::find()
-            .select_only()
-            .column(room_participants::Column::DisplayName)
-            .column(room_participants::Column::UserId)
-            .filter(room_participants::Column::RoomId.eq(participant.room_id.as_uuid()))
-            .filter(room_participants::Column::LeftAt.is_null())
-            .filter(room_participants::Column::Id.ne(participant.id.as_uuid()))
-            .into_tuple::<(String, Option<uuid::Uuid>)>()
-            .all(&transaction)
-            .await
-            .context("reading who is in the room")?;
-        let guests = others.iter().filter(|(_, user)| user.is_none()).count();
-        if capacity
-            .people
-            .is_some_and(|most| others.len() >= most as usize)
-        {
-            return Err(AdmitError::Full);
-        }
-        if participant.identity == Identity::Guest
-            && capacity.guests.is_some_and(|most| guests >= most as usize)
-        {
-            return Err(AdmitError::NoGuestPlaces);
+        let in_room = || {
+            room_participants::Entity::find()
+                .filter(room_participants::Column::RoomId.eq(participant.room_id.as_uuid()))
+                .filter(room_participants::Column::LeftAt.is_null())
+                .filter(room_participants::Column::Id.ne(participant.id.as_uuid()))
+        };
+        let is_guest = participant.identity == Identity::Guest;
+        if capacity.people.is_some() || (is_guest && capacity.guests.is_some()) {
+            // Counted, not read: a room of thousands costs one aggregate per join.
+            let (people, guests): (i64, i64) = in_room()
+                .select_only()
+                .expr(Expr::cust("COUNT(*)"))
+                .expr(Expr::cust(
+                    "COALESCE(SUM(CASE WHEN user_id IS NULL THEN 1 ELSE 0 END), 0)",
+                ))
+                .into_tuple()
+                .one(&transaction)
+                .await
+                .context("counting who is in the room")?
+                .unwrap_or((0, 0));
+            if capacity
+                .people
+                .is_some_and(|most| people >= i64::from(most))
+            {
+                return Err(AdmitError::Full);
+            }
+            if is_guest
+                && capacity
+                    .guests
+                    .is_some_and(|most| guests >= i64::from(most))
+            {
+                return Err(AdmitError::NoGuestPlaces);
+            }
         }
         let mut admitted = participant.clone();
-        if admitted.identity == Identity::Guest {
-            let taken: Vec<String> = others.iter().map(|(name, _)| name.to_lowercase()).collect();
+        if is_guest {
+            // Only the names that could collide are read: this one, and those that start like
+            // it (the numbered ones, and the long ones shortened to take a number).
+            let name = admitted.display_name.as_str().to_lowercase();
+            let stem: String = name.chars().take(NAME_STEM).collect();
+            let escaped = stem
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let lowered = Expr::expr(Func::lower(Expr::col(
+                room_participants::Column::DisplayName,
+            )));
+            let close = if name.chars().count() <= NAME_STEM {
+                Condition::any()
+                    .add(lowered.clone().eq(name.clone()))
+                    .add(lowered.like(LikeExpr::new(format!("{escaped} %")).escape('\\')))
+            } else {
+                Condition::any()
+                    .add(lowered.like(LikeExpr::new(format!("{escaped}%")).escape('\\')))
+            };
+            let taken: Vec<String> = in_room()
+                .select_only()
+                .column(room_participants::Column::DisplayName)
+                .filter(close)
+                .into_tuple::<String>()
+                .all(&transaction)
+                .await
+                .context("reading the names like a new one")?
+                .into_iter()
+                .map(|name| name.to_lowercase())
+                .collect();
             admitted.display_name = admitted.display_name.distinct_from(&taken);
         }
         self.insert_participant_in(&transaction, &admitted, guest_token_hash)
