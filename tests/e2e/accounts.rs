@@ -302,6 +302,7 @@ async fn az_2_fields_that_are_not_the_callers_to_set_are_refused() {
         json!({"id": "x"}),
         json!({"role": "admin"}),
         json!({"owner_id": "x"}),
+        json!({"operator": true}),
     ] {
         let body = problem(
             app.patch_me(&token, field.clone()).await,
@@ -313,6 +314,16 @@ async fn az_2_fields_that_are_not_the_callers_to_set_are_refused() {
             "{field}: {body}"
         );
     }
+    // Choosing a tier names no account: the caller's own, and only where self-service is on.
+    let aimed = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/me/tier",
+            Some(&token),
+            Some(json!({"tier": "vip", "user_id": "someone-else"})),
+        )
+        .await;
+    assert_eq!(aimed.status(), StatusCode::BAD_REQUEST);
     let me: Value = app.me(&token).await.json().await.unwrap();
     assert_eq!(
         (&me["tier"], &me["username"]),
