@@ -62,22 +62,30 @@ impl Nickname {
         valid.then(|| Self(text.to_owned())).ok_or(InvalidNickname)
     }
 
-    /// This nickname, or, when it is among `taken` (lowercase), it with the first free number
-    /// after it ("Ada 2", "Ada 3"), shortened to fit.
+    /// This nickname, or, when it is among `taken` (lowercase), the first of its
+    /// [`candidates`](Self::candidates) that is not.
     pub fn distinct_from(self, taken: &[String]) -> Self {
-        let is_taken = |name: &str| taken.iter().any(|other| *other == name.to_lowercase());
-        if !is_taken(&self.0) {
-            return self;
-        }
-        (2..)
-            .map(|number| {
-                let suffix = format!(" {number}");
-                let room = 40 - suffix.chars().count();
-                let stem: String = self.0.chars().take(room).collect();
-                format!("{}{suffix}", stem.trim_end())
-            })
-            .find(|candidate| !is_taken(candidate))
-            .map_or(self, Self)
+        let taken: std::collections::HashSet<&str> = taken.iter().map(String::as_str).collect();
+        let found = self
+            .candidates()
+            .find(|candidate| !taken.contains(Self::key_of(candidate.as_str()).as_str()));
+        found.unwrap_or(self)
+    }
+
+    /// The names this nickname may take in a room, in order: itself, then with the first free
+    /// number after it ("Ada 2", "Ada 3", ...), shortened to fit 40 characters.
+    pub fn candidates(&self) -> impl Iterator<Item = Nickname> + '_ {
+        std::iter::once(self.clone()).chain((2_u32..).map(|number| {
+            let suffix = format!(" {number}");
+            let room = 40 - suffix.chars().count();
+            let stem: String = self.0.chars().take(room).collect();
+            Nickname(format!("{}{suffix}", stem.trim_end()))
+        }))
+    }
+
+    /// What a name is compared by in a room: lower case ("Ada" and "ada" collide).
+    pub fn key_of(name: &str) -> String {
+        name.to_lowercase()
     }
 
     /// An account's display name as a room nickname: shortened to 40 characters, or "Guest" if

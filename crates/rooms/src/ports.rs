@@ -103,8 +103,9 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
     /// Stores a participant who joins (new, or returning after leaving) with the event
     /// [`RoomEventKind::joined`], like [`save_participant`](Self::save_participant), but only if
     /// the room then holds no more active participants than `capacity.people` and no more active
-    /// guests than `capacity.guests`; otherwise stores nothing. A guest's nickname MUST be made
-    /// distinct from every active participant's ([`Nickname::distinct_from`](crate::Nickname::distinct_from)).
+    /// guests than `capacity.guests`; otherwise stores nothing. A guest takes the first of its
+    /// nickname's [`candidates`](crate::Nickname::candidates) no active participant has (case
+    /// aside); a store may look names up by [`key`](crate::Nickname::key_of).
     /// Answers the participant as stored. MUST hold when many join at once, through any number of
     /// processes: the names read, the counts and the store are one transaction under the room's
     /// lock.

@@ -14,6 +14,7 @@ pub(crate) struct Model {
     pub(crate) kicked: bool,
     pub(crate) last_seen_at: DateTimeUtc,
     pub(crate) guest_source: Option<String>,
+    pub(crate) name_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

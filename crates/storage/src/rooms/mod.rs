@@ -7,20 +7,20 @@ mod events;
 mod players;
 mod rows;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use async_trait::async_trait;
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func, LikeExpr, OnConflict};
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
-    TransactionTrait as _,
+    ActiveValue::Set, ColumnTrait as _, DatabaseConnection, EntityTrait as _, PaginatorTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr, TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_rooms::{
-    AdmitError, Capacity, Identity, InsertRoomError, Participant, ParticipantId, Room, RoomCode,
-    RoomEvent, RoomEventKind, RoomId, RoomRepository,
+    AdmitError, Capacity, Identity, InsertRoomError, Nickname, Participant, ParticipantId, Room,
+    RoomCode, RoomEvent, RoomEventKind, RoomId, RoomRepository,
 };
 
 use self::ballots::BallotWriter;
@@ -33,9 +33,8 @@ use crate::entity::{room_participants, rooms, users};
 pub(crate) use self::ballots::sqlite_file;
 pub(crate) use self::events::append_in;
 
-/// How much of a nickname a numbered one keeps at least (40 characters less the longest suffix
-/// " 999999"): names sharing these first characters are the only ones a new one can collide with.
-const NAME_STEM: usize = 33;
+/// How many of a nickname's candidates ("Ada", "Ada 2", ...) one look-up asks about.
+const NAME_BATCH: usize = 32;
 
 /// Rooms, participants, votes, the event log and player leases in the database.
 #[derive(Debug, Clone)]
@@ -83,6 +82,7 @@ impl SqlRoomStore {
                 .source
                 .as_ref()
                 .map(|source| source.as_str().to_owned())),
+            name_key: Set(Some(Nickname::key_of(participant.display_name.as_str()))),
         };
         room_participants::Entity::insert(row)
             .on_conflict(
@@ -92,6 +92,7 @@ impl SqlRoomStore {
                         room_participants::Column::Kicked,
                         room_participants::Column::LastSeenAt,
                         room_participants::Column::DisplayName,
+                        room_participants::Column::NameKey,
                     ])
                     .to_owned(),
             )
@@ -419,37 +420,33 @@ impl RoomRepository for SqlRoomStore {
         }
         let mut admitted = participant.clone();
         if is_guest {
-            // Only the names that could collide are read: this one, and those that start like
-            // it (the numbered ones, and the long ones shortened to take a number).
-            let name = admitted.display_name.as_str().to_lowercase();
-            let stem: String = name.chars().take(NAME_STEM).collect();
-            let escaped = stem
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            let lowered = Expr::expr(Func::lower(Expr::col(
-                room_participants::Column::DisplayName,
-            )));
-            let close = if name.chars().count() <= NAME_STEM {
-                Condition::any()
-                    .add(lowered.clone().eq(name.clone()))
-                    .add(lowered.like(LikeExpr::new(format!("{escaped} %")).escape('\\')))
-            } else {
-                Condition::any()
-                    .add(lowered.like(LikeExpr::new(format!("{escaped}%")).escape('\\')))
-            };
-            let taken: Vec<String> = in_room()
-                .select_only()
-                .column(room_participants::Column::DisplayName)
-                .filter(close)
-                .into_tuple::<String>()
-                .all(&transaction)
-                .await
-                .context("reading the names like a new one")?
-                .into_iter()
-                .map(|name| name.to_lowercase())
-                .collect();
-            admitted.display_name = admitted.display_name.distinct_from(&taken);
+            // The first of the nickname's candidates nobody in the room has, looked up by key
+            // through the (room, name key) index, a batch of candidates at a time.
+            let mut candidates = participant.display_name.candidates();
+            'search: loop {
+                let batch: Vec<Nickname> = candidates.by_ref().take(NAME_BATCH).collect();
+                let keys: Vec<String> = batch
+                    .iter()
+                    .map(|candidate| Nickname::key_of(candidate.as_str()))
+                    .collect();
+                let taken: HashSet<String> = in_room()
+                    .select_only()
+                    .column(room_participants::Column::DisplayName)
+                    .filter(room_participants::Column::NameKey.is_in(keys.clone()))
+                    .into_tuple::<String>()
+                    .all(&transaction)
+                    .await
+                    .context("looking up the names a new one could take")?
+                    .into_iter()
+                    .map(|name| Nickname::key_of(&name))
+                    .collect();
+                for (candidate, key) in batch.into_iter().zip(keys) {
+                    if !taken.contains(&key) {
+                        admitted.display_name = candidate;
+                        break 'search;
+                    }
+                }
+            }
         }
         self.insert_participant_in(&transaction, &admitted, guest_token_hash)
             .await?;
