@@ -242,17 +242,11 @@ impl RoomRepository for InMemoryRooms {
             .iter()
             .filter(|p| p.identity == Identity::Guest)
             .count();
-        if capacity
-            .people
-            .is_some_and(|most| others.len() >= most as usize)
-        {
-            return Err(AdmitError::Full);
-        }
-        if participant.identity == Identity::Guest
-            && capacity.guests.is_some_and(|most| guests >= most as usize)
-        {
-            return Err(AdmitError::NoGuestPlaces);
-        }
+        capacity.admits(
+            others.len() as u64,
+            guests as u64,
+            participant.identity == Identity::Guest,
+        )?;
         let mut admitted = participant.clone();
         if admitted.identity == Identity::Guest {
             let taken: Vec<String> = others

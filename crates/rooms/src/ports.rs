@@ -174,6 +174,20 @@ pub struct Capacity {
     pub guests: Option<u32>,
 }
 
+impl Capacity {
+    /// Whether a room holding `people` active participants, `guests` of them guests, takes one
+    /// more (a guest when `guest`).
+    pub fn admits(&self, people: u64, guests: u64, guest: bool) -> Result<(), AdmitError> {
+        if self.people.is_some_and(|most| people >= u64::from(most)) {
+            return Err(AdmitError::Full);
+        }
+        if guest && self.guests.is_some_and(|most| guests >= u64::from(most)) {
+            return Err(AdmitError::NoGuestPlaces);
+        }
+        Ok(())
+    }
+}
+
 /// Why a participant was not admitted.
 #[derive(Debug, thiserror::Error)]
 pub enum AdmitError {

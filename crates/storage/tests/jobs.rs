@@ -10,15 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::DateTime;
-use soiree_kernel::{Housekeeping as _, JobSchedule, Retention, SystemClock, Tally, Tier, UserId};
+use soiree_kernel::{Housekeeping as _, JobSchedule, Retention, SystemClock, Tally, UserId};
 use soiree_rooms::memory::{FixedAllowance, RecordingSink, StaticDirectory};
 use soiree_rooms::{
     LikeThreshold, Member, NewRoom, RoomOptions, RoomRepository as _, RoomsService, Viewer,
 };
 use soiree_storage::Database;
 use soiree_tiers::UsageReports as _;
-use soiree_users::{PasswordHash, Profile, StoredUser, User, UserRepository as _, Username};
-use support::test_databases;
+use support::{account, test_databases};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_due_job_is_claimed_once_however_many_processes_ask() {
@@ -70,23 +69,7 @@ async fn a_due_job_is_claimed_once_however_many_processes_ask() {
 async fn housekeeping_sweeps_closed_rooms_past_retention_and_keeps_the_rest() {
     for test in test_databases().await {
         let backend = test.backend;
-        let host = UserId::generate();
-        test.database
-            .users()
-            .insert_user(&StoredUser {
-                user: User {
-                    id: host,
-                    username: Username::parse("host").unwrap(),
-                    email: None,
-                    profile: Profile::default(),
-                    tier: Tier::Free,
-                    operator: false,
-                    created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-                },
-                password_hash: PasswordHash::from_phc("$fake".into()),
-            })
-            .await
-            .unwrap();
+        let host = account(&test.database, "host").await;
         let rooms = RoomsService::new(
             Arc::new(test.database.rooms()),
             Arc::new(StaticDirectory::default()),

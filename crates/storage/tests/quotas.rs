@@ -17,26 +17,7 @@ use soiree_rooms::{
 };
 use soiree_storage::Database;
 use soiree_tiers::{ChangedBy, Limit, Overrides, TierBook as _, TierChange};
-use soiree_users::{PasswordHash, Profile, StoredUser, User, UserRepository as _, Username};
-use support::test_databases;
-
-async fn account(database: &Database, name: &str) -> UserId {
-    let id = UserId::generate();
-    let stored = StoredUser {
-        user: User {
-            id,
-            username: Username::parse(name).unwrap(),
-            email: None,
-            profile: Profile::default(),
-            tier: Tier::Free,
-            operator: false,
-            created_at: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
-        },
-        password_hash: PasswordHash::from_phc("$fake".into()),
-    };
-    database.users().insert_user(&stored).await.unwrap();
-    id
-}
+use support::{account, test_databases};
 
 fn rooms_on(database: &Database, allowance: HostAllowance) -> Arc<RoomsService> {
     Arc::new(RoomsService::new(

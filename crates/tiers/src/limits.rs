@@ -77,6 +77,16 @@ impl RatePolicy {
     pub fn unlimited() -> Self {
         Self::new(Limit::Unlimited, Duration::from_secs(3600))
     }
+
+    /// The same budget as a count per hour (rounded down), as people are told it.
+    pub fn hourly(&self) -> Limit {
+        match self.limit {
+            Limit::AtMost(count) => {
+                Limit::AtMost(count.saturating_mul(3600) / self.window.as_secs().max(1))
+            }
+            Limit::Unlimited => Limit::Unlimited,
+        }
+    }
 }
 
 /// What an account may keep.

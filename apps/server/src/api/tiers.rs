@@ -52,11 +52,7 @@ struct LimitsOut {
 }
 
 fn limits_out(standing: &Standing) -> LimitsOut {
-    let api = standing.limits.api_requests;
-    let per_hour = match api.limit {
-        Limit::AtMost(count) => Some(count.saturating_mul(3600) / api.window.as_secs().max(1)),
-        Limit::Unlimited => None,
-    };
+    let per_hour = limit_out(standing.limits.api_requests.hourly());
     let overrides = standing.overrides;
     let mut overridden: Vec<String> = Quota::ALL
         .into_iter()

@@ -70,13 +70,7 @@ async fn lines(context: &Context, all: bool) -> anyhow::Result<(Vec<Line>, u64)>
             bar.inc(1);
             let standing = context.tiers.standing_of(user.id).await?;
             let usage = reports.usage(user.id).await?;
-            let api = standing.limits.api_requests;
-            let api_per_hour = match api.limit {
-                Limit::AtMost(count) => {
-                    Limit::AtMost(count.saturating_mul(3600) / api.window.as_secs().max(1))
-                }
-                Limit::Unlimited => Limit::Unlimited,
-            };
+            let api_per_hour = standing.limits.api_requests.hourly();
             let mut measures = vec![
                 measure(
                     "open_rooms",

@@ -404,19 +404,11 @@ impl RoomRepository for SqlRoomStore {
                 .await
                 .context("counting who is in the room")?
                 .unwrap_or((0, 0));
-            if capacity
-                .people
-                .is_some_and(|most| people >= i64::from(most))
-            {
-                return Err(AdmitError::Full);
-            }
-            if is_guest
-                && capacity
-                    .guests
-                    .is_some_and(|most| guests >= i64::from(most))
-            {
-                return Err(AdmitError::NoGuestPlaces);
-            }
+            capacity.admits(
+                u64::try_from(people).unwrap_or(0),
+                u64::try_from(guests).unwrap_or(0),
+                is_guest,
+            )?;
         }
         let mut admitted = participant.clone();
         if is_guest {

@@ -87,3 +87,28 @@ async fn postgres(admin_url: &str) -> TestDatabase {
         _directory: None,
     }
 }
+
+/// A Free account named `name` (no password anyone knows), for tests that need an owner.
+#[allow(dead_code)] // Used by some test binaries only.
+pub(crate) async fn account(database: &Database, name: &str) -> soiree_kernel::UserId {
+    use soiree_users::UserRepository as _;
+    let id = soiree_kernel::UserId::generate();
+    let stored = soiree_users::StoredUser {
+        user: soiree_users::User {
+            id,
+            username: soiree_users::Username::parse(name).expect("a valid username"),
+            email: None,
+            profile: soiree_users::Profile::default(),
+            tier: soiree_kernel::Tier::Free,
+            operator: false,
+            created_at: chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("a time"),
+        },
+        password_hash: soiree_users::PasswordHash::from_phc("$fake".into()),
+    };
+    database
+        .users()
+        .insert_user(&stored)
+        .await
+        .expect("storing an account");
+    id
+}
