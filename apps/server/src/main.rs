@@ -205,6 +205,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let tiers = Arc::new(soiree_tiers::TiersService::new(
         tier_table.clone(),
         Arc::new(database.tiers()),
+        Arc::new(database.reports()),
         Arc::clone(&clock),
     ));
     let rooms = Arc::new(soiree_rooms::RoomsService::new(

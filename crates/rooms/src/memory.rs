@@ -214,16 +214,6 @@ impl RoomRepository for InMemoryRooms {
         Ok(state.append(participant.room_id, at, event))
     }
 
-    async fn open_room_count(&self, host: UserId) -> anyhow::Result<u32> {
-        let state = self.lock();
-        let open = state
-            .rooms
-            .values()
-            .filter(|room| room.host == host && room.is_open())
-            .count();
-        Ok(u32::try_from(open).unwrap_or(u32::MAX))
-    }
-
     async fn admit_participant(
         &self,
         participant: &Participant,

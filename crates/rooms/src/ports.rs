@@ -80,9 +80,6 @@ pub trait RoomRepository: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> anyhow::Result<Vec<(Room, Participant)>>;
 
-    /// How many rooms `host` has open now.
-    async fn open_room_count(&self, host: UserId) -> anyhow::Result<u32>;
-
     /// The guest whose token hashes to `token_hash`.
     async fn participant_for_guest(
         &self,

@@ -250,11 +250,6 @@ impl RoomsService {
         Ok((room, participant, token))
     }
 
-    /// How many rooms `host` has open now (what their open-rooms quota counts).
-    pub async fn open_rooms_of(&self, host: UserId) -> anyhow::Result<u32> {
-        self.repository.open_room_count(host).await
-    }
-
     /// Stores a joining participant if the room has room for them; a guest's nickname is made
     /// distinct from everyone's in the room (the host's included) as it is stored.
     async fn admit(

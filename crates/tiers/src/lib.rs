@@ -22,4 +22,4 @@ pub use ports::{QuotaBook, RateCounter, TierBook};
 pub use quota::{API_REQUESTS, InvalidOverride, Overrides, Quota, QuotaExceeded, Standing};
 pub use rate::{Admission, RateKey, RateLimits, Subject, admit, client_network};
 pub use report::{Activity, QuotaStatus, Usage, UsageReports};
-pub use service::{ChangeTierError, ChangedBy, StandingError, TierChange, TiersService};
+pub use service::{ChangeTierError, ChangedBy, Overview, StandingError, TierChange, TiersService};

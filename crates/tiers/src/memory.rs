@@ -96,3 +96,21 @@ impl TierBook for InMemoryTierBook {
             }))
     }
 }
+
+/// Reports with nothing in use and no activity, for tests and embedders without a database.
+#[derive(Debug, Default)]
+pub struct NoUsage;
+
+#[async_trait]
+impl crate::report::UsageReports for NoUsage {
+    async fn usage(&self, _user: UserId) -> anyhow::Result<crate::report::Usage> {
+        Ok(crate::report::Usage::default())
+    }
+
+    async fn activity(
+        &self,
+        _since: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<crate::report::Activity> {
+        Ok(crate::report::Activity::default())
+    }
+}

@@ -11,6 +11,7 @@ use tracing::instrument;
 use crate::limits::TierTable;
 use crate::ports::{QuotaBook, TierBook};
 use crate::quota::{Overrides, Standing};
+use crate::report::{Usage, UsageReports};
 
 /// How long an account's standing is reused before it is read again. A change made by this
 /// process applies at once; one made by another process within this time.
@@ -99,21 +100,40 @@ pub enum StandingError {
     Unknown(#[from] anyhow::Error),
 }
 
+/// An account's standing with what it uses and how it came to be, as the account and operators
+/// see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overview {
+    /// What applies.
+    pub standing: Standing,
+    /// What is used of it now.
+    pub usage: Usage,
+    /// The latest changes first, at most twenty.
+    pub changes: Vec<TierChange>,
+}
+
 /// Tiers and what they allow.
 #[derive(Debug)]
 pub struct TiersService {
     table: TierTable,
     book: Arc<dyn TierBook>,
+    reports: Arc<dyn UsageReports>,
     clock: Arc<dyn Clock>,
     standings: TtlCache<UserId, Standing>,
 }
 
 impl TiersService {
     /// Wires the service.
-    pub fn new(table: TierTable, book: Arc<dyn TierBook>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        table: TierTable,
+        book: Arc<dyn TierBook>,
+        reports: Arc<dyn UsageReports>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             table,
             book,
+            reports,
             clock,
             standings: TtlCache::new(STANDING_TTL, CACHE_CAPACITY),
         }
@@ -226,6 +246,18 @@ impl TiersService {
             "tier changed"
         );
         Ok(())
+    }
+
+    /// An account's standing, what it uses, and its latest changes.
+    pub async fn overview(&self, user: UserId) -> Result<Overview, StandingError> {
+        let standing = self.standing_of(user).await?;
+        let usage = self.reports.usage(user).await?;
+        let changes = self.book.changes(user, 20).await?;
+        Ok(Overview {
+            standing,
+            usage,
+            changes,
+        })
     }
 
     /// An account's recorded changes, the latest first.

@@ -244,33 +244,27 @@ fn change_problem(error: ChangeTierError) -> Problem {
 }
 
 impl AppState {
-    /// An account's standing with its usage and recent changes.
+    /// An account's overview, as the API shows it.
     async fn standing_out(&self, user: UserId) -> Result<StandingOut, Problem> {
-        let internal = |error: &dyn std::fmt::Display| Problem::internal(&format!("{error:#}"));
-        let standing = self
+        let overview = self
             .tiers
-            .standing_of(user)
+            .overview(user)
             .await
             .map_err(|error| match error {
                 soiree_tiers::StandingError::UnknownAccount => user_not_found(),
-                soiree_tiers::StandingError::Unknown(error) => internal(&error),
+                soiree_tiers::StandingError::Unknown(error) => {
+                    Problem::internal(&format!("{error:#}"))
+                }
             })?;
-        let open_rooms = self
-            .rooms
-            .open_rooms_of(user)
-            .await
-            .map_err(|error| internal(&error))?;
-        let changes = self
-            .tiers
-            .history(user, 20)
-            .await
-            .map_err(|error| internal(&error))?;
+        let standing = overview.standing;
         Ok(StandingOut {
             tier: standing.tier.into(),
             limits: limits_out(&standing),
-            usage: UsageOut { open_rooms },
+            usage: UsageOut {
+                open_rooms: u32::try_from(overview.usage.open_rooms).unwrap_or(u32::MAX),
+            },
             self_service: self.tiers.table().self_service,
-            changes: changes.into_iter().map(Into::into).collect(),
+            changes: overview.changes.into_iter().map(Into::into).collect(),
         })
     }
 }

@@ -65,6 +65,7 @@ impl Context {
         let tiers = Arc::new(TiersService::new(
             table,
             Arc::new(database.tiers()),
+            Arc::new(database.reports()),
             Arc::new(SystemClock),
         ));
         Ok(Self {

@@ -354,16 +354,6 @@ impl RoomRepository for SqlRoomStore {
         .await
     }
 
-    async fn open_room_count(&self, host: UserId) -> anyhow::Result<u32> {
-        let open = rooms::Entity::find()
-            .filter(rooms::Column::HostUserId.eq(host.as_uuid()))
-            .filter(rooms::Column::ClosedAt.is_null())
-            .count(&self.connection)
-            .await
-            .context("counting open rooms")?;
-        Ok(u32::try_from(open).unwrap_or(u32::MAX))
-    }
-
     async fn admit_participant(
         &self,
         participant: &Participant,
