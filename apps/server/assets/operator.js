@@ -17,7 +17,12 @@ async function list() {
     user.operator ? el("span", { class: "badge" }, texts.operator_badge) : "")));
   const pages = Math.max(1, Math.ceil(found.total / found.per_page));
   $("paging").textContent = `${found.total} · ${texts.page_of} ${found.page}/${pages}`;
+  $("previous").hidden = found.page <= 1;
+  $("next").hidden = found.page >= pages;
 }
+
+$("previous").addEventListener("click", () => { page = Math.max(1, page - 1); list(); });
+$("next").addEventListener("click", () => { page += 1; list(); });
 
 async function show(id) {
   const detail = await api("GET", `/api/v1/users/${id}`);

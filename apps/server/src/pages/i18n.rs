@@ -109,6 +109,8 @@ texts! {
     operator_search: "Find by username or email", "Chercher par nom ou e-mail";
     operator_search_button: "Search", "Chercher";
     tier: "Tier", "Formule";
+    previous_page: "Previous", "Précédents";
+    next_page: "Next", "Suivants";
     reason: "Reason", "Raison";
     tier_history: "Changes", "Changements";
     overrides_title: "Limits for this account alone", "Limites pour ce compte seul";
