@@ -432,6 +432,7 @@ async fn a_person_sees_their_tier_and_an_operator_moves_them_up() {
     root.arrives_at("/operator").await;
     root.fill("#q", "car").await;
     root.click("#search button[type=submit]").await;
+    root.sees("#paging", "1 ·").await;
     root.click("#accounts [data-id]").await;
     root.sees("#account-name", "carol · Free").await;
     root.click("#move-tier option[value=premium]").await;

@@ -195,9 +195,17 @@ impl Browser {
         field.send_keys(text).await.expect("typing");
     }
 
-    /// Clicks the element `css`.
+    /// Clicks the element `css`, finding it again if the page replaced it between the finding
+    /// and the click (a list re-rendered by a script).
     pub(crate) async fn click(&self, css: &str) {
-        self.find(css).await.click().await.expect("clicking");
+        self.until(|| async move {
+            let element = self.find(css).await;
+            element
+                .click()
+                .await
+                .map_err(|error| format!("clicking {css}: {error}"))
+        })
+        .await;
     }
 
     /// Logs in as `username` (with the tests' password) on the login page, which must be open.
