@@ -712,3 +712,43 @@ async fn demo_mode_lets_a_newcomer_connect_and_play_without_a_provider_account()
         .unwrap();
     assert_eq!(now["is_playing"], true);
 }
+
+#[tokio::test]
+async fn a_seek_past_the_end_moves_to_the_next_track_and_the_player_keeps_answering() {
+    let t = spawn_app_with_sim().await;
+    let token = t.app.signed_up("seeker").await;
+    t.connect(&token, "spotify", "ada").await;
+    let liked = t.sim_player("ada").await["liked"].clone();
+    let (first, second) = (liked[0].as_str().unwrap(), liked[1].as_str().unwrap());
+    let play = json!({"uris": [first, second], "device_id": "ada-speaker"});
+    let played = t
+        .app
+        .send(Method::PUT, "/api/v1/player/play", Some(&token), Some(play))
+        .await;
+    assert_eq!(played.status(), StatusCode::NO_CONTENT);
+    // Far past the end of the track, as a slider dragged too far or a careless program might.
+    for position in [86_400_000_u64, u64::from(u32::MAX) * 1000] {
+        let seek = t
+            .app
+            .send(
+                Method::PUT,
+                "/api/v1/player/seek",
+                Some(&token),
+                Some(json!({"position_ms": position})),
+            )
+            .await;
+        assert!(seek.status().is_success(), "{}", seek.status());
+        let now = t.app.get("/api/v1/player", Some(&token)).await;
+        assert_eq!(now.status(), StatusCode::OK, "the player still answers");
+    }
+    // As Spotify does: the first seek moved on to the next track, the second past its end too,
+    // and with nothing after it the player stopped.
+    let player = t.sim_player("ada").await;
+    assert_eq!(player["current"], Value::Null, "{player}");
+    let history = player["history"].as_array().unwrap();
+    assert_eq!(
+        history[history.len() - 2..],
+        [json!(first), json!(second)],
+        "{player}"
+    );
+}

@@ -440,15 +440,14 @@ async fn handle_play(
 fn handle_pause(simulator: Data<&Simulator>, request: &Request) -> Response {
     player_command(&simulator, request, |user, _| {
         require_active(user)?;
-        let Some(resumed_at) = user.player.resumed_at.take() else {
+        if user.player.resumed_at.is_none() {
             return Err(error(
                 StatusCode::FORBIDDEN,
                 "Player command failed: Restriction violated",
                 Some("ALREADY_PAUSED"),
             ));
-        };
-        user.player.position_ms +=
-            u64::try_from((Utc::now() - resumed_at).num_milliseconds()).unwrap_or(0);
+        }
+        user.player.pause(Utc::now());
         Ok(())
     })
 }
@@ -532,12 +531,11 @@ fn handle_seek(
     else {
         return error(StatusCode::BAD_REQUEST, "Invalid position_ms", None);
     };
-    player_command(&simulator, request, |user, _| {
+    player_command(&simulator, request, |user, catalogue| {
         require_active(user)?;
-        user.player.position_ms = position;
-        if user.player.resumed_at.is_some() {
-            user.player.resumed_at = Some(Utc::now());
-        }
+        user.player.seek(position, Utc::now(), |id| {
+            catalogue.get(id).copied().unwrap_or(0)
+        });
         Ok(())
     })
 }

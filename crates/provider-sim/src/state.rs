@@ -311,14 +311,16 @@ impl Player {
     /// Moves playback forward to `now`: finished tracks give way to the queue.
     pub(crate) fn advance(&mut self, now: DateTime<Utc>, duration_of: impl Fn(&str) -> u64) {
         while let (Some(current), Some(resumed_at)) = (self.current.clone(), self.resumed_at) {
-            let position = self.position_ms
-                + u64::try_from((now - resumed_at).num_milliseconds()).unwrap_or(0);
+            let position = self.position_at(now);
             let duration = duration_of(&current);
             if position < duration {
                 break;
             }
+            // A seek may have put the position past the end already: the track ended then.
             let ended_at = resumed_at
-                + Duration::milliseconds(i64::try_from(duration - self.position_ms).unwrap_or(0));
+                + Duration::milliseconds(
+                    i64::try_from(duration.saturating_sub(self.position_ms)).unwrap_or(0),
+                );
             self.history.push(current);
             match self.next_up() {
                 Some(next) => {
@@ -335,6 +337,40 @@ impl Player {
         }
     }
 
+    /// Seeks to `position` in the current track at `now`. As Spotify does, a position at or past
+    /// the end moves on to the next track (from its start), or stops when there is none.
+    pub(crate) fn seek(
+        &mut self,
+        position: u64,
+        now: DateTime<Utc>,
+        duration_of: impl Fn(&str) -> u64,
+    ) {
+        self.position_ms = position;
+        if self.resumed_at.is_some() {
+            self.resumed_at = Some(now);
+        }
+        let Some(current) = self.current.clone() else {
+            return;
+        };
+        if position < duration_of(&current) {
+            return;
+        }
+        self.history.push(current);
+        self.current = self.next_up();
+        self.position_ms = 0;
+        if self.current.is_none() {
+            self.resumed_at = None;
+        }
+    }
+
+    /// Pauses at `now`, keeping the position.
+    pub(crate) fn pause(&mut self, now: DateTime<Utc>) {
+        if self.resumed_at.is_some() {
+            self.position_ms = self.position_at(now);
+            self.resumed_at = None;
+        }
+    }
+
     /// The next track: the user's queue first, then the context.
     pub(crate) fn next_up(&mut self) -> Option<String> {
         self.queue.pop_front().or_else(|| self.context.pop_front())
@@ -343,9 +379,9 @@ impl Player {
     /// The position in the current track at `now`.
     pub(crate) fn position_at(&self, now: DateTime<Utc>) -> u64 {
         match self.resumed_at {
-            Some(resumed_at) => {
-                self.position_ms + u64::try_from((now - resumed_at).num_milliseconds()).unwrap_or(0)
-            }
+            Some(resumed_at) => self
+                .position_ms
+                .saturating_add(u64::try_from((now - resumed_at).num_milliseconds()).unwrap_or(0)),
             None => self.position_ms,
         }
     }
@@ -396,5 +432,83 @@ mod tests {
         player.advance(start + Duration::seconds(30), duration);
         assert_eq!(player.current, None);
         assert_eq!(player.history, vec!["a".to_owned(), "b".to_owned()]);
+    }
+
+    mod sequences {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Something a person (or the server) does to a player.
+        #[derive(Debug, Clone)]
+        enum Step {
+            Seek(u64),
+            Pause,
+            Resume,
+            Wait(u32),
+            Queue(usize),
+            Next,
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                any::<u64>().prop_map(Step::Seek),
+                (0_u64..400_000).prop_map(Step::Seek),
+                Just(Step::Pause),
+                Just(Step::Resume),
+                (0_u32..1_000_000).prop_map(Step::Wait),
+                (0_usize..3).prop_map(Step::Queue),
+                Just(Step::Next),
+            ]
+        }
+
+        const TRACKS: [(&str, u64); 3] = [("a", 180_000), ("b", 1), ("c", 240_000)];
+
+        fn duration_of(id: &str) -> u64 {
+            TRACKS
+                .iter()
+                .find(|(track, _)| *track == id)
+                .map_or(0, |(_, duration)| *duration)
+        }
+
+        proptest! {
+            /// Whatever is done in whatever order, the player never panics, and a playing track
+            /// is always within its length once time has been accounted for.
+            #[test]
+            fn no_sequence_of_commands_breaks_the_player(steps in prop::collection::vec(step(), 1..60)) {
+                let mut now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+                let mut player = Player {
+                    current: Some("a".to_owned()),
+                    resumed_at: Some(now),
+                    context: ["b", "c"].map(str::to_owned).into(),
+                    ..Player::default()
+                };
+                for step in steps {
+                    match step {
+                        Step::Seek(position) => player.seek(position, now, duration_of),
+                        Step::Pause => player.pause(now),
+                        Step::Resume => {
+                            if player.current.is_some() && player.resumed_at.is_none() {
+                                player.resumed_at = Some(now);
+                            }
+                        }
+                        Step::Wait(ms) => now += Duration::milliseconds(i64::from(ms)),
+                        Step::Queue(index) => player.queue.push_back(TRACKS[index].0.to_owned()),
+                        Step::Next => {
+                            if let Some(next) = player.next_up()
+                                && let Some(current) = player.current.replace(next)
+                            {
+                                player.history.push(current);
+                                player.position_ms = 0;
+                            }
+                        }
+                    }
+                    player.advance(now, duration_of);
+                    if let (Some(current), Some(_)) = (&player.current, player.resumed_at) {
+                        prop_assert!(player.position_at(now) < duration_of(current));
+                    }
+                }
+            }
+        }
     }
 }
