@@ -217,3 +217,28 @@ async fn demo_mode_keeps_its_data_apart_and_stays_on_this_machine() {
         "nothing of the demo in the real place"
     );
 }
+
+#[test]
+fn help_speaks_to_the_person_running_the_server() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_soiree"))
+        .arg("--help")
+        .output()
+        .expect("running soiree --help");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(help.status.success());
+    assert!(
+        text.starts_with("Soirée: a self-hosted music server for parties.")
+            && text.contains("soiree serve --demo")
+            && !text.contains("crates"),
+        "{text}"
+    );
+    for command in [
+        "serve",
+        "provision-users",
+        "analyze-tiers",
+        "generate-analytics",
+        "run-all",
+    ] {
+        assert!(text.contains(command), "{command} in {text}");
+    }
+}

@@ -8,7 +8,12 @@ use clap::{Args, Parser, Subcommand};
 
 /// Soirée: a self-hosted, multi-user music backend.
 #[derive(Debug, Parser)]
-#[command(name = "soiree", version, about, long_about = None)]
+#[command(
+    name = "soiree",
+    version,
+    about = "Soirée: a self-hosted music server for parties. Guests join with a code, vote, and the winners play on the host's speakers.\n\nStart it with `soiree serve` (or `soiree serve --demo` to try it without a Spotify account); `soiree serve --help` lists every setting.",
+    long_about = None
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
