@@ -278,3 +278,7 @@ impl QuotaBook for TiersService {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
