@@ -5,13 +5,14 @@ use poem::http::header;
 use poem::middleware::{CatchPanic, SetHeader};
 use std::sync::Arc;
 
-use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _};
+use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
     AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi, RoomsApi, TiersApi,
     UsersApi,
 };
+use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
 use crate::problem::{Problem, into_problem_response};
 use crate::request_log::RequestLog;
@@ -53,18 +54,37 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
 }
 
 /// The whole application as one endpoint.
-pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> {
+pub(crate) fn build(state: AppState, public_url: &str) -> anyhow::Result<impl Endpoint + use<>> {
     let api = api(&state, public_url);
-    let docs = api.swagger_ui();
-    let spec = api.spec_endpoint();
+    let spec = api.spec();
+    let document = Arc::new(ApiDocument::new(&spec)?);
+    // Swagger UI shows the completed document too (it is embedded in the page as written).
+    let docs_page = api.swagger_ui_html().replace(&spec, document.json());
+    let docs = poem::endpoint::make_sync(move |_| poem::web::Html(docs_page.clone()));
+    let served = Arc::clone(&document);
+    let spec = poem::endpoint::make_sync(move |_| {
+        Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(served.json().to_owned())
+    });
     let same_origin = SameOrigin {
         origin: state.public_origin.clone(),
     };
     // The API keeps its full paths: `/api/v1/...`, and the probes at the root. (Nesting it at `/`
     // would shadow the home page.)
     let api = Arc::new(api.into_endpoint());
+    let metrics = crate::metrics::endpoint(
+        Arc::clone(&state.metrics),
+        Arc::new(state.database.reports()),
+        state.metrics_token.clone(),
+    );
+    let request_metrics = crate::metrics::RequestMetrics {
+        metrics: Arc::clone(&state.metrics),
+        document: Arc::clone(&document),
+    };
     let routes = crate::pages::routes()
-        .nest("/docs", docs)
+        .at("/metrics", metrics)
+        .at("/docs", docs)
         .at("/openapi.json", spec)
         .nest_no_strip("/api", Arc::clone(&api))
         .at("/healthz", Arc::clone(&api))
@@ -73,7 +93,7 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
         // must not spend a person's budget).
         .with(crate::limits::RateLimit)
         .with(same_origin);
-    crate::pages::with_not_found_page(routes)
+    Ok(crate::pages::with_not_found_page(routes)
         .with(BodyLimit {
             max_bytes: MAX_BODY_BYTES,
         })
@@ -92,11 +112,13 @@ pub(crate) fn build(state: AppState, public_url: &str) -> impl Endpoint + use<> 
         )
         .with(RequestLog)
         .catch_all_error(|error| async move { into_problem_response(error) })
+        .with(AllowHeader(document))
+        .with(request_metrics)
         .with(
             SetHeader::new()
                 // Responses carry session tokens and personal data; nothing should keep them.
                 .overriding(header::CACHE_CONTROL, "no-store")
                 .overriding(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
                 .overriding(header::REFERRER_POLICY, "no-referrer"),
-        )
+        ))
 }

@@ -241,6 +241,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::limits::parse_network)]
     pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// The token Prometheus sends to read `/metrics`, as `Authorization: Bearer {token}`. Without
+    /// it `/metrics` is off (404). Choose a long random one: `openssl rand -hex 32`.
+    #[arg(long, env = "SOIREE_METRICS_TOKEN", hide_env_values = true)]
+    pub(crate) metrics_token: Option<String>,
+
     /// Demo mode: start the provider simulator in-process, point the provider URLs at it, and
     /// create the account `demo` (password `soiree-demo-party`) with both providers configured.
     /// Its data lives apart, in `{data_dir}/demo`, and it listens on loopback only.

@@ -31,9 +31,42 @@ pub(crate) fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
             data_dir.display()
         )
     })?;
-    data_dir
+    let data_dir = data_dir
         .canonicalize()
-        .with_context(|| format!("resolving the data directory {}", data_dir.display()))
+        .with_context(|| format!("resolving the data directory {}", data_dir.display()))?;
+    check_writable(&data_dir)?;
+    Ok(data_dir)
+}
+
+/// Writes and removes a file in `data_dir`, so that a directory the server cannot write is
+/// refused at start with what to change, rather than failing every write later.
+fn check_writable(data_dir: &Path) -> anyhow::Result<()> {
+    let probe = data_dir.join(format!(".soiree-write-check-{}", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, b"soiree"));
+    let _ = std::fs::remove_file(&probe);
+    written.with_context(|| {
+        format!(
+            "the data directory {} cannot be written: make it writable by the user running soiree (chown or chmod), or choose another with --data-dir or SOIREE_DATA_DIR",
+            data_dir.display()
+        )
+    })
+}
+
+/// Why a public URL naming `localhost` will not work with Spotify, and what to use instead.
+pub(crate) fn localhost_warning(public_url: &str) -> Option<String> {
+    let uri: poem::http::Uri = public_url.parse().ok()?;
+    let host = uri.host()?;
+    (host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost"))
+        .then(|| {
+            let fixed = public_url.replacen(host, "127.0.0.1", 1);
+            format!(
+                "the public URL {public_url} names localhost: Spotify refuses redirect URIs with localhost, so connecting Spotify will fail. Use {fixed} (set --public-url or SOIREE_PUBLIC_URL)"
+            )
+        })
 }
 
 /// The public URL without a trailing slash, checked to be an absolute http(s) URL. Without
@@ -127,6 +160,40 @@ mod tests {
             let outcome = public_url(&args, args.bind).ok();
             assert_eq!(outcome.as_deref(), expected, "{arguments:?}");
         }
+    }
+
+    #[test]
+    fn a_public_url_naming_localhost_warns_with_the_address_to_use() {
+        let warning = localhost_warning("http://localhost:8000").expect("a warning");
+        assert!(warning.contains("Spotify refuses"), "{warning}");
+        assert!(warning.contains("http://127.0.0.1:8000"), "{warning}");
+        assert!(localhost_warning("http://party.localhost").is_some());
+        assert_eq!(localhost_warning("http://127.0.0.1:8000"), None);
+        assert_eq!(localhost_warning("https://party.example.org"), None);
+    }
+
+    #[test]
+    fn a_data_directory_that_cannot_be_written_is_refused_with_what_to_change() {
+        let parent = tempfile::tempdir().unwrap();
+        // A file where the directory should be: nothing can be written inside it, for root too.
+        let blocked = parent.path().join("data");
+        std::fs::write(&blocked, b"not a directory").unwrap();
+        let error = format!(
+            "{:#}",
+            prepare_data_dir(&blocked.join("inner")).unwrap_err()
+        );
+        assert!(error.contains("--data-dir"), "{error}");
+        let error = format!("{:#}", check_writable(&blocked).unwrap_err());
+        assert!(
+            error.contains("cannot be written") && error.contains("chmod"),
+            "{error}"
+        );
+        let fine = prepare_data_dir(&parent.path().join("fine")).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&fine).unwrap().count(),
+            0,
+            "the probe is removed"
+        );
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub(crate) async fn seed_account(
         .user_by_login(DEMO_USERNAME)
         .await?
         .context("the demo account exists")?;
+    // The demo shows everything, the operator's page included (it listens on loopback only
+    // unless told otherwise, and holds nothing but demo data).
+    users.set_operator(user.id, true).await?;
     for (provider, sim_provider) in [
         (Provider::Spotify, SimProvider::Spotify),
         (Provider::SoundCloud, SimProvider::SoundCloud),

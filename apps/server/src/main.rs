@@ -6,6 +6,7 @@
 //! translate the outcome.
 
 mod api;
+mod api_document;
 mod app;
 mod auth;
 mod body_limit;
@@ -17,6 +18,7 @@ mod hashing;
 mod jobs;
 mod keys;
 mod limits;
+mod metrics;
 mod pages;
 mod party;
 mod problem;
@@ -158,7 +160,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .and_then(|address| address.as_socket_addr().copied())
         .unwrap_or(args.bind);
     let public_url = config::public_url(&args, listening)?;
+    if let Some(warning) = config::localhost_warning(&public_url) {
+        tracing::warn!("{warning}");
+    }
 
+    let metrics = Arc::new(metrics::Metrics::new());
     let users = Arc::new(UsersService::new(
         database.users().ports(),
         Arc::new(BlockingArgon2::new()),
@@ -175,16 +181,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         })
         .context(
             "configuring Spotify; check SOIREE_SPOTIFY_ACCOUNTS_URL and SOIREE_SPOTIFY_API_URL",
-        )?,
+        )?
+        .observed_by(metrics.provider_observer("spotify")),
     );
     let soundcloud = Arc::new(
         SoundCloud::new(&SoundCloudConfig { auth_url: providers.soundcloud_auth_url.clone(), api_url: providers.soundcloud_api_url.clone() })
-            .context("configuring SoundCloud; check SOIREE_SOUNDCLOUD_AUTH_URL and SOIREE_SOUNDCLOUD_API_URL")?,
+            .context("configuring SoundCloud; check SOIREE_SOUNDCLOUD_AUTH_URL and SOIREE_SOUNDCLOUD_API_URL")?
+            .observed_by(metrics.provider_observer("soundcloud")),
     );
     let redirect_base = public_url.trim_end_matches('/').to_owned();
     let tally: Arc<dyn soiree_kernel::Tally> = Arc::new(database.jobs());
     let counted = |provider: Arc<dyn soiree_connections::OAuthProvider>| -> Arc<dyn soiree_connections::OAuthProvider> {
-        Arc::new(tally::CountedOAuth::new(provider, Arc::clone(&tally)))
+        Arc::new(tally::CountedOAuth::new(provider, Arc::clone(&tally), Arc::clone(&metrics)))
     };
     let connections = Arc::new(ConnectionsService::new(
         Arc::new(database.connections(Arc::clone(&sealer))),
@@ -212,7 +220,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(room_store.clone()),
         Arc::new(party::ports::UsersDirectory(Arc::clone(&users))),
         Arc::new(party::ports::TierAllowances(Arc::clone(&tiers))),
-        Arc::new(events.clone()),
+        Arc::new(metrics::CountedEvents {
+            inner: events.clone(),
+            metrics: Arc::clone(&metrics),
+        }),
         Arc::clone(&clock),
     ));
     let wake = Arc::new(tokio::sync::Notify::new());
@@ -265,6 +276,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             holder.clone(),
             args.provision_dir.clone(),
             data_dir.clone(),
+            Arc::clone(&metrics),
         ),
     ];
     if simulator.is_some() {
@@ -289,8 +301,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tiers,
         tally,
         trusted_proxies: args.trusted_proxies.clone().into(),
+        metrics,
+        metrics_token: args.metrics_token.clone().map(secrecy::SecretString::from),
     };
-    let app = app::build(state, &public_url);
+    let app = app::build(state, &public_url)?;
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");
     if let Some(simulator) = &simulator {
         tracing::info!(

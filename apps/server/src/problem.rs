@@ -27,6 +27,10 @@ pub(crate) struct Problem {
     pub(crate) detail: String,
     /// A stable, machine-readable code, such as `username_taken` or `unauthenticated`.
     pub(crate) code: String,
+    /// On a server error: `urn:soiree:request:{id}`, the request's id in the server log, for
+    /// telling the operator which request failed.
+    #[oai(skip_serializing_if_is_none)]
+    pub(crate) instance: Option<String>,
 }
 
 impl Problem {
@@ -43,6 +47,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             code: code.to_owned(),
+            instance: None,
         }
     }
 
@@ -82,27 +87,36 @@ impl Problem {
     }
 
     /// 500: a bug or an outage. The cause goes to the log, never to the caller.
+    ///
+    /// The log line has the whole chain of causes (`{:#}`) and, through the request's span, its
+    /// id; the problem carries the same id as its `instance`.
     pub(crate) fn internal(error: &dyn std::fmt::Display) -> Self {
-        tracing::error!(%error, "request failed");
-        Self::new(
+        tracing::error!(error = format!("{error:#}"), "request failed");
+        let mut problem = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "Something went wrong on the server",
-            "The server could not complete the request. Try again; if it keeps failing, tell the operator (the server log has the details).",
-        )
+            "The server could not complete the request. Try again; if it keeps failing, tell the operator the request id in `instance` (the server log has the details).",
+        );
+        problem.instance =
+            crate::request_log::current_id().map(|id| format!("urn:soiree:request:{id}"));
+        problem
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "type": self.problem_type,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
             "code": self.code,
         });
+        if let Some(instance) = self.instance {
+            body["instance"] = serde_json::Value::String(instance);
+        }
         Response::builder()
             .status(status)
             .content_type(PROBLEM_JSON)
@@ -144,10 +158,117 @@ pub(crate) fn problem_for_unreadable_request(error: &poem::Error) -> Problem {
         _ => {}
     }
     let reason = error.to_string();
-    let reason = reason.trim_end_matches('.');
+    if let Some(problem) = schema_violation(&reason) {
+        return problem;
+    }
+    // poem's own words name Rust types and repeat what the caller sent (an unknown field's
+    // name): neither helps, and the second echoes whatever an attacker wrote.
+    let what = if reason.contains("unknown field") {
+        "The body has a field this operation does not take."
+    } else if reason.contains("parse request payload") {
+        "The body does not have the expected shape: a field is missing, has the wrong type, or is out of range."
+    } else {
+        "A parameter is missing or does not have the expected type."
+    };
     Problem::bad_request(format!(
-        "{reason}. The expected shape of each request is in /openapi.json."
+        "{what} The expected shape of each request is in /openapi.json."
     ))
+}
+
+/// A value that has the right type but breaks a rule the document states (a length, a pattern,
+/// a range), as the problem the domain would have answered: the same code and words.
+fn schema_violation(reason: &str) -> Option<Problem> {
+    let field = reason
+        .split_once("field `")
+        .and_then(|(_, rest)| rest.split_once("` verification failed"))
+        .map(|(field, _)| field)
+        .or_else(|| {
+            reason
+                .split_once("parameter `")
+                .filter(|(_, rest)| rest.contains("verification failed"))
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .map(|(field, _)| field)
+        })?;
+    let object = reason
+        .split_once("failed to parse \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or("", |(object, _)| object);
+    let (code, detail) = match (object, field) {
+        (_, "username") => (
+            "invalid_username",
+            "A username has 3 to 32 characters: letters, digits, '.', '_' or '-', starting with a letter or a digit.",
+        ),
+        (_, "password") => (
+            "weak_password",
+            "A password has 8 to 1024 characters; a few words make a long one that is easy to remember.",
+        ),
+        (_, "email") => (
+            "invalid_email",
+            "An email address looks like name@example.org and has at most 254 characters.",
+        ),
+        ("JoinIn", "display_name") => (
+            "invalid_display_name",
+            "A display name has 1 to 40 characters and no control characters.",
+        ),
+        (_, "display_name") => (
+            "invalid_display_name",
+            "A display name has 1 to 64 characters and no control characters.",
+        ),
+        (_, "language") => (
+            "invalid_language",
+            "A language is a BCP 47 tag such as \"en\", \"fr-CA\" or \"zh-Hant-TW\".",
+        ),
+        (_, "timezone") => (
+            "invalid_timezone",
+            "A time zone is an IANA name such as \"Europe/Paris\", \"America/New_York\" or \"UTC\".",
+        ),
+        (_, "name") => (
+            "invalid_room_name",
+            "A room name has 1 to 80 characters and no control characters.",
+        ),
+        (_, "client_id") => (
+            "invalid_client_id",
+            "A client id is 1 to 255 characters without spaces, as shown in the provider's developer dashboard.",
+        ),
+        (_, "client_secret") => (
+            "invalid_client_secret",
+            "A client secret is 1 to 255 characters without spaces, as shown in the provider's developer dashboard.",
+        ),
+        (_, "track_uri" | "uri" | "uris") => (
+            "invalid_track",
+            "A track is a Spotify link (https://open.spotify.com/track/...), spotify:track:{22 letters or digits}, or soundcloud:tracks:{digits}.",
+        ),
+        (_, "like_threshold" | "like_threshold_share") => (
+            "invalid_threshold",
+            "A like threshold is a whole number from 1 to 10000, or a share of those present above 0 and at most 1 (such as 0.5).",
+        ),
+        (_, "max_guests") => (
+            "invalid_guest_cap",
+            "max_guests is a whole number from 1 to 10000.",
+        ),
+        (_, "guest_votes_per_2min") => (
+            "invalid_guest_rate",
+            "guest_votes_per_2min is a whole number from 1 to 1000.",
+        ),
+        (_, "q") => (
+            "invalid_query",
+            "Type a few words of a title or an artist (at most 200 characters).",
+        ),
+        (_, "device_id") => (
+            "invalid_device",
+            "A device id has 1 to 255 characters, as GET /api/v1/player/devices lists them.",
+        ),
+        _ => (
+            "invalid_value",
+            "A value breaks a rule of the document (a length, a pattern or a range).",
+        ),
+    };
+    let detail = if code == "invalid_value" {
+        format!("`{field}`: {detail} The rules are in /openapi.json.")
+    } else {
+        detail.to_owned()
+    };
+    Some(Problem::invalid(code, detail))
 }
 
 /// 413: the body is over [`crate::body_limit::MAX_BODY_BYTES`].

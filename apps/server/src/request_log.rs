@@ -1,10 +1,23 @@
-//! One log line per request: method, path, status, duration. Never the query string (the OAuth
-//! callback carries the authorization code and state there), headers or bodies.
+//! One log line per request: its id, method, path, status, duration. Never the query string (the
+//! OAuth callback carries the authorization code and state there), headers or bodies.
+//!
+//! Every request gets an id (a UUIDv7, time-ordered), in its span, so that every line logged
+//! while it is handled carries it, and in the problem document of a server error (`instance`),
+//! so that an operator can match a person's report to the log.
 
 use std::time::Instant;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument as _;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled on this task, if any.
+pub(crate) fn current_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestLog;
@@ -26,9 +39,10 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, request: Request) -> Result<Self::Output> {
-        let span = tracing::info_span!("request", method = %request.method(), path = %request.uri().path());
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let span = tracing::info_span!("request", %id, method = %request.method(), path = %request.uri().path());
         let started = Instant::now();
-        async move {
+        let handled = async move {
             let outcome = self.inner.call(request).await;
             let status = match &outcome {
                 Ok(_) => None,
@@ -46,7 +60,7 @@ impl<E: Endpoint> Endpoint for RequestLogEndpoint<E> {
             }
             response
         }
-        .instrument(span)
-        .await
+        .instrument(span);
+        REQUEST_ID.scope(id, handled).await
     }
 }

@@ -37,4 +37,8 @@ pub(crate) struct AppState {
     pub(crate) tally: Arc<dyn soiree_kernel::Tally>,
     /// Proxies whose `X-Forwarded-For` names the client.
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
+    /// What `/metrics` exports.
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// The token `/metrics` asks for; without it, `/metrics` is off.
+    pub(crate) metrics_token: Option<secrecy::SecretString>,
 }

@@ -40,11 +40,20 @@ fn outcome(result: &Result<TokenGrant, TokenError>) -> &'static str {
 pub(crate) struct CountedOAuth {
     inner: Arc<dyn OAuthProvider>,
     tally: Arc<dyn Tally>,
+    metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl CountedOAuth {
-    pub(crate) fn new(inner: Arc<dyn OAuthProvider>, tally: Arc<dyn Tally>) -> Self {
-        Self { inner, tally }
+    pub(crate) fn new(
+        inner: Arc<dyn OAuthProvider>,
+        tally: Arc<dyn Tally>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
+        Self {
+            inner,
+            tally,
+            metrics,
+        }
     }
 }
 
@@ -73,6 +82,8 @@ impl OAuthProvider for CountedOAuth {
             .inner
             .exchange_code(credentials, code, pkce_verifier, redirect_uri)
             .await;
+        self.metrics
+            .token_request(false, self.provider().as_str(), outcome(&result));
         let name = format!(
             "connection_attempt.{}.{}",
             self.provider().as_str(),
@@ -88,6 +99,8 @@ impl OAuthProvider for CountedOAuth {
         refresh_token: &SecretString,
     ) -> Result<TokenGrant, TokenError> {
         let result = self.inner.refresh(credentials, refresh_token).await;
+        self.metrics
+            .token_request(true, self.provider().as_str(), outcome(&result));
         let name = format!(
             "token_refresh.{}.{}",
             self.provider().as_str(),

@@ -58,11 +58,52 @@ pub fn retry_after(headers: &HeaderMap) -> Duration {
         .map_or(Duration::from_secs(1), Duration::from_secs)
 }
 
+/// One attempt of one call, as an observer sees it (for metrics): never a URL's query, a header
+/// or a body.
+#[derive(Debug, Clone, Copy)]
+pub struct ObservedCall<'a> {
+    /// The request's method.
+    pub method: &'a str,
+    /// The URL's path with its identifiers as `{id}` (see [`endpoint_of`]), so that the
+    /// endpoints are few.
+    pub endpoint: &'a str,
+    /// The status answered; `None` when no answer came (timeout, unreachable).
+    pub status: Option<u16>,
+    /// What a 429 asked to wait.
+    pub retry_after: Option<Duration>,
+    /// From sending to the answer's head (or to the failure).
+    pub took: Duration,
+}
+
+/// Told of every attempt an [`OutboundClient`] makes (the server counts them by endpoint and
+/// status). It must return at once: it runs on the call's path.
+pub trait CallObserver: Send + Sync + std::fmt::Debug {
+    /// One attempt ended.
+    fn observed(&self, call: &ObservedCall<'_>);
+}
+
+/// A path with each segment that holds an identifier (only digits, or 16 characters or more)
+/// replaced by `{id}`: `/v1/tracks/4iV5W9uYEdYUVa79Axb7Rh` is `/v1/tracks/{id}`.
+pub fn endpoint_of(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let digits = !segment.is_empty() && segment.bytes().all(|byte| byte.is_ascii_digit());
+            if digits || segment.len() >= 16 {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// A reqwest client under a [`RetryPolicy`].
 #[derive(Debug, Clone)]
 pub struct OutboundClient {
     http: Client,
     policy: RetryPolicy,
+    observer: Option<std::sync::Arc<dyn CallObserver>>,
 }
 
 impl OutboundClient {
@@ -76,7 +117,43 @@ impl OutboundClient {
             .user_agent(concat!("soiree/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| OutboundError::Unreachable)?;
-        Ok(Self { http, policy })
+        Ok(Self {
+            http,
+            policy,
+            observer: None,
+        })
+    }
+
+    /// The same client, telling `observer` of every attempt.
+    #[must_use]
+    pub fn observed_by(mut self, observer: std::sync::Arc<dyn CallObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Sends one attempt, telling the observer how it ended.
+    async fn attempt(&self, request: RequestBuilder) -> reqwest::Result<Response> {
+        let request = request.build()?;
+        let Some(observer) = &self.observer else {
+            return self.http.execute(request).await;
+        };
+        let method = request.method().as_str().to_owned();
+        let endpoint = endpoint_of(request.url().path());
+        let started = std::time::Instant::now();
+        let outcome = self.http.execute(request).await;
+        let status = outcome.as_ref().ok().map(|response| response.status());
+        observer.observed(&ObservedCall {
+            method: &method,
+            endpoint: &endpoint,
+            status: status.map(|status| status.as_u16()),
+            retry_after: outcome
+                .as_ref()
+                .ok()
+                .filter(|response| response.status() == StatusCode::TOO_MANY_REQUESTS)
+                .map(|response| retry_after(response.headers())),
+            took: started.elapsed(),
+        });
+        outcome
     }
 
     /// Sends the request `build` makes, retrying per the policy:
@@ -94,7 +171,7 @@ impl OutboundClient {
         let mut attempt = 1;
         loop {
             let last = attempt >= self.policy.max_attempts;
-            match build(&self.http).send().await {
+            match self.attempt(build(&self.http)).await {
                 Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                     let wait = retry_after(response.headers());
                     if wait > self.policy.max_retry_after || last {
@@ -144,6 +221,22 @@ impl OutboundClient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn endpoints_hide_identifiers() {
+        assert_eq!(
+            super::endpoint_of("/v1/tracks/4iV5W9uYEdYUVa79Axb7Rh"),
+            "/v1/tracks/{id}"
+        );
+        assert_eq!(
+            super::endpoint_of("/tracks/123/streams"),
+            "/tracks/{id}/streams"
+        );
+        assert_eq!(
+            super::endpoint_of("/v1/me/player/currently-playing"),
+            "/v1/me/player/currently-playing"
+        );
+    }
+
     use std::time::Instant;
 
     use wiremock::matchers::{method, path};

@@ -9,5 +9,8 @@
 mod client;
 mod oauth;
 
-pub use client::{OutboundClient, OutboundError, RetryPolicy, retry_after};
+pub use client::{
+    CallObserver, ObservedCall, OutboundClient, OutboundError, RetryPolicy, endpoint_of,
+    retry_after,
+};
 pub use oauth::{ClientAuthentication, OAuthEndpoints};

@@ -66,6 +66,16 @@ impl SoundCloud {
             api_url: config.api_url.trim_end_matches('/').to_owned(),
         })
     }
+
+    /// The same adapter, telling `observer` of every call it makes (the server's metrics).
+    #[must_use]
+    pub fn observed_by(
+        mut self,
+        observer: std::sync::Arc<dyn soiree_provider_http::CallObserver>,
+    ) -> Self {
+        self.http = self.http.observed_by(observer);
+        self
+    }
 }
 
 #[derive(Debug, Deserialize)]

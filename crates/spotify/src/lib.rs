@@ -79,6 +79,16 @@ impl Spotify {
         })
     }
 
+    /// The same adapter, telling `observer` of every call it makes (the server's metrics).
+    #[must_use]
+    pub fn observed_by(
+        mut self,
+        observer: std::sync::Arc<dyn soiree_provider_http::CallObserver>,
+    ) -> Self {
+        self.http = self.http.observed_by(observer);
+        self
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api_url)
     }

@@ -54,6 +54,11 @@ impl Database {
     /// SQLite is opened in WAL mode (readers do not block the writer) with several connections,
     /// foreign keys enforced and a busy timeout so that concurrent writers wait rather than fail.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // The pool retries a failing connection until its timeout and then says only "pool
+            // timed out"; one direct attempt first fails fast and says why.
+            check_postgres(url).await?;
+        }
         let pool_size = url.starts_with("sqlite:").then_some(SQLITE_CONNECTIONS);
         let connection = open(url, pool_size, true).await?;
         let writer = open(url, Some(1), false).await?;
@@ -74,9 +79,24 @@ impl Database {
             .context("applying database migrations")
     }
 
-    /// Whether the database answers (for readiness checks).
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        self.connection.ping().await.context("pinging the database")
+    /// Whether the database takes writes (for readiness checks): a write statement that changes
+    /// nothing, in a transaction rolled back. A database file or directory made read-only, a
+    /// full disk, or a PostgreSQL in read-only mode (a standby) fail it, where a ping would pass.
+    pub async fn check_writable(&self) -> anyhow::Result<()> {
+        use sea_orm::TransactionTrait as _;
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a transaction")?;
+        transaction
+            .execute_unprepared("UPDATE users SET id = id WHERE 1 = 0")
+            .await
+            .context("writing to the database")?;
+        transaction
+            .rollback()
+            .await
+            .context("rolling the check back")
     }
 
     /// The backend behind this pool.
@@ -185,6 +205,68 @@ async fn open(
     sea_orm::Database::connect(options)
         .await
         .with_context(|| format!("connecting to the database at {}", redact_url(url)))
+}
+
+/// How long the first connection to PostgreSQL may take before start-up gives up.
+const POSTGRES_FIRST_CONNECTION: Duration = Duration::from_secs(5);
+
+/// One connection to PostgreSQL, made and closed, with the reason in words if it fails.
+async fn check_postgres(url: &str) -> anyhow::Result<()> {
+    use sea_orm::sqlx::Connection as _;
+    use std::str::FromStr as _;
+    let shown = redact_url(url);
+    let options = sea_orm::sqlx::postgres::PgConnectOptions::from_str(url)
+        .with_context(|| format!("the database URL {shown} is not a PostgreSQL URL (postgres://user:password@host:port/database)"))?;
+    let address = format!("{}:{}", options.get_host(), options.get_port());
+    let attempt = tokio::time::timeout(
+        POSTGRES_FIRST_CONNECTION,
+        sea_orm::sqlx::PgConnection::connect_with(&options),
+    )
+    .await;
+    let error = match attempt {
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            return Ok(());
+        }
+        Ok(Err(error)) => error,
+        Err(_) => anyhow::bail!(
+            "PostgreSQL at {address} did not answer within {} s ({shown}): check that the host and port are right and that no firewall drops the connection",
+            POSTGRES_FIRST_CONNECTION.as_secs()
+        ),
+    };
+    Err(anyhow::anyhow!(postgres_failure(&error, &address, &shown)))
+}
+
+/// Why a connection to PostgreSQL failed, and what to change.
+fn postgres_failure(error: &sea_orm::sqlx::Error, address: &str, shown: &str) -> String {
+    use sea_orm::sqlx::Error;
+    match error {
+        Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => format!(
+            "PostgreSQL refused the connection at {address} ({shown}): is it running, and listening on that address and port?"
+        ),
+        Error::Io(io)
+            if io.to_string().contains("lookup")
+                || io.to_string().contains("resolve")
+                || io.to_string().contains("Name or service") =>
+        {
+            format!("the database host in {shown} is unknown ({io}): check its spelling")
+        }
+        Error::Database(database) => match database.code().as_deref() {
+            Some("28P01" | "28000") => format!(
+                "PostgreSQL at {address} refused the user or password in {shown} ({}): check them in SOIREE_DATABASE_URL",
+                database.message()
+            ),
+            Some("3D000") => format!(
+                "PostgreSQL at {address} has no such database ({}): create it (createdb) or fix the name in {shown}",
+                database.message()
+            ),
+            _ => format!(
+                "PostgreSQL at {address} refused the connection: {}",
+                database.message()
+            ),
+        },
+        other => format!("connecting to PostgreSQL at {address} ({shown}) failed: {other}"),
+    }
 }
 
 fn backend_of(connection: &DatabaseConnection) -> Backend {

@@ -8,7 +8,7 @@ use sea_orm::{
     PaginatorTrait as _, QueryFilter as _, QuerySelect as _, Statement,
 };
 use soiree_kernel::{Tier, Timestamp, UserId};
-use soiree_tiers::{Activity, Usage, UsageReports};
+use soiree_tiers::{Activity, Census, Usage, UsageReports};
 
 use crate::entity::{
     connections, login_failures, room_participants, room_votes, rooms, sessions, tier_changes,
@@ -77,6 +77,38 @@ impl UsageReports for SqlUsageReports {
             open_rooms: open.len() as u64,
             fullest_room: fullest,
             api_requests_this_hour,
+        })
+    }
+
+    async fn census(&self) -> anyhow::Result<Census> {
+        let db = &self.connection;
+        let counted: Vec<(String, i64)> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Tier)
+            .column_as(users::Column::Id.count(), "accounts")
+            .group_by(users::Column::Tier)
+            .into_tuple()
+            .all(db)
+            .await
+            .context("counting accounts by tier")?;
+        let accounts_by_tier = Tier::ALL
+            .iter()
+            .map(|tier| {
+                let count = counted
+                    .iter()
+                    .find(|(name, _)| name == tier.as_str())
+                    .map_or(0, |(_, count)| u64::try_from(*count).unwrap_or(0));
+                (*tier, count)
+            })
+            .collect();
+        let rooms_open = rooms::Entity::find()
+            .filter(rooms::Column::ClosedAt.is_null())
+            .count(db)
+            .await
+            .context("counting open rooms")?;
+        Ok(Census {
+            accounts_by_tier,
+            rooms_open,
         })
     }
 

@@ -21,5 +21,5 @@ pub use limits::{AnonymousSurface, Limit, Quotas, RatePolicy, TierLimits, TierTa
 pub use ports::{QuotaBook, RateCounter, TierBook};
 pub use quota::{API_REQUESTS, InvalidOverride, Overrides, Quota, QuotaExceeded, Standing};
 pub use rate::{Admission, RateKey, RateLimits, Subject, admit, client_network};
-pub use report::{Activity, QuotaStatus, Usage, UsageReports};
+pub use report::{Activity, Census, QuotaStatus, Usage, UsageReports};
 pub use service::{ChangeTierError, ChangedBy, Overview, StandingError, TierChange, TiersService};

@@ -113,4 +113,11 @@ impl crate::report::UsageReports for NoUsage {
     ) -> anyhow::Result<crate::report::Activity> {
         Ok(crate::report::Activity::default())
     }
+
+    async fn census(&self) -> anyhow::Result<crate::report::Census> {
+        Ok(crate::report::Census {
+            accounts_by_tier: Tier::ALL.iter().map(|tier| (*tier, 0)).collect(),
+            rooms_open: 0,
+        })
+    }
 }

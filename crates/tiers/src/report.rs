@@ -96,6 +96,15 @@ pub struct Activity {
     pub errors_by_account: Vec<(UserId, u64, u64)>,
 }
 
+/// How many there are now: what a metrics scrape reads, in a few cheap statements.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Census {
+    /// Accounts per tier (every tier, zero included).
+    pub accounts_by_tier: Vec<(Tier, u64)>,
+    /// Rooms open.
+    pub rooms_open: u64,
+}
+
 /// Reads what the reports need.
 #[async_trait]
 pub trait UsageReports: Send + Sync + std::fmt::Debug {
@@ -104,6 +113,10 @@ pub trait UsageReports: Send + Sync + std::fmt::Debug {
 
     /// The server's activity since `since`.
     async fn activity(&self, since: Timestamp) -> anyhow::Result<Activity>;
+
+    /// How many accounts (by tier) and open rooms there are now. It MUST be cheap (it is read at
+    /// every metrics scrape): a grouped count and a count, no scan of votes or events.
+    async fn census(&self) -> anyhow::Result<Census>;
 }
 
 #[cfg(test)]

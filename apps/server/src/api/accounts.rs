@@ -22,12 +22,28 @@ enum AccountTags {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct RegisterIn {
-    /// 3 to 32 characters: letters a-z, digits, `.`, `_`, `-`; unique regardless of case.
+    /// 3 to 32 characters: letters a-z, digits, `.`, `_`, `-`, starting with a letter or a
+    /// digit; unique regardless of case.
+    #[oai(
+        validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     username: String,
-    /// 8 to 1024 characters, anything goes except the most common passwords.
-    #[oai(write_only)]
+    /// 8 to 1024 characters, anything goes except the most common passwords and the username.
+    #[oai(
+        write_only,
+        validator(min_length = 8, max_length = 1024),
+        deserialize_with = "crate::api::strict::text"
+    )]
     password: String,
     /// Optional; usable to log in instead of the username; unique regardless of case.
+    #[oai(
+        validator(
+            max_length = 254,
+            pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     email: Option<String>,
 }
 
@@ -36,8 +52,16 @@ struct RegisterIn {
 #[oai(deny_unknown_fields)]
 struct LoginIn {
     /// The username or the email address.
+    #[oai(
+        validator(max_length = 254),
+        deserialize_with = "crate::api::strict::text"
+    )]
     username: String,
-    #[oai(write_only)]
+    #[oai(
+        write_only,
+        validator(max_length = 1024),
+        deserialize_with = "crate::api::strict::text"
+    )]
     password: String,
 }
 

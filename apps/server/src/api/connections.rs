@@ -76,9 +76,18 @@ struct ConnectionsOut {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 struct CredentialsIn {
+    /// As the provider's dashboard shows it: 1 to 255 characters, no spaces.
+    #[oai(
+        validator(max_length = 255, pattern = r"^[!-~]+$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     client_id: String,
-    /// Write-only: never shown again.
-    #[oai(write_only)]
+    /// Write-only: never shown again. 1 to 255 characters, no spaces.
+    #[oai(
+        write_only,
+        validator(max_length = 255, pattern = r"^[!-~]+$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     client_secret: String,
 }
 

@@ -29,10 +29,11 @@ enum LiveResponse {
 
 #[derive(ApiResponse)]
 enum ReadyResponse {
-    /// The database answers; the server can take traffic.
+    /// The database answers and takes writes; the server can take traffic.
     #[oai(status = 200)]
     Ready(Json<Health>),
-    /// `not_ready`: the database does not answer.
+    /// `not_ready`: the database does not answer, or does not take writes (read-only file or
+    /// directory, full disk, a PostgreSQL standby).
     #[oai(status = 503, content_type = "application/problem+json")]
     NotReady(Json<Problem>),
 }
@@ -52,10 +53,10 @@ impl HealthApi {
         }))
     }
 
-    /// Whether the server can take traffic (its database answers).
+    /// Whether the server can take traffic (its database answers and takes writes).
     #[oai(path = "/readyz", method = "get")]
     async fn readyz(&self) -> ReadyResponse {
-        match self.state.database.ping().await {
+        match self.state.database.check_writable().await {
             Ok(()) => ReadyResponse::Ready(Json(Health {
                 status: "ready".to_owned(),
             })),
@@ -66,7 +67,7 @@ impl HealthApi {
                         StatusCode::SERVICE_UNAVAILABLE,
                         "not_ready",
                         "Not ready",
-                        "The database does not answer; the server will be ready when it does.",
+                        "The database does not answer or does not take writes; the server log says why, and the server will be ready when it does.",
                     )
                     .json(),
                 )

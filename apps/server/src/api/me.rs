@@ -22,10 +22,25 @@ enum MeTags {
 #[oai(rename = "ProfilePatch", deny_unknown_fields)]
 struct ProfilePatch {
     /// 1 to 64 characters, shown to others instead of the username.
+    #[oai(
+        validator(
+            max_length = 64,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     display_name: MaybeUndefined<String>,
     /// A BCP 47 language tag such as `en` or `fr-CA`.
+    #[oai(
+        validator(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     language: MaybeUndefined<String>,
     /// An IANA time zone such as `Europe/Paris`.
+    #[oai(
+        validator(max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     timezone: MaybeUndefined<String>,
 }
 

@@ -9,6 +9,7 @@ mod me;
 mod objects;
 mod optional_json;
 mod player;
+mod strict;
 pub(crate) use optional_json::OptionalJson;
 mod rooms;
 mod tiers;

@@ -3,7 +3,7 @@
 //! without one as no body at all, and documents the same schema as `Json` (not required).
 
 use poem::{Request, RequestBody};
-use poem_openapi::error::ContentTypeError;
+use poem_openapi::error::{ContentTypeError, ParseRequestPayloadError};
 use poem_openapi::payload::{Json, ParsePayload, Payload};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseFromJSON, Type};
@@ -33,8 +33,17 @@ impl<T: ParseFromJSON> ParsePayload for OptionalJson<T> {
     const IS_REQUIRED: bool = false;
 
     async fn from_request(request: &Request, body: &mut RequestBody) -> poem::Result<Self> {
-        let Json(value) = <Json<Option<T>> as ParsePayload>::from_request(request, body).await?;
-        Ok(Self(value))
+        // Absent is no body at all; `null` is not the object the document describes.
+        let data = <Vec<u8> as poem::FromRequest>::from_request(request, body).await?;
+        if data.is_empty() {
+            return Ok(Self(None));
+        }
+        let unreadable = |reason: String| ParseRequestPayloadError { reason };
+        let value: serde_json::Value =
+            serde_json::from_slice(&data).map_err(|error| unreadable(error.to_string()))?;
+        let value =
+            T::parse_from_json(Some(value)).map_err(|error| unreadable(error.into_message()))?;
+        Ok(Self(Some(value)))
     }
 }
 

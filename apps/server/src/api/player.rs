@@ -122,10 +122,21 @@ struct DevicesOut {
 #[oai(deny_unknown_fields)]
 struct PlayIn {
     /// Tracks to play (`spotify:track:...`); absent or empty resumes.
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(
+            max_items = 100,
+            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     uris: Option<Vec<String>>,
     /// On this device; otherwise the active one (or, if none is active, the last one used).
-    #[oai(skip_serializing_if_is_none)]
+    #[oai(
+        skip_serializing_if_is_none,
+        validator(min_length = 1, max_length = 255),
+        deserialize_with = "crate::api::strict::text"
+    )]
     device_id: Option<String>,
 }
 
@@ -148,6 +159,13 @@ struct SeekIn {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 struct QueueIn {
+    /// `spotify:track:...` or a Spotify share link.
+    #[oai(
+        validator(
+            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     uri: String,
 }
 
@@ -155,6 +173,10 @@ struct QueueIn {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 struct TransferIn {
+    #[oai(
+        validator(min_length = 1, max_length = 255),
+        deserialize_with = "crate::api::strict::text"
+    )]
     device_id: String,
     /// Start playing there (default: keep the current state).
     #[oai(skip_serializing_if_is_none)]
@@ -195,6 +217,10 @@ macro_rules! player_response {
             /// `payload_too_large`.
             #[oai(status = 413, content_type = "application/problem+json")]
             PayloadTooLarge(Json<Problem>),
+            /// `invalid_track`, `invalid_device`, `invalid_query` or `invalid_value`: a value
+            /// breaks a rule of the document.
+            #[oai(status = 422, content_type = "application/problem+json")]
+            Unprocessable(Json<Problem>),
             /// `unsupported_media_type`.
             #[oai(status = 415, content_type = "application/problem+json")]
             UnsupportedMediaType(Json<Problem>),
@@ -218,6 +244,7 @@ macro_rules! player_response {
                     409 => Self::Conflict(problem.json()),
                     413 => Self::PayloadTooLarge(problem.json()),
                     415 => Self::UnsupportedMediaType(problem.json()),
+                    422 => Self::Unprocessable(problem.json()),
                     429 => Self::RateLimited(problem.json(), retry_after_seconds.unwrap_or(1)),
                     503 => Self::Unavailable(problem.json()),
                     _ => Self::Internal(problem.json()),
@@ -412,6 +439,8 @@ impl PlayerApi {
     async fn search(
         &self,
         auth: SessionAuth,
+        /// Words of a title or an artist.
+        #[oai(validator(max_length = 200, pattern = r"\S"))]
         q: poem_openapi::param::Query<String>,
     ) -> SearchResponse {
         match self.state.player.search(auth.caller().user.id, &q.0).await {

@@ -127,7 +127,10 @@ struct StandingOut {
 struct TierIn {
     tier: TierOut,
     /// Why (kept with the change; up to 500 characters).
-    #[oai(validator(max_length = 500))]
+    #[oai(
+        validator(max_length = 500),
+        deserialize_with = "crate::api::strict::text"
+    )]
     reason: Option<String>,
 }
 
@@ -352,19 +355,44 @@ struct UserDetailOut {
 #[derive(Object, Debug)]
 #[oai(rename = "NewUser", deny_unknown_fields)]
 struct NewUserIn {
-    #[oai(validator(max_length = 64))]
+    #[oai(
+        validator(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{2,31}$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     username: String,
     /// The first password, to hand over to the person (8 to 1024 characters).
-    #[oai(write_only, validator(max_length = 1024))]
+    #[oai(
+        write_only,
+        validator(min_length = 8, max_length = 1024),
+        deserialize_with = "crate::api::strict::text"
+    )]
     password: String,
-    #[oai(validator(max_length = 254))]
+    #[oai(
+        validator(
+            max_length = 254,
+            pattern = r"^[!-?A-~]{1,64}@[!-\-/-?A-~]+(\.[!-\-/-?A-~]+)+$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     email: Option<String>,
     tier: Option<TierOut>,
-    #[oai(validator(max_length = 64))]
+    #[oai(
+        validator(
+            max_length = 64,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     display_name: Option<String>,
-    #[oai(validator(max_length = 35))]
+    #[oai(
+        validator(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     language: Option<String>,
-    #[oai(validator(max_length = 64))]
+    #[oai(
+        validator(max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     timezone: Option<String>,
 }
 
@@ -372,10 +400,30 @@ struct NewUserIn {
 #[derive(Object, Debug, Default)]
 #[oai(rename = "LimitOverrides", deny_unknown_fields)]
 struct OverridesIn {
+    #[oai(
+        validator(pattern = r"^(unlimited|[0-9]{1,18})$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     playlists: Option<String>,
+    #[oai(
+        validator(pattern = r"^(unlimited|[0-9]{1,18})$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     storage_bytes: Option<String>,
+    #[oai(
+        validator(pattern = r"^(unlimited|[0-9]{1,18})$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     open_rooms: Option<String>,
+    #[oai(
+        validator(pattern = r"^(unlimited|[0-9]{1,18})$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     participants_per_room: Option<String>,
+    #[oai(
+        validator(pattern = r"^(unlimited|[0-9]{1,18})$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     api_requests_per_hour: Option<String>,
 }
 
@@ -384,16 +432,31 @@ struct OverridesIn {
 #[derive(Object, Debug)]
 #[oai(rename = "UserUpdate", deny_unknown_fields)]
 struct UserUpdateIn {
-    #[oai(validator(max_length = 64))]
+    #[oai(
+        validator(
+            max_length = 64,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     display_name: Option<String>,
-    #[oai(validator(max_length = 35))]
+    #[oai(
+        validator(max_length = 35, pattern = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     language: Option<String>,
-    #[oai(validator(max_length = 64))]
+    #[oai(
+        validator(max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+/-]*$"),
+        deserialize_with = "crate::api::strict::text"
+    )]
     timezone: Option<String>,
     /// Replaces every override: limits left out follow the tier.
     overrides: Option<OverridesIn>,
     /// Why (kept with an overrides change).
-    #[oai(validator(max_length = 500))]
+    #[oai(
+        validator(max_length = 500),
+        deserialize_with = "crate::api::strict::text"
+    )]
     reason: Option<String>,
 }
 

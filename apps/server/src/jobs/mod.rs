@@ -173,6 +173,7 @@ pub(crate) fn spawn_schedule(
     holder: String,
     provision_dir: Option<PathBuf>,
     data_dir: PathBuf,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let schedule = context.database.jobs();
@@ -197,6 +198,7 @@ pub(crate) fn spawn_schedule(
                     }
                 }
                 let outcome = run_job(job, &context, provision_dir.as_deref(), &data_dir).await;
+                metrics.job_ran(job.name(), outcome.is_ok());
                 let words = match &outcome {
                     Ok(words) => {
                         tracing::info!(job = job.name(), "{words}");

@@ -52,7 +52,7 @@ enum RoomEventTags {
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "EventsRefused::bad_request_handler")]
 pub(crate) enum EventsRefused {
-    /// `bad_request`: `after` is not a whole number.
+    /// `bad_request`: `after` is not a whole number, or the request is not a WebSocket upgrade.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
     /// `unauthenticated`: no valid session or guest token.
@@ -324,6 +324,7 @@ impl RoomEventsApi {
             RoomCaller::Guest(_) => None,
         };
         let state = self.state.clone();
+        let sockets = std::sync::Arc::clone(&self.state.metrics);
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER_BYTES)
             .write_buffer_size(0)
@@ -333,6 +334,8 @@ impl RoomEventsApi {
         Ok(websocket
             .config(config)
             .on_upgrade(move |mut socket| async move {
+                // Counted as open for as long as this task runs.
+                let _open = sockets.socket_opened();
                 // One stream, not split in two: a split half takes a lock at every poll, and a
                 // room's event wakes every socket of the room at once.
                 let close = |code: CloseCode, reason: &str| Message::Close(Some((code, reason.to_owned())));

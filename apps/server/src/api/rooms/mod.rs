@@ -417,6 +417,10 @@ impl RoomsApi {
         &self,
         auth: RoomAuth,
         code: Path<String>,
+        /// The track's URI, as voted.
+        #[oai(validator(
+            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
+        ))]
         track_uri: Path<String>,
     ) -> RetractResponse {
         let Ok(code) = RoomCode::parse(&code) else {
@@ -469,7 +473,14 @@ impl RoomsApi {
 
     /// Search the host's Spotify catalogue, to add a track to the room (then vote on its `uri`).
     #[oai(path = "/:code/search", method = "get")]
-    async fn search(&self, auth: RoomAuth, code: Path<String>, q: Query<String>) -> SearchResponse {
+    async fn search(
+        &self,
+        auth: RoomAuth,
+        code: Path<String>,
+        /// Words of a title or an artist.
+        #[oai(validator(max_length = 200, pattern = r"\S"))]
+        q: Query<String>,
+    ) -> SearchResponse {
         let Ok(code) = RoomCode::parse(&code) else {
             return soiree_voting::SearchTracksError::NotFound.into();
         };

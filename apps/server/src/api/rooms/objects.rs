@@ -178,18 +178,30 @@ impl From<RoomSnapshot> for SnapshotOut {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub(super) struct CreateRoomIn {
+    /// 1 to 80 characters.
+    #[oai(
+        validator(
+            max_length = 80,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     pub(super) name: Option<String>,
-    /// Likes needed (a whole number from 1); default 3.
+    /// Likes needed (a whole number from 1 to 10000); default 3.
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
     pub(super) like_threshold: Option<i64>,
     /// Or: the share of present participants whose likes are needed (above 0, at most 1).
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "1")))]
     pub(super) like_threshold_share: Option<f64>,
     /// Whether people may join with a nickname and no account (default true).
     pub(super) guests_allowed: Option<bool>,
     /// Votes guests may cast per two minutes (default 10), per client address: guests who join
-    /// from one address share it.
+    /// from one address share it. 1 to 1000.
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub(super) guest_votes_per_2min: Option<u32>,
     /// Guests the room takes at once (1 to 10000; default: only the host's people-per-room
     /// quota).
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
     pub(super) max_guests: Option<u32>,
 }
 
@@ -207,6 +219,14 @@ pub(super) struct CreatedRoomOut {
 #[derive(Object, Debug, Default)]
 #[oai(deny_unknown_fields)]
 pub(super) struct JoinIn {
+    /// A guest's nickname, 1 to 40 characters (made distinct in the room: "Ada 2").
+    #[oai(
+        validator(
+            max_length = 40,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     pub(super) display_name: Option<String>,
 }
 
@@ -258,12 +278,23 @@ pub(super) struct ParticipantsOut {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 pub(super) struct RoomPatch {
+    #[oai(
+        validator(
+            max_length = 80,
+            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     pub(super) name: MaybeUndefined<String>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
     pub(super) like_threshold: MaybeUndefined<i64>,
+    #[oai(validator(minimum(value = "0", exclusive), maximum(value = "1")))]
     pub(super) like_threshold_share: MaybeUndefined<f64>,
     pub(super) guests_allowed: MaybeUndefined<bool>,
+    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
     pub(super) guest_votes_per_2min: MaybeUndefined<u32>,
     /// A new guest cap, or `null` to lift it.
+    #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
     pub(super) max_guests: MaybeUndefined<u32>,
 }
 
@@ -273,6 +304,12 @@ pub(super) struct RoomPatch {
 pub(super) struct VoteIn {
     /// `spotify:track:...`, a Spotify share link (`https://open.spotify.com/track/...`), or
     /// `soundcloud:tracks:...`.
+    #[oai(
+        validator(
+            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
+        ),
+        deserialize_with = "crate::api::strict::text"
+    )]
     pub(super) track_uri: String,
     /// Like (true) or dislike (false).
     pub(super) is_like: bool,
