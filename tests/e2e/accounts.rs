@@ -71,19 +71,9 @@ async fn account_journey_on_sqlite() {
 
 #[tokio::test]
 async fn account_journey_on_postgres() {
-    match spawn_app_on_postgres().await {
-        Some(app) => account_journey(&app).await,
-        None => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must set SOIREE_TEST_POSTGRES_URL"
-            );
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "note: PostgreSQL end-to-end test skipped: SOIREE_TEST_POSTGRES_URL is not set"
-            );
-        }
+    // Without PostgreSQL the support has said so (and failed under CI).
+    if let Some(app) = spawn_app_on_postgres().await {
+        account_journey(&app).await;
     }
 }
 

@@ -152,12 +152,8 @@ async fn a_kill_during_a_vote_load_loses_no_acknowledged_vote_on_sqlite() {
 
 #[tokio::test]
 async fn a_kill_during_a_vote_load_loses_no_acknowledged_vote_on_postgres() {
+    // Without PostgreSQL the support has said so (and failed under CI).
     let Some(app) = spawn_app_on_postgres().await else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the PostgreSQL end-to-end tests: set SOIREE_TEST_POSTGRES_URL"
-        );
-        eprintln!("note: PostgreSQL crash test skipped: SOIREE_TEST_POSTGRES_URL is not set");
         return;
     };
     a_kill_during_a_vote_load_loses_no_acknowledged_vote(app).await;

@@ -175,14 +175,7 @@ async fn rl_1_anonymous_surfaces_count_per_address_and_codes_are_slow_to_guess()
 async fn rl_1_one_budget_across_two_instances_on_postgresql() {
     let (_directory, tiers) = tier_file("[tiers.free]\napi_requests = \"6/hour\"\n");
     let Some((a, b, _sim)) = spawn_pair_on_postgres(&[("SOIREE_TIERS_FILE", &tiers)]).await else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the PostgreSQL end-to-end tests: set SOIREE_TEST_POSTGRES_URL"
-        );
-        eprintln!(
-            "note: rl_1_one_budget_across_two_instances_on_postgresql skipped: SOIREE_TEST_POSTGRES_URL is not set"
-        );
-        return;
+        return; // The support has said why (and failed under CI).
     };
     let token = a.signed_up("spender").await;
     // 20 requests at once, alternating between the two processes: six in all get through.

@@ -9,6 +9,7 @@ mod browser;
 mod connections;
 mod crowd;
 mod limits;
+mod metrics;
 mod operations;
 mod operator;
 mod origin;

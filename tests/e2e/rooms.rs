@@ -622,16 +622,7 @@ async fn a_suggestion_comes_from_the_callers_liked_tracks() {
 #[tokio::test]
 async fn two_instances_on_one_postgres_share_events_count_votes_once_and_run_one_player() {
     let Some((a, b, sim)) = crate::support::spawn_pair_on_postgres(&[]).await else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must set SOIREE_TEST_POSTGRES_URL"
-        );
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: two-instance test skipped: SOIREE_TEST_POSTGRES_URL is not set"
-        );
-        return;
+        return; // The support has said why (and failed under CI).
     };
     // The host connects Spotify through instance A.
     let host = a.signed_up("host").await;

@@ -57,15 +57,14 @@ pub(crate) async fn driver(test: &str) -> Option<Driver> {
         .map(PathBuf::from)
         .or_else(|| on_path(&["chromedriver"]));
     let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must run the browser tests: install chromium and chromium-driver"
-        );
-        eprintln!(
-            "note: {test} skipped: no Chromium or chromedriver on PATH (apt-get install chromium chromium-driver)"
+        soiree_test_tally::skipped(
+            soiree_test_tally::Backend::Browser,
+            test,
+            "no Chromium or chromedriver on PATH (apt-get install chromium chromium-driver)",
         );
         return None;
     };
+    soiree_test_tally::ran(soiree_test_tally::Backend::Browser);
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .expect("a free port")

@@ -54,14 +54,31 @@ pub(crate) async fn spawn_app_with_dotenv(contents: &str) -> TestApp {
 
 /// Starts the server on a fresh PostgreSQL database, when `SOIREE_TEST_POSTGRES_URL` is set.
 pub(crate) async fn spawn_app_on_postgres() -> Option<TestApp> {
-    let admin_url = std::env::var("SOIREE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())?;
+    let admin_url = postgres_admin_url()?;
     let scratch = ScratchPostgres::create(&admin_url, "soiree_e2e")
         .await
         .expect("creating a PostgreSQL database");
     let url = scratch.url().to_owned();
     Some(spawn(&[("SOIREE_DATABASE_URL", &url)], Some(scratch), None).await)
+}
+
+/// The PostgreSQL server's URL, counted as a test that ran against it; `None` (announced, and a
+/// failure under CI) when `SOIREE_TEST_POSTGRES_URL` is not set.
+pub(crate) fn postgres_admin_url() -> Option<String> {
+    match std::env::var("SOIREE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => {
+            soiree_test_tally::ran(soiree_test_tally::Backend::Postgres);
+            Some(url)
+        }
+        _ => {
+            soiree_test_tally::skipped(
+                soiree_test_tally::Backend::Postgres,
+                "an end-to-end test",
+                "set SOIREE_TEST_POSTGRES_URL (see .ci/run)",
+            );
+            None
+        }
+    }
 }
 
 async fn spawn(
@@ -188,6 +205,11 @@ impl TestApp {
     }
 
     /// The server's data directory.
+    /// The PostgreSQL database's URL, when the app runs on one.
+    pub(crate) fn database_url(&self) -> Option<&str> {
+        self.postgres.as_ref().map(ScratchPostgres::url)
+    }
+
     pub(crate) fn data_dir(&self) -> &std::path::Path {
         self.data_dir.path()
     }
@@ -337,9 +359,7 @@ pub(crate) async fn spawn_pair_on_postgres(
     extra: &[(&str, &str)],
 ) -> Option<(TestApp, TestApp, soiree_provider_sim::RunningSimulator)> {
     use soiree_provider_sim::{SimProvider, Simulator};
-    let admin_url = std::env::var("SOIREE_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|url| !url.is_empty())?;
+    let admin_url = postgres_admin_url()?;
     let scratch = ScratchPostgres::create(&admin_url, "soiree_e2e")
         .await
         .expect("creating a PostgreSQL database");
@@ -378,6 +398,11 @@ pub(crate) struct TestAppWithSim {
 pub(crate) const CLIENT_SECRET: &str = "canary-client-secret-e2e-4242";
 
 pub(crate) async fn spawn_app_with_sim() -> TestAppWithSim {
+    spawn_app_with_sim_and(&[]).await
+}
+
+/// [`spawn_app_with_sim`] with more settings.
+pub(crate) async fn spawn_app_with_sim_and(settings: &[(&str, &str)]) -> TestAppWithSim {
     use soiree_provider_sim::{SimProvider, Simulator};
     let simulator = Simulator::new(7);
     simulator.register_app(SimProvider::Spotify, "e2e-spotify", CLIENT_SECRET, &[]);
@@ -392,13 +417,17 @@ pub(crate) async fn spawn_app_with_sim() -> TestAppWithSim {
         .await
         .expect("starting the simulator");
     let urls = sim.urls.clone();
-    let app = spawn_app_with(&[
-        ("SOIREE_SPOTIFY_ACCOUNTS_URL", &urls.spotify_accounts),
-        ("SOIREE_SPOTIFY_API_URL", &urls.spotify_api),
-        ("SOIREE_SOUNDCLOUD_AUTH_URL", &urls.soundcloud_auth),
-        ("SOIREE_SOUNDCLOUD_API_URL", &urls.soundcloud_api),
-    ])
-    .await;
+    let mut all = vec![
+        (
+            "SOIREE_SPOTIFY_ACCOUNTS_URL",
+            urls.spotify_accounts.as_str(),
+        ),
+        ("SOIREE_SPOTIFY_API_URL", urls.spotify_api.as_str()),
+        ("SOIREE_SOUNDCLOUD_AUTH_URL", urls.soundcloud_auth.as_str()),
+        ("SOIREE_SOUNDCLOUD_API_URL", urls.soundcloud_api.as_str()),
+    ];
+    all.extend_from_slice(settings);
+    let app = spawn_app_with(&all).await;
     TestAppWithSim { app, sim }
 }
 
