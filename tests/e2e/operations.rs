@@ -449,3 +449,40 @@ async fn a_database_that_stops_taking_writes_is_not_ready_and_a_failed_write_nam
         .unwrap();
     admin.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn on_sigterm_sockets_hear_going_away_and_the_server_stops_cleanly() {
+    use futures_util::StreamExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    use crate::support::rooms::{create_room, join_as_guest, subscribe};
+
+    let mut app = spawn_app().await;
+    let host = app.signed_up("closing").await;
+    let room = create_room(&app, &host, json!({"name": "Last song"})).await;
+    let code = room["room"]["code"].as_str().unwrap().to_owned();
+    let (_, guest) = join_as_guest(&app, &code, "Ada").await;
+    let mut socket = subscribe(&app, &code, &guest, None, 0).await.unwrap();
+
+    let status = app.terminate();
+    assert!(status.success(), "a clean stop: {status:?}\n{}", app.logs());
+    // The page is told the server is going away (and so reconnects), not left with a dead socket.
+    let close = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("the close frame arrives");
+    let frame = close.expect("a close frame with a code");
+    assert_eq!(frame.code, CloseCode::Away, "{frame:?}");
+    assert!(
+        app.logs().contains("room leases given up"),
+        "{}",
+        app.logs()
+    );
+}

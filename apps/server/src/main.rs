@@ -262,6 +262,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::clone(&clock),
     ));
     let session_ends = party::SessionEnds::new();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let party_for_shutdown = Arc::clone(&party);
     let background = [
         party::spawn_party_loop(party, wake),
         party::spawn_change_listener(
@@ -303,6 +305,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies.clone().into(),
         metrics,
         metrics_token: args.metrics_token.clone().map(secrecy::SecretString::from),
+        stopping,
     };
     let app = app::build(state, &public_url)?;
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");
@@ -315,14 +318,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
 
+    // On SIGTERM or Ctrl-C: stop accepting, tell every socket the server is going away, let
+    // requests in flight finish (up to 10 s), then give up this process's room leases so that
+    // another instance takes the rooms over at their next look.
+    let stopped = async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    };
     poem::Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app, shutdown_signal(), Some(Duration::from_secs(10)))
+        .run_with_graceful_shutdown(app, stopped, Some(Duration::from_secs(10)))
         .await
         .context("serving HTTP")?;
+
     // The change listener holds a pooled connection: it must stop before the pool can close.
     for task in background {
         task.abort();
         let _ = task.await;
+    }
+    // The party loop has stopped, so nothing here claims a room again.
+    match party_for_shutdown.release_leases().await {
+        Ok(released) => tracing::info!(released, "room leases given up"),
+        Err(error) => tracing::warn!("could not give up the room leases: {error:#}"),
     }
     drop(simulator);
     database.close().await?;

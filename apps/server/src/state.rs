@@ -39,6 +39,8 @@ pub(crate) struct AppState {
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
     /// What `/metrics` exports.
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// Becomes `true` when the server starts shutting down: sockets close with "going away".
+    pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
     /// The token `/metrics` asks for; without it, `/metrics` is off.
     pub(crate) metrics_token: Option<secrecy::SecretString>,
 }

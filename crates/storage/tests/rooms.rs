@@ -686,6 +686,36 @@ async fn a_lease_goes_to_one_holder_until_it_expires_and_its_memory_stays_with_t
             Some(remembered.clone()),
             "{backend}"
         );
+        // f shuts down and gives its leases up: g claims the room at once, memory included.
+        assert_eq!(store.release("f").await.unwrap(), 1, "{backend}");
+        assert_eq!(store.release("f").await.unwrap(), 0, "{backend}");
+        assert_eq!(
+            store
+                .claim(
+                    room.id,
+                    "g",
+                    moved_at,
+                    moved_at + chrono::Duration::seconds(15)
+                )
+                .await
+                .unwrap(),
+            Some(remembered.clone()),
+            "{backend}: released before it expired"
+        );
+        assert_eq!(store.release("g").await.unwrap(), 1, "{backend}");
+        assert!(
+            store
+                .claim(
+                    room.id,
+                    "f",
+                    moved_at,
+                    moved_at + chrono::Duration::seconds(15)
+                )
+                .await
+                .unwrap()
+                .is_some(),
+            "{backend}"
+        );
 
         // A skip requested during f's look is kept, and the next look is now.
         store

@@ -168,6 +168,19 @@ impl VoteRepository for InMemoryVotes {
 
 #[async_trait]
 impl PlayerLeases for InMemoryVotes {
+    async fn release(&self, holder: &str) -> anyhow::Result<u64> {
+        let mut state = self.lock();
+        let mut released = 0;
+        for lease in state.leases.values_mut() {
+            if lease.holder.as_deref() == Some(holder) {
+                lease.holder = None;
+                lease.expires_at = None;
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
+
     async fn due(&self, holder: &str, now: Timestamp, limit: u32) -> anyhow::Result<Vec<RoomId>> {
         let state = self.lock();
         let mut due: Vec<(Timestamp, RoomId)> = state

@@ -112,6 +112,11 @@ pub trait PlayerLeases: Send + Sync + std::fmt::Debug {
     /// due then, whoever holds its lease.
     async fn wake(&self, room: RoomId, at: Timestamp) -> anyhow::Result<()>;
 
+    /// Gives up every lease `holder` has (a process shutting down), so that another holder may
+    /// claim those rooms at their next look instead of waiting for the leases to expire; returns
+    /// how many. It MUST keep each loop's memory and next look as stored.
+    async fn release(&self, holder: &str) -> anyhow::Result<u64>;
+
     /// Records that skip votes ended `track`: the loop must move the host's player on from it at
     /// its next look, which is now.
     async fn request_skip(

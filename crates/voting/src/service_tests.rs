@@ -590,6 +590,45 @@ async fn a_lease_that_moves_mid_track_carries_what_was_queued_so_nothing_is_queu
 }
 
 #[tokio::test]
+async fn a_lease_given_up_at_shutdown_is_taken_over_at_the_next_look_not_when_it_expires() {
+    let h = harness();
+    let room = h.room(LikeThreshold::Fixed(1)).await;
+    for n in 1..=2 {
+        h.like(&room, h.host(), n).await;
+    }
+    h.party.run_due().await.unwrap();
+    assert_eq!(h.player.commands(), [format!("play {}", track(1))]);
+    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+
+    // A holds the lease: at the room's next look, B may not take it.
+    h.clock.advance(chrono::Duration::seconds(6));
+    assert_eq!(
+        other.run_due().await.unwrap(),
+        0,
+        "A's lease is still valid"
+    );
+
+    // A shuts down and gives its rooms up: B takes the room at once, with what A knew.
+    assert_eq!(h.party.release_leases().await.unwrap(), 1);
+    assert!(
+        chrono::Duration::seconds(6) < LEASE,
+        "well before the lease would expire"
+    );
+    h.player.at(197_000);
+    assert_eq!(other.run_due().await.unwrap(), 1, "B holds the room now");
+    assert_eq!(
+        h.player.commands(),
+        [format!("play {}", track(1)), format!("queue {}", track(2))],
+        "B queues the next track, and does not play the first again"
+    );
+    assert_eq!(
+        h.party.release_leases().await.unwrap(),
+        0,
+        "A holds nothing"
+    );
+}
+
+#[tokio::test]
 async fn a_skip_taken_by_another_process_is_carried_out_by_the_lease_holder() {
     let h = harness();
     let room = h.room(LikeThreshold::Fixed(1)).await;

@@ -173,6 +173,28 @@ fn start(
 impl TestApp {
     /// Kills the server at once (SIGKILL: no shutdown, no flush) and starts it again on the same
     /// address, data directory and database, as a crash and a restart would.
+    /// Sends SIGTERM, as an orchestrator stopping the server would, and waits for the process to
+    /// end (at most 30 s); returns how it ended.
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status()
+            .expect("running kill");
+        assert!(sent.success(), "SIGTERM was sent");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.process.try_wait().expect("waiting for the server") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not stop within 30 s of SIGTERM; its log:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub(crate) fn kill_and_restart(&mut self) {
         let _ = self.process.kill();
         let _ = self.process.wait();

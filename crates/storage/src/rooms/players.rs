@@ -93,6 +93,24 @@ fn woken() -> sea_orm::sea_query::Expr {
 
 #[async_trait]
 impl PlayerLeases for SqlRoomStore {
+    async fn release(&self, holder: &str) -> anyhow::Result<u64> {
+        let released = Query::update()
+            .table(room_players::Entity)
+            .value(room_players::Column::Holder, Option::<String>::None)
+            .value(
+                room_players::Column::LeaseExpiresAt,
+                Option::<chrono::DateTime<chrono::Utc>>::None,
+            )
+            .and_where(room_players::Column::Holder.eq(holder))
+            .to_owned();
+        let result = self
+            .connection
+            .execute(&released)
+            .await
+            .context("releasing room leases")?;
+        Ok(result.rows_affected())
+    }
+
     async fn due(&self, holder: &str, now: Timestamp, limit: u32) -> anyhow::Result<Vec<RoomId>> {
         let rooms = room_players::Entity::find()
             .select_only()

@@ -117,6 +117,12 @@ impl PartyPlayer {
         Ok(())
     }
 
+    /// Gives up every room this player holds (at shutdown), so that another process takes them
+    /// over at their next look rather than when the leases expire; returns how many.
+    pub async fn release_leases(&self) -> anyhow::Result<u64> {
+        self.leases.release(&self.holder).await
+    }
+
     /// Looks at every due room whose lease this process holds or can take; returns how many.
     pub async fn run_due(&self) -> anyhow::Result<usize> {
         let due = self

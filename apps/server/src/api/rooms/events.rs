@@ -325,6 +325,7 @@ impl RoomEventsApi {
         };
         let state = self.state.clone();
         let sockets = std::sync::Arc::clone(&self.state.metrics);
+        let mut stopping = self.state.stopping.clone();
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER_BYTES)
             .write_buffer_size(0)
@@ -392,6 +393,12 @@ impl RoomEventsApi {
                                 break;
                             }
                         },
+                        // The server is shutting down: "going away" tells the page to reconnect,
+                        // which reaches another instance, or this one once it is back.
+                        () = server_stopping(&mut stopping) => {
+                            let _ = socket.send(close(CloseCode::Away, "the server is restarting; reconnect in a moment")).await;
+                            break;
+                        },
                         () = until(expiry) => {
                             match still_active(&state, session.as_ref()).await {
                                 Some(caller) => {
@@ -410,6 +417,18 @@ impl RoomEventsApi {
                 }
             })
             .boxed())
+    }
+}
+
+/// Resolves once the server starts shutting down (or has gone).
+async fn server_stopping(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stopping.borrow_and_update() {
+            return;
+        }
+        if stopping.changed().await.is_err() {
+            return;
+        }
     }
 }
 
