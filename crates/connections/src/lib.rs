@@ -7,6 +7,27 @@
 //! The crate owns the rules and the ports ([`ConnectionRepository`], [`OAuthProvider`],
 //! [`PlayerProvider`]); it knows nothing of HTTP, JSON, reqwest, the providers' wire formats or a
 //! database. Adapters implement the ports; [`memory`] holds an in-process repository.
+//!
+//! The ports' contracts, in short (each trait says them whole): a [`ConnectionRepository`] MUST
+//! keep client secrets, tokens and PKCE verifiers unreadable at rest and mark an authorization
+//! used for exactly one caller; an [`OAuthProvider`] MUST NOT retry a refresh the provider may
+//! have processed (a rotating refresh token is spent by the first request that reaches it); a
+//! [`PlayerProvider`] answers in [`PlayerError`] terms a person can act on.
+//!
+//! ```
+//! use secrecy::SecretString;
+//! use soiree_connections::{ClientId, ClientSecret, Provider};
+//!
+//! let provider: Provider = "spotify".parse().unwrap();
+//! assert_eq!(provider.as_str(), "spotify");
+//! // Credentials as pasted from the provider's dashboard: surrounding spaces are ignored.
+//! let id = ClientId::parse("  4f1a2b3c9d  ").unwrap();
+//! assert_eq!(id.as_str(), "4f1a2b3c9d");
+//! assert!(ClientId::parse("with a space").is_err());
+//! // A secret is write-only: all that is ever shown of it is its end.
+//! let secret = ClientSecret::parse(&SecretString::from("s3cr3t-value-1234")).unwrap();
+//! assert_eq!(secret.last_four(), "1234");
+//! ```
 
 mod error;
 pub mod memory;

@@ -82,17 +82,16 @@ pub trait CallObserver: Send + Sync + std::fmt::Debug {
     fn observed(&self, call: &ObservedCall<'_>);
 }
 
-/// A path with each segment that holds an identifier (only digits, or 16 characters or more)
-/// replaced by `{id}`: `/v1/tracks/4iV5W9uYEdYUVa79Axb7Rh` is `/v1/tracks/{id}`.
+/// A path with each segment that holds an identifier (only digits, or 16 characters or more
+/// that are not hyphenated words) replaced by `{id}`: `/v1/tracks/4iV5W9uYEdYUVa79Axb7Rh` is `/v1/tracks/{id}`.
 pub fn endpoint_of(path: &str) -> String {
     path.split('/')
         .map(|segment| {
             let digits = !segment.is_empty() && segment.bytes().all(|byte| byte.is_ascii_digit());
-            if digits || segment.len() >= 16 {
-                "{id}"
-            } else {
-                segment
-            }
+            // Long, and not a word-like name such as `currently-playing`.
+            let long_id = segment.len() >= 16
+                && (segment.bytes().any(|byte| byte.is_ascii_digit()) || !segment.contains('-'));
+            if digits || long_id { "{id}" } else { segment }
         })
         .collect::<Vec<_>>()
         .join("/")

@@ -8,6 +8,41 @@
 //! its storage port, [`MemberDirectory`] tells it account emails, and [`EventSink`] is told about
 //! every event. [`RoomsService`] is the entry point; every operation takes the room's code and the
 //! caller ([`Viewer`]) and checks what the caller may do before it reads or changes anything.
+//!
+//! The ports' contracts, in short (each trait says them whole): a [`RoomRepository`] MUST give
+//! each event the room's next sequence number with no gap or repeat, and hold a room's capacity
+//! and a host's open rooms when many join or create at once, across processes; [`HostAllowances`]
+//! MUST answer the most restrictive allowance when it cannot tell. [`memory`] has in-process
+//! implementations of every port.
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use soiree_kernel::{SystemClock, UserId};
+//! # use soiree_rooms::memory::{FixedAllowance, InMemoryRooms, RecordingSink, StaticDirectory};
+//! # use soiree_rooms::{GuestSource, LikeThreshold, Member, NewRoom, Nickname, RoomOptions, RoomsService};
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let events = RecordingSink::default();
+//! let rooms = RoomsService::new(
+//!     Arc::new(InMemoryRooms::default()),
+//!     Arc::new(StaticDirectory::default()),
+//!     Arc::new(FixedAllowance::default()),
+//!     Arc::new(events.clone()),
+//!     Arc::new(SystemClock),
+//! );
+//! let host = Member { user_id: UserId::generate(), display_name: "Grace".into() };
+//! let new = NewRoom { name: None, like_threshold: LikeThreshold::Fixed(3), options: RoomOptions::default() };
+//! let (room, _host) = rooms.create(&host, new).await.unwrap();
+//! // Guests join with the code as people type it; a second "Ada" becomes "Ada 2".
+//! let code = room.code.as_str().to_ascii_lowercase();
+//! let code = soiree_rooms::RoomCode::parse(&code).unwrap();
+//! let nickname = || Nickname::parse("Ada").unwrap();
+//! let (_, first, _) = rooms.join_as_guest(&code, nickname(), GuestSource::new("a")).await.unwrap();
+//! let (_, second, _) = rooms.join_as_guest(&code, nickname(), GuestSource::new("b")).await.unwrap();
+//! assert_eq!(first.display_name.as_str(), "Ada");
+//! assert_eq!(second.display_name.as_str(), "Ada 2");
+//! assert_eq!(events.names(), ["participant_joined", "participant_joined"]);
+//! # });
+//! ```
 
 mod access;
 mod error;

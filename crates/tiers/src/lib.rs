@@ -8,6 +8,31 @@
 //!
 //! Counting is the adapter's: [`memory::InMemoryRateCounter`] for one process, a database table
 //! (in `soiree-storage`) when several processes must share one budget.
+//!
+//! Ports: [`RateCounter`] (MUST count atomically, so that a budget holds under requests made at
+//! once and across processes), [`TierBook`] (each account's tier, overrides and the record of
+//! changes), [`QuotaBook`] (an account's standing, for the domains that spend quotas) and
+//! [`UsageReports`] (what the operator's reports and the metrics read). [`TiersService`] is the
+//! use-case entry point; [`memory`] has in-process implementations.
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use soiree_kernel::{SystemClock, Tier, UserId};
+//! # use soiree_tiers::{Admission, RateLimits, Subject, TierTable, memory::InMemoryRateCounter};
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let limits = RateLimits::new(
+//!     TierTable::defaults(),
+//!     Arc::new(InMemoryRateCounter::default()),
+//!     Arc::new(SystemClock),
+//! );
+//! let program = Subject::Program { user: UserId::generate(), tier: Tier::Free };
+//! // Free: 100 API requests an hour; the 101st is refused with the time to wait.
+//! for _ in 0..100 {
+//!     assert!(matches!(limits.admit(&program).await.unwrap(), Admission::Allowed { .. }));
+//! }
+//! assert!(matches!(limits.admit(&program).await.unwrap(), Admission::Refused { .. }));
+//! # });
+//! ```
 
 mod limits;
 pub mod memory;

@@ -8,6 +8,29 @@
 //! and [`VoteRateLimiter`] are its ports. What a ballot does to a track is the pure [`count`],
 //! which storage applies inside its transaction; what the loop does at each look is the pure
 //! [`decide`].
+//!
+//! The ports' contracts, in short (each trait says them whole): a [`VoteRepository`] MUST apply
+//! a ballot with [`count`] in one transaction, so that a track becomes ready exactly once however
+//! votes arrive; [`PlayerLeases`] MUST give a room's lease to one holder at a time (one
+//! conditional update); a [`VoteRateLimiter`] MUST hold one budget across processes. [`memory`]
+//! has in-process implementations of the repositories, and `examples/embedded_party.rs` runs a
+//! whole party with them (`cargo run -p soiree-voting --example embedded_party`).
+//!
+//! ```
+//! use soiree_voting::{Choice, Standing, Vote, count};
+//!
+//! // Two likes are needed. The first like leaves the track a candidate...
+//! let first = count(None, Standing::NEW, Choice::Cast(Vote::Like), 2).unwrap();
+//! assert!(!first.became_ready);
+//! // ...the second makes it ready, once.
+//! let second = count(None, first.standing, Choice::Cast(Vote::Like), 2).unwrap();
+//! assert!(second.became_ready);
+//! // A voter changing their mind later does not make it ready again.
+//! let changed = count(Some(Vote::Like), second.standing, Choice::Cast(Vote::Dislike), 2).unwrap();
+//! assert!(!changed.became_ready);
+//! // Retracting a vote one never cast is refused.
+//! assert!(count(None, changed.standing, Choice::Retract, 2).is_err());
+//! ```
 
 mod ballot;
 mod error;
