@@ -348,3 +348,102 @@ async fn profile_values_are_checked() {
         (&Value::Null, &Value::Null, &Value::Null)
     );
 }
+
+/// How many times the server logged `line` (password checks leave one line each).
+fn logged(app: &TestApp, line: &str) -> usize {
+    app.logs().lines().filter(|row| row.contains(line)).count()
+}
+
+/// Fires `count` wrong passwords for `username` at once, spread over `apps`.
+async fn parallel_wrong_passwords(apps: &[&TestApp], username: &str, count: usize) {
+    let attempts: Vec<_> = (0..count)
+        .map(|attempt| {
+            let client = apps[attempt % apps.len()].client.clone();
+            let url = apps[attempt % apps.len()].url("/api/v1/auth/login");
+            let body = json!({"username": username, "password": format!("guess {attempt}")});
+            // Spawned before any is awaited, so that they really are in flight together.
+            tokio::spawn(async move { client.post(url).json(&body).send().await.unwrap().status() })
+        })
+        .collect();
+    for attempt in attempts {
+        assert_eq!(attempt.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn au_2_a_hundred_wrong_passwords_at_once_get_ten_password_checks() {
+    let app = spawn_app().await;
+    app.signed_up("besieged").await;
+    parallel_wrong_passwords(&[&app], "besieged", 100).await;
+    assert_eq!(
+        logged(&app, "login failed: wrong password"),
+        10,
+        "{}",
+        app.logs()
+    );
+    assert_eq!(logged(&app, "login refused: account throttled"), 90);
+    assert_eq!(
+        app.login("besieged", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the owner waits out the throttle too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn au_2_a_hundred_wrong_passwords_at_once_through_two_instances_get_ten_checks() {
+    let Some((a, b, _sim)) = crate::support::spawn_pair_on_postgres(&[]).await else {
+        return; // The support has said why (and failed under CI).
+    };
+    a.signed_up("besieged").await;
+    parallel_wrong_passwords(&[&a, &b], "besieged", 100).await;
+    let checks =
+        logged(&a, "login failed: wrong password") + logged(&b, "login failed: wrong password");
+    assert_eq!(checks, 10, "one budget for both instances");
+}
+
+#[tokio::test]
+async fn au_1_throttled_unknown_and_wrong_password_answers_take_alike_long() {
+    async fn timed(app: &TestApp, username: &str, password: &str) -> (Duration, String) {
+        let started = std::time::Instant::now();
+        let response = app.login(username, password).await;
+        let took = started.elapsed();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        (took, response.text().await.unwrap())
+    }
+    fn median(mut samples: Vec<Duration>) -> Duration {
+        samples.sort();
+        samples[samples.len() / 2]
+    }
+    let app = spawn_app().await;
+    app.signed_up("target").await;
+    app.signed_up("throttled").await;
+    for _ in 0..10 {
+        let _ = app.login("throttled", "guess").await;
+    }
+    let (mut unknown, mut wrong, mut throttled) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bodies = std::collections::HashSet::new();
+    // Interleaved, so that whatever else the machine does falls on all three alike.
+    for round in 0..15 {
+        let (took, body) = timed(&app, &format!("nobody{round}"), "guess").await;
+        unknown.push(took);
+        bodies.insert(body);
+        // A different account for wrong passwords, kept under its throttle by a success.
+        let (took, body) = timed(&app, "target", "guess").await;
+        wrong.push(took);
+        bodies.insert(body);
+        if round % 5 == 4 {
+            assert_eq!(app.login("target", PASSWORD).await.status(), StatusCode::OK);
+        }
+        let (took, body) = timed(&app, "throttled", PASSWORD).await;
+        throttled.push(took);
+        bodies.insert(body);
+    }
+    assert_eq!(bodies.len(), 1, "one answer for all three: {bodies:?}");
+    let medians = [median(unknown), median(wrong), median(throttled)];
+    let (fastest, slowest) = (medians.iter().min().unwrap(), medians.iter().max().unwrap());
+    // Each costs one Argon2 verification; before, a throttled answer came ten times sooner.
+    assert!(
+        slowest.as_secs_f64() < fastest.as_secs_f64() * 2.0,
+        "medians (unknown, wrong, throttled): {medians:?}"
+    );
+}

@@ -404,4 +404,62 @@ impl LoginAttemptRepository for SqlUserStore {
             .context("clearing login failures")?;
         Ok(())
     }
+
+    async fn reserve_attempt(
+        &self,
+        user_id: UserId,
+        at: Timestamp,
+        since: Timestamp,
+        admits: &(dyn for<'f> Fn(&'f FailureSummary) -> bool + Send + Sync),
+    ) -> anyhow::Result<bool> {
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a login attempt")?;
+        // A write to the account's row first: its row lock on PostgreSQL, the write lock on
+        // SQLite. Attempts on one account then decide one after another, in every process.
+        users::Entity::update_many()
+            .col_expr(users::Column::Id, Expr::col(users::Column::Id).into())
+            .filter(users::Column::Id.eq(user_id.as_uuid()))
+            .exec(&transaction)
+            .await
+            .context("locking the account for a login attempt")?;
+        let rows = login_failures::Entity::find()
+            .filter(login_failures::Column::UserId.eq(user_id.as_uuid()))
+            .filter(login_failures::Column::FailedAt.gte(since))
+            .all(&transaction)
+            .await
+            .context("loading recent login failures")?;
+        let summary = FailureSummary {
+            count: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+            latest: rows.iter().map(|row| row.failed_at).max(),
+        };
+        if !admits(&summary) {
+            transaction
+                .rollback()
+                .await
+                .context("ending a refused login attempt")?;
+            return Ok(false);
+        }
+        login_failures::Entity::delete_many()
+            .filter(login_failures::Column::UserId.eq(user_id.as_uuid()))
+            .filter(login_failures::Column::FailedAt.lt(at - FAILURE_RETENTION))
+            .exec(&transaction)
+            .await
+            .context("pruning old login failures")?;
+        login_failures::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id.as_uuid()),
+            failed_at: Set(at),
+        }
+        .insert(&transaction)
+        .await
+        .context("recording a login attempt")?;
+        transaction
+            .commit()
+            .await
+            .context("recording a login attempt")?;
+        Ok(true)
+    }
 }

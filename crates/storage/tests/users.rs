@@ -223,6 +223,53 @@ async fn login_failures_are_counted_in_a_window_and_cleared() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn au_2_login_attempts_are_admitted_atomically_across_two_instances() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        // Two pools on one database: two server processes.
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let stores = [test.database.users(), second.users()];
+        let ada = stored("ada", None);
+        stores[0].insert_user(&ada).await.unwrap();
+        let id = ada.user.id;
+        // 40 attempts at once, half through each instance; ten failures are allowed.
+        let attempts: Vec<_> = (0..40)
+            .map(|attempt| {
+                let store = stores[attempt % 2].clone();
+                tokio::spawn(async move {
+                    let admits = |failures: &FailureSummary| failures.count < 10;
+                    store
+                        .reserve_attempt(id, instant(attempt as i64 % 3), instant(-900), &admits)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut admitted = 0;
+        for attempt in attempts {
+            admitted += usize::from(attempt.await.unwrap());
+        }
+        assert_eq!(
+            admitted, 10,
+            "{backend}: ten checks, not one per instance or more"
+        );
+        assert_eq!(
+            stores[1]
+                .failures_since(id, instant(-900))
+                .await
+                .unwrap()
+                .count,
+            10,
+            "{backend}: each admitted attempt counted"
+        );
+        second.close().await.unwrap();
+        test.finish().await;
+    }
+}
+
 #[tokio::test]
 async fn concurrent_registrations_of_one_name_let_exactly_one_through() {
     for test in test_databases().await {

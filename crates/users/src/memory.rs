@@ -209,4 +209,28 @@ impl LoginAttemptRepository for InMemoryUserStore {
         self.lock().failures.remove(&user_id);
         Ok(())
     }
+
+    async fn reserve_attempt(
+        &self,
+        user_id: UserId,
+        at: Timestamp,
+        since: Timestamp,
+        admits: &(dyn for<'f> Fn(&'f FailureSummary) -> bool + Send + Sync),
+    ) -> anyhow::Result<bool> {
+        // One lock for the decision and the record: atomic, as the contract asks.
+        let mut state = self.lock();
+        let failures = state.failures.entry(user_id).or_default();
+        let summary = failures.iter().filter(|failed| **failed >= since).fold(
+            FailureSummary::default(),
+            |summary, failed| FailureSummary {
+                count: summary.count + 1,
+                latest: summary.latest.max(Some(*failed)),
+            },
+        );
+        if !admits(&summary) {
+            return Ok(false);
+        }
+        failures.push(at);
+        Ok(true)
+    }
 }

@@ -97,6 +97,21 @@ pub trait LoginAttemptRepository: Send + Sync + std::fmt::Debug {
 
     /// Forgets the failures of `user_id` (after a successful login).
     async fn clear(&self, user_id: UserId) -> anyhow::Result<()>;
+
+    /// Counts an attempt on `user_id` at `at` as a failure *before* its password is checked, if
+    /// `admits` allows an attempt given the failures at or after `since` (this one not included);
+    /// returns whether it did. A right password then [`clear`](Self::clear)s the failures.
+    ///
+    /// MUST decide and record in one step per account: of attempts made at once, through any
+    /// number of processes, exactly as many are admitted as `admits` allows one after another,
+    /// so that a parallel attack gets no more password checks than a sequential one (AU-2).
+    async fn reserve_attempt(
+        &self,
+        user_id: UserId,
+        at: Timestamp,
+        since: Timestamp,
+        admits: &(dyn for<'f> Fn(&'f FailureSummary) -> bool + Send + Sync),
+    ) -> anyhow::Result<bool>;
 }
 
 /// The storage ports the users service needs, bundled so that one adapter can supply them all.

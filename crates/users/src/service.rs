@@ -130,22 +130,27 @@ impl UsersService {
             return Err(LoginError::InvalidCredentials);
         };
         let user_id = stored.user.id;
-        let failures = self
+        // The attempt counts as a failure before the password is checked, decided and recorded
+        // in one step: attempts made at once get no more checks than attempts made in turn.
+        let throttle = self.config.throttle;
+        let admits = move |failures: &crate::ports::FailureSummary| {
+            throttle.locked_until(failures, now).is_none()
+        };
+        let admitted = self
             .ports
             .login_attempts
-            .failures_since(user_id, now - self.config.throttle.window)
+            .reserve_attempt(user_id, now, now - throttle.window, &admits)
             .await?;
-        if let Some(until) = self.config.throttle.locked_until(&failures, now) {
+        if !admitted {
             // A throttled attempt is not checked and not counted, so that someone hammering an
-            // account cannot extend its owner's wait indefinitely.
-            tracing::warn!(%user_id, %until, "login refused: account throttled");
+            // account cannot extend its owner's wait indefinitely. It costs what a check costs,
+            // so that its answer cannot be told from a wrong password's by its timing (AU-1).
+            tracing::warn!(%user_id, "login refused: account throttled");
+            let decoy = self.decoy_hash().await?;
+            let _ = self.hasher.verify(password, &decoy).await?;
             return Err(LoginError::InvalidCredentials);
         }
         if !self.hasher.verify(password, &stored.password_hash).await? {
-            self.ports
-                .login_attempts
-                .record_failure(user_id, now)
-                .await?;
             tracing::info!(%user_id, "login failed: wrong password");
             return Err(LoginError::InvalidCredentials);
         }

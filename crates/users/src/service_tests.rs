@@ -12,10 +12,12 @@ use crate::memory::InMemoryUserStore;
 use crate::model::{DisplayName, EmailAddress, Username};
 use crate::password::Password;
 
-/// Stores passwords reversibly, so tests run in microseconds; counts verifications.
+/// Stores passwords reversibly, so tests run in microseconds; counts verifications, and those
+/// against the test account's own hash (a real password check, not a decoy).
 #[derive(Debug, Default)]
 struct FakeHasher {
     verifications: AtomicUsize,
+    account_checks: AtomicUsize,
 }
 
 #[async_trait]
@@ -29,6 +31,12 @@ impl PasswordHasher for FakeHasher {
 
     async fn verify(&self, candidate: &SecretString, hash: &PasswordHash) -> anyhow::Result<bool> {
         self.verifications.fetch_add(1, Ordering::SeqCst);
+        if hash.as_phc() == format!("fake${PASSWORD}") {
+            self.account_checks.fetch_add(1, Ordering::SeqCst);
+        }
+        // A real hash takes tens of milliseconds on a blocking thread: other attempts run
+        // meanwhile. Yielding here lets concurrent attempts interleave as they would.
+        tokio::task::yield_now().await;
         Ok(hash.as_phc() == format!("fake${}", candidate.expose_secret()))
     }
 }
@@ -302,6 +310,58 @@ async fn au_2_eleventh_attempt_is_refused_even_with_the_right_password_until_the
     assert!(
         h.service.login("ada", &secret(PASSWORD)).await.is_ok(),
         "a success resets the count"
+    );
+}
+
+#[tokio::test]
+async fn au_2_attempts_made_at_once_get_no_more_password_checks_than_attempts_made_in_turn() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let service = Arc::new(h.service);
+    // 100 wrong passwords at once: every attempt starts before any check ends.
+    let attempts: Vec<_> = (0..100)
+        .map(|_| {
+            let service = Arc::clone(&service);
+            tokio::spawn(async move { service.login("ada", &secret("guess")).await })
+        })
+        .collect();
+    for attempt in attempts {
+        assert!(matches!(
+            attempt.await.unwrap(),
+            Err(LoginError::InvalidCredentials)
+        ));
+    }
+    assert_eq!(
+        h.hasher.account_checks.load(Ordering::SeqCst),
+        10,
+        "the ten free failures, and no more"
+    );
+    assert_eq!(
+        h.hasher.verifications.load(Ordering::SeqCst),
+        100,
+        "the 90 refused attempts cost a decoy check each (AU-1)"
+    );
+}
+
+#[tokio::test]
+async fn au_1_a_throttled_answer_costs_a_check_and_reads_as_a_wrong_password() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    for _ in 0..10 {
+        let _ = h.service.login("ada", &secret("guess")).await;
+    }
+    let wrong = h
+        .service
+        .login("nobody", &secret("guess"))
+        .await
+        .unwrap_err();
+    let before = h.hasher.verifications.load(Ordering::SeqCst);
+    let throttled = h.service.login("ada", &secret(PASSWORD)).await.unwrap_err();
+    assert_eq!(throttled.to_string(), wrong.to_string());
+    assert_eq!(
+        h.hasher.verifications.load(Ordering::SeqCst),
+        before + 1,
+        "one verification, as a wrong password costs"
     );
 }
 
