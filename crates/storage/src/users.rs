@@ -420,7 +420,7 @@ impl LoginAttemptRepository for SqlUserStore {
         // A write to the account's row first: its row lock on PostgreSQL, the write lock on
         // SQLite. Attempts on one account then decide one after another, in every process.
         users::Entity::update_many()
-            .col_expr(users::Column::Id, Expr::col(users::Column::Id).into())
+            .col_expr(users::Column::Id, Expr::col(users::Column::Id))
             .filter(users::Column::Id.eq(user_id.as_uuid()))
             .exec(&transaction)
             .await
