@@ -172,3 +172,112 @@ async fn passwords_and_session_tokens_never_reach_the_log() {
         assert!(!logs.contains(secret), "a secret reached the log:\n{logs}");
     }
 }
+
+/// Reads until the server closes `stream` (end of stream or reset) or `deadline` passes; true
+/// when it closed.
+async fn closed_by_server(
+    stream: &mut tokio::net::TcpStream,
+    deadline: std::time::Duration,
+) -> bool {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = [0_u8; 1024];
+    tokio::time::timeout(deadline, async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return true,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn half_open_connections_are_capped_per_address_and_closed_when_their_head_is_late() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = crate::support::spawn_app_with(&[
+        ("SOIREE_MAX_CONNECTIONS_PER_ADDRESS", "8"),
+        ("SOIREE_REQUEST_HEAD_TIMEOUT", "2s"),
+    ])
+    .await;
+    let address = app.url("").trim_start_matches("http://").to_owned();
+    // Eight connections that start a request and never finish its head.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: soiree\r\n")
+            .await
+            .unwrap();
+        held.push(stream);
+    }
+    // The ninth from the same address is closed at once, before it sends anything.
+    let mut ninth = tokio::net::TcpStream::connect(&address).await.unwrap();
+    assert!(
+        closed_by_server(&mut ninth, std::time::Duration::from_secs(5)).await,
+        "a connection past the cap is closed"
+    );
+    // The held ones are closed once their head is late, and their places come back.
+    for stream in &mut held {
+        assert!(
+            closed_by_server(stream, std::time::Duration::from_secs(15)).await,
+            "a connection whose head never ends is closed"
+        );
+    }
+    crate::support::eventually(
+        std::time::Duration::from_secs(10),
+        "the places to come back",
+        || async {
+            app.client
+                .get(app.url("/healthz"))
+                .send()
+                .await
+                .is_ok_and(|response| response.status() == reqwest::StatusCode::OK)
+        },
+    )
+    .await;
+    assert!(app.logs().contains("too many open from this address"));
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_and_a_room_socket_is_kept_alive_by_pings() {
+    use futures_util::StreamExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+
+    use crate::support::rooms::{create_room, join_as_guest, subscribe};
+
+    let app = crate::support::spawn_app_with(&[("SOIREE_IDLE_TIMEOUT", "2s")]).await;
+    let address = app.url("").trim_start_matches("http://").to_owned();
+    let mut idle = tokio::net::TcpStream::connect(&address).await.unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: soiree\r\n\r\n")
+        .await
+        .unwrap();
+    assert!(
+        closed_by_server(&mut idle, std::time::Duration::from_secs(15)).await,
+        "after its answer, an idle connection is closed"
+    );
+
+    // A room socket in a quiet room outlives the idle timeout: the server pings it.
+    let host = app.signed_up("quiet").await;
+    let room = create_room(&app, &host, serde_json::json!({"name": "Quiet"})).await;
+    let code = room["room"]["code"].as_str().unwrap().to_owned();
+    let (_, guest) = join_as_guest(&app, &code, "Ada").await;
+    let mut socket = subscribe(&app, &code, &guest, None, 0).await.unwrap();
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(message) = socket.next().await {
+            match message {
+                Ok(Message::Close(frame)) => return Some(frame),
+                Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+        None
+    })
+    .await;
+    assert!(
+        outcome.is_err(),
+        "still open after 5 s (idle timeout 2 s): {outcome:?}"
+    );
+}

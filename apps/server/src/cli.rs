@@ -241,6 +241,20 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::limits::parse_network)]
     pub(crate) trusted_proxies: Vec<ipnet::IpNet>,
 
+    /// Connections one client address may hold open at once (IPv6: per /64); 0 for no cap.
+    /// Addresses in `--trusted-proxies` are never capped.
+    #[arg(long, env = "SOIREE_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub(crate) max_connections_per_address: usize,
+
+    /// Time a new connection has to send its first request's line and headers.
+    #[arg(long, env = "SOIREE_REQUEST_HEAD_TIMEOUT", default_value = "10s")]
+    pub(crate) request_head_timeout: humantime::Duration,
+
+    /// A connection with nothing sent either way for this long is closed (room sockets are
+    /// pinged, so they stay open).
+    #[arg(long, env = "SOIREE_IDLE_TIMEOUT", default_value = "60s")]
+    pub(crate) idle_timeout: humantime::Duration,
+
     /// The token Prometheus sends to read `/metrics`, as `Authorization: Bearer {token}`. Without
     /// it `/metrics` is off (404). Choose a long random one: `openssl rand -hex 32`.
     #[arg(long, env = "SOIREE_METRICS_TOKEN", hide_env_values = true)]

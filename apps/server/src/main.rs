@@ -154,6 +154,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let acceptor = TcpListener::bind(args.bind).into_acceptor().await.with_context(|| {
         format!("listening on {}; is another program using that port? Choose another with --bind or SOIREE_BIND", args.bind)
     })?;
+    let acceptor = limits::connections::GuardedAcceptor::new(
+        acceptor,
+        limits::connections::ConnectionLimits {
+            per_address: (args.max_connections_per_address > 0)
+                .then_some(args.max_connections_per_address),
+            head_deadline: args.request_head_timeout.into(),
+            trusted: args.trusted_proxies.clone().into(),
+        },
+    );
     let listening = acceptor
         .local_addr()
         .first()
@@ -306,6 +315,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         metrics,
         metrics_token: args.metrics_token.clone().map(secrecy::SecretString::from),
         stopping,
+        // Twice per idle timeout, and at least every 25 s (proxies close quiet sockets too).
+        socket_ping_every: (std::time::Duration::from(args.idle_timeout) / 2)
+            .clamp(Duration::from_millis(100), Duration::from_secs(25)),
     };
     let app = app::build(state, &public_url)?;
     tracing::info!(public_url, database = ?database.backend(), "listening on http://{listening}");
@@ -326,6 +338,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop.send(true);
     };
     poem::Server::new_with_acceptor(acceptor)
+        .idle_timeout(args.idle_timeout.into())
         .run_with_graceful_shutdown(app, stopped, Some(Duration::from_secs(10)))
         .await
         .context("serving HTTP")?;

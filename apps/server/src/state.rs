@@ -39,6 +39,9 @@ pub(crate) struct AppState {
     pub(crate) trusted_proxies: Arc<[ipnet::IpNet]>,
     /// What `/metrics` exports.
     pub(crate) metrics: Arc<crate::metrics::Metrics>,
+    /// How often room sockets are pinged: within the idle timeout, so that quiet rooms' sockets
+    /// stay open.
+    pub(crate) socket_ping_every: std::time::Duration,
     /// Becomes `true` when the server starts shutting down: sockets close with "going away".
     pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
     /// The token `/metrics` asks for; without it, `/metrics` is off.

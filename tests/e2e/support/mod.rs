@@ -136,6 +136,9 @@ fn start(
         // The tests exercise the server, not its limits: every limit is lifted unless a test
         // names its own tier table (the rate-limit tests do).
         .env("SOIREE_TIERS_FILE", UNLIMITED_TIERS)
+        // Every test client is 127.0.0.1, and a crowd test opens hundreds of sockets: no cap on
+        // connections per address unless a test sets one.
+        .env("SOIREE_MAX_CONNECTIONS_PER_ADDRESS", "0")
         .envs(settings.iter().map(|(name, value)| (name, value)))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -220,6 +223,9 @@ impl TestApp {
             .env("SOIREE_DATA_DIR", self.data_dir.path())
             .env("RUST_LOG", "warn")
             .env("SOIREE_TIERS_FILE", UNLIMITED_TIERS)
+            // Every test client is 127.0.0.1, and a crowd test opens hundreds of sockets: no cap on
+            // connections per address unless a test sets one.
+            .env("SOIREE_MAX_CONNECTIONS_PER_ADDRESS", "0")
             .envs(self.settings.iter().map(|(name, value)| (name, value)))
             .stdin(Stdio::null())
             .output()

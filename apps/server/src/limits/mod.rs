@@ -6,6 +6,7 @@
 //! `RateLimit`); a refusal is a 429 `rate_limited` with `Retry-After`.
 
 mod client;
+pub(crate) mod connections;
 mod file;
 
 use std::net::IpAddr;

@@ -326,6 +326,7 @@ impl RoomEventsApi {
         let state = self.state.clone();
         let sockets = std::sync::Arc::clone(&self.state.metrics);
         let mut stopping = self.state.stopping.clone();
+        let ping_every = self.state.socket_ping_every;
         let config = WebSocketConfig::default()
             .read_buffer_size(READ_BUFFER_BYTES)
             .write_buffer_size(0)
@@ -353,6 +354,13 @@ impl RoomEventsApi {
                     }
                 }
                 let mut expiry = session.as_ref().map(|watch| watch.expiry(&state));
+                // A ping now and then keeps a quiet room's socket open through the server's idle
+                // timeout (and through proxies'), and finds connections that died silently.
+                let mut pings = tokio::time::interval_at(
+                    tokio::time::Instant::now() + ping_every,
+                    ping_every,
+                );
+                pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 loop {
                     tokio::select! {
                         // Events first: they are what a socket is for.
@@ -395,6 +403,11 @@ impl RoomEventsApi {
                         },
                         // The server is shutting down: "going away" tells the page to reconnect,
                         // which reaches another instance, or this one once it is back.
+                        _ = pings.tick() => {
+                            if socket.send(Message::Ping(Vec::new())).await.is_err() {
+                                break;
+                            }
+                        },
                         () = server_stopping(&mut stopping) => {
                             let _ = socket.send(close(CloseCode::Away, "the server is restarting; reconnect in a moment")).await;
                             break;
