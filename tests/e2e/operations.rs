@@ -486,3 +486,20 @@ async fn on_sigterm_sockets_hear_going_away_and_the_server_stops_cleanly() {
         app.logs()
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_database_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let app = spawn_app().await;
+    app.signed_up("private").await;
+    let mut checked = 0;
+    for name in ["soiree.db", "soiree.db-wal", "soiree.db-shm", "secret.key"] {
+        let path = app.data_dir().join(name);
+        if let Ok(metadata) = std::fs::metadata(&path) {
+            assert_eq!(metadata.permissions().mode() & 0o777, 0o600, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "the database and the key at least");
+}

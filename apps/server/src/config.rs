@@ -18,10 +18,48 @@ pub(crate) fn database_url(storage: &StorageArgs) -> anyhow::Result<String> {
         return Ok(url.trim().to_owned());
     }
     let data_dir = prepare_data_dir(&storage.data_dir)?;
-    Ok(format!(
-        "sqlite://{}?mode=rwc",
-        data_dir.join("soiree.db").display()
-    ))
+    let file = data_dir.join("soiree.db");
+    private_file(&file)?;
+    Ok(format!("sqlite://{}?mode=rwc", file.display()))
+}
+
+/// Creates `path` readable and writable by its owner only, or makes an existing one so: the
+/// database holds every account. (SQLite gives its `-wal` and `-shm` files the same mode.)
+fn private_file(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+        match created {
+            Ok(_) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path)
+                    .with_context(|| format!("reading {}", path.display()))?
+                    .permissions()
+                    .mode();
+                if mode & 0o077 != 0 {
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                        .with_context(|| {
+                            format!("making {} readable by its owner only", path.display())
+                        })?;
+                    tracing::warn!(
+                        path = %path.display(),
+                        "the database file was readable by others; it is now readable by its owner only"
+                    );
+                }
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("creating {}", path.display()));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 pub(crate) fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {

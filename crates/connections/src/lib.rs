@@ -26,7 +26,7 @@
 //! assert!(ClientId::parse("with a space").is_err());
 //! // A secret is write-only: all that is ever shown of it is its end.
 //! let secret = ClientSecret::parse(&SecretString::from("s3cr3t-value-1234")).unwrap();
-//! assert_eq!(secret.last_four(), "1234");
+//! assert_eq!(secret.last_four().as_deref(), Some("1234"));
 //! ```
 
 mod error;
@@ -41,8 +41,8 @@ pub use error::{
 };
 pub use model::{
     AuthorizationStart, CallbackParams, ClientCredentials, ClientId, ClientSecret, Connection,
-    ConnectionStatus, InvalidCredential, PendingAuthorization, Provider, ProviderAccount,
-    StateHash, TokenGrant, TokenSet, UnknownProvider,
+    ConnectionStatus, InvalidCredential, MIN_SHOWN_SECRET_CHARS, PendingAuthorization, Provider,
+    ProviderAccount, StateHash, TokenGrant, TokenSet, UnknownProvider,
 };
 pub use player::{
     Device, PlayRequest, Playback, PlayerCommandError, PlayerError, PlayerProvider, PlayerService,

@@ -98,6 +98,9 @@ impl ClientId {
     }
 }
 
+/// The shortest secret whose last four characters are shown (see [`ClientSecret::last_four`]).
+pub const MIN_SHOWN_SECRET_CHARS: usize = 16;
+
 /// The secret of a provider developer app. Write-only: it is shown back only as its last four
 /// characters.
 #[derive(Clone)]
@@ -123,11 +126,13 @@ impl ClientSecret {
         &self.0
     }
 
-    /// The last four characters (fewer for a short secret), all that is ever shown.
-    pub fn last_four(&self) -> String {
+    /// The last four characters, all that is ever shown of a secret, and only of one of at least
+    /// [`MIN_SHOWN_SECRET_CHARS`] characters: four of sixteen leave twelve unknown, while four of
+    /// a short secret give most of it away. Real apps' secrets are longer (Spotify's have 32).
+    pub fn last_four(&self) -> Option<String> {
         let text = self.0.expose_secret();
-        let skip = text.chars().count().saturating_sub(4);
-        text.chars().skip(skip).collect()
+        let length = text.chars().count();
+        (length >= MIN_SHOWN_SECRET_CHARS).then(|| text.chars().skip(length - 4).collect())
     }
 }
 
@@ -385,14 +390,13 @@ mod tests {
         );
         assert_eq!(ClientId::parse(""), Err(InvalidCredential::ClientId));
         let secret = ClientSecret::parse(&SecretString::from("s3cr3t-value-WXYZ")).unwrap();
-        assert_eq!(secret.last_four(), "WXYZ");
+        assert_eq!(secret.last_four().as_deref(), Some("WXYZ"));
         assert!(!format!("{secret:?}").contains("s3cr3t"));
-        assert_eq!(
-            ClientSecret::parse(&SecretString::from("ab"))
-                .unwrap()
-                .last_four(),
-            "ab"
-        );
+        // Four characters of a short secret would be most of it: nothing is shown.
+        for short in ["ab", "abcd", "fifteen-chars-x"] {
+            let secret = ClientSecret::parse(&SecretString::from(short)).unwrap();
+            assert_eq!(secret.last_four(), None, "{short}");
+        }
     }
 
     #[test]

@@ -58,7 +58,8 @@ struct ConnectionOut {
     /// The configured client id.
     #[oai(skip_serializing_if_is_none)]
     client_id: Option<String>,
-    /// The last four characters of the configured client secret.
+    /// The last four characters of the configured client secret, only when it has at least 16
+    /// (four of a shorter one would give most of it away).
     #[oai(skip_serializing_if_is_none)]
     client_secret_last4: Option<String>,
     /// The redirect URI to register in the provider's developer dashboard.
@@ -243,7 +244,7 @@ fn connection_out(state: &AppState, connection: &Connection) -> ConnectionOut {
         client_secret_last4: connection
             .credentials
             .as_ref()
-            .map(|credentials| credentials.client_secret.last_four()),
+            .and_then(|credentials| credentials.client_secret.last_four()),
         redirect_uri: Some(state.connections.redirect_uri(connection.provider)),
     }
 }
