@@ -17,6 +17,7 @@ mod m20261123_000008_tiers_and_operators;
 mod m20261123_000009_scheduled_jobs;
 mod m20261123_000010_daily_counts;
 mod m20261123_000011_participant_name_keys;
+mod m20261123_000012_session_clients;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_scheduled_jobs::Migration),
             Box::new(m20261123_000010_daily_counts::Migration),
             Box::new(m20261123_000011_participant_name_keys::Migration),
+            Box::new(m20261123_000012_session_clients::Migration),
         ]
     }
 }

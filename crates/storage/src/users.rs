@@ -11,9 +11,9 @@ use sea_orm::{
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
-    DisplayName, EmailAddress, FailureSummary, InsertUserError, Language, LoginAttemptRepository,
-    PasswordHash, Profile, Session, SessionId, SessionRepository, StoredUser, TimeZone, TokenHash,
-    User, UserPorts, UserRepository, Username,
+    ClientInfo, DisplayName, EmailAddress, FailureSummary, InsertUserError, Language,
+    LoginAttemptRepository, PasswordHash, Profile, Session, SessionId, SessionRepository,
+    StoredUser, TimeZone, TokenHash, User, UserPorts, UserRepository, Username,
 };
 use std::sync::Arc;
 use uuid::Uuid;
@@ -120,6 +120,10 @@ fn session_from_row(row: sessions::Model) -> Session {
         last_seen_at: row.last_seen_at,
         expires_at: row.expires_at,
         revoked_at: row.revoked_at,
+        client: ClientInfo {
+            device: row.device,
+            address: row.address,
+        },
     }
 }
 
@@ -207,6 +211,16 @@ impl UserRepository for SqlUserStore {
             .exec(&self.connection)
             .await
             .context("setting the operator flag")?;
+        Ok(result.rows_affected > 0)
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> anyhow::Result<bool> {
+        let result = users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, Expr::value(hash.as_phc()))
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("replacing a password")?;
         Ok(result.rows_affected > 0)
     }
 
@@ -306,6 +320,8 @@ impl SessionRepository for SqlUserStore {
             last_seen_at: Set(session.last_seen_at),
             expires_at: Set(session.expires_at),
             revoked_at: Set(session.revoked_at),
+            device: Set(session.client.device.clone()),
+            address: Set(session.client.address.clone()),
         };
         row.insert(&self.connection)
             .await
@@ -352,6 +368,17 @@ impl SessionRepository for SqlUserStore {
             "revoking every session of a user",
         )
         .await
+    }
+
+    async fn sessions_of(&self, user_id: UserId) -> anyhow::Result<Vec<Session>> {
+        let rows = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user_id.as_uuid()))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .order_by_desc(sessions::Column::LastSeenAt)
+            .all(&self.connection)
+            .await
+            .context("listing an account's sessions")?;
+        Ok(rows.into_iter().map(session_from_row).collect())
     }
 }
 

@@ -12,10 +12,10 @@ use secrecy::SecretString;
 use soiree_kernel::{ManualClock, Tier, Timestamp, UserId};
 use soiree_storage::SqlUserStore;
 use soiree_users::{
-    Argon2idHasher, AuthenticateError, DisplayName, EmailAddress, FailureSummary, InsertUserError,
-    Language, LoginAttemptRepository as _, NewAccount, Password, PasswordHash, Profile,
-    RegisterError, Session, SessionId, SessionRepository as _, SessionToken, StoredUser, TimeZone,
-    User, UserRepository as _, Username, UsersConfig, UsersService,
+    Argon2idHasher, AuthenticateError, ClientInfo, DisplayName, EmailAddress, FailureSummary,
+    InsertUserError, Language, LoginAttemptRepository as _, NewAccount, Password, PasswordHash,
+    Profile, RegisterError, Session, SessionId, SessionRepository as _, SessionToken, StoredUser,
+    TimeZone, User, UserRepository as _, Username, UsersConfig, UsersService,
 };
 use support::test_databases;
 
@@ -141,6 +141,7 @@ async fn sessions_are_found_by_hash_touched_and_revoked() {
             last_seen_at: instant(0),
             expires_at: instant(86_400),
             revoked_at: None,
+            client: ClientInfo::new(Some("Firefox on Linux"), "203.0.113.7".parse().ok()),
         };
         store.insert_session(&session).await.unwrap();
         let other = Session {
@@ -156,8 +157,50 @@ async fn sessions_are_found_by_hash_touched_and_revoked() {
             "{backend}"
         );
         store.touch(session.id, instant(90)).await.unwrap();
+        // The account's sessions, most recently used first, with where they came from.
+        let listed = store.sessions_of(ada.user.id).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|s| s.id).collect::<Vec<_>>(),
+            [session.id, other.id],
+            "{backend}"
+        );
+        assert_eq!(
+            listed[0].client.device.as_deref(),
+            Some("Firefox on Linux"),
+            "{backend}"
+        );
+        assert_eq!(listed[0].client.address.as_deref(), Some("203.0.113.7"));
         store.revoke(session.id, instant(100)).await.unwrap();
         store.revoke(session.id, instant(200)).await.unwrap();
+        assert_eq!(
+            store.sessions_of(ada.user.id).await.unwrap().len(),
+            1,
+            "{backend}: a revoked session is not listed"
+        );
+        // A new password hash replaces the old one.
+        let replaced = PasswordHash::from_phc("$fake$new".to_owned());
+        assert!(
+            store
+                .set_password_hash(ada.user.id, &replaced)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .set_password_hash(UserId::generate(), &replaced)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store
+                .find_by_login_key("ada")
+                .await
+                .unwrap()
+                .unwrap()
+                .password_hash,
+            replaced,
+            "{backend}"
+        );
         let reloaded = store
             .find_by_token_hash(&token.hash())
             .await

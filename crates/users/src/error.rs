@@ -63,6 +63,34 @@ pub enum AuthenticateError {
     Unknown(#[from] anyhow::Error),
 }
 
+/// Why a session could not be ended.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeSessionError {
+    /// No such session among the caller's (another account's sessions are not theirs to end).
+    #[error("no such session among yours; list them with GET /api/v1/me/sessions")]
+    NotFound,
+    /// A failure of storage.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why a password was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    /// The current password is wrong, or the account is throttled after too many failures
+    /// (one answer for both, as at login).
+    #[error(
+        "the current password is wrong, or there were too many wrong attempts; check it, or wait a few minutes"
+    )]
+    WrongPassword,
+    /// The account no longer exists.
+    #[error("the account does not exist")]
+    NotFound,
+    /// A failure of storage or hashing.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
 /// Why a profile change failed.
 #[derive(Debug, thiserror::Error)]
 pub enum UpdateProfileError {

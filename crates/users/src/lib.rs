@@ -41,7 +41,8 @@ mod session;
 mod throttle;
 
 pub use error::{
-    AuthenticateError, InsertUserError, LoginError, RegisterError, UpdateProfileError,
+    AuthenticateError, ChangePasswordError, InsertUserError, LoginError, RegisterError,
+    RevokeSessionError, UpdateProfileError,
 };
 pub use model::{
     DisplayName, EmailAddress, InvalidDisplayName, InvalidEmail, InvalidLanguage, InvalidTimeZone,
@@ -56,5 +57,5 @@ pub use ports::{
     UserRepository,
 };
 pub use service::{Authenticated, NewSession, UsersConfig, UsersService};
-pub use session::{Session, SessionId, SessionPolicy, SessionToken, TokenHash};
+pub use session::{ClientInfo, Session, SessionId, SessionPolicy, SessionToken, TokenHash};
 pub use throttle::LoginThrottle;

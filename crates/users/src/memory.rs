@@ -94,6 +94,19 @@ impl UserRepository for InMemoryUserStore {
         Ok(true)
     }
 
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &crate::PasswordHash,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let Some(stored) = state.users.get_mut(&id) else {
+            return Ok(false);
+        };
+        stored.password_hash = hash.clone();
+        Ok(true)
+    }
+
     async fn list_users(
         &self,
         search: Option<&str>,
@@ -175,6 +188,18 @@ impl SessionRepository for InMemoryUserStore {
             session.revoked_at.get_or_insert(at);
         }
         Ok(())
+    }
+
+    async fn sessions_of(&self, user_id: UserId) -> anyhow::Result<Vec<Session>> {
+        let mut sessions: Vec<Session> = self
+            .lock()
+            .sessions
+            .values()
+            .filter(|session| session.user_id == user_id && session.revoked_at.is_none())
+            .cloned()
+            .collect();
+        sessions.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at));
+        Ok(sessions)
     }
 }
 

@@ -44,6 +44,9 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
     /// Makes an account an operator or not. MUST return `Ok(false)` when no such account exists.
     async fn set_operator(&self, id: UserId, operator: bool) -> anyhow::Result<bool>;
 
+    /// Replaces the password hash of `id`; `false` when there is no such account.
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> anyhow::Result<bool>;
+
     /// Accounts whose username or email key contains `search` (already lowercase), or all, in
     /// username order, skipping `offset` and at most `limit`; with how many match in all.
     async fn list_users(
@@ -71,6 +74,10 @@ pub trait SessionRepository: Send + Sync + std::fmt::Debug {
 
     /// Marks every session of `user_id` revoked at `at`.
     async fn revoke_all_for_user(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// The sessions of `user_id` not revoked (expired ones included: the service decides),
+    /// most recently used first.
+    async fn sessions_of(&self, user_id: UserId) -> anyhow::Result<Vec<Session>>;
 }
 
 /// Recent failed logins of one account, as the throttle needs them.

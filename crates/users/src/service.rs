@@ -7,12 +7,16 @@ use secrecy::SecretString;
 use soiree_kernel::{Clock, Tier, TtlCache, UserId};
 use tracing::instrument;
 
-use crate::error::{AuthenticateError, LoginError, RegisterError, UpdateProfileError};
+use crate::error::{
+    AuthenticateError, ChangePasswordError, LoginError, RegisterError, RevokeSessionError,
+    UpdateProfileError,
+};
 use crate::model::{NewAccount, Profile, ProfileChanges, User};
+use crate::password::Password;
 use crate::password::{PasswordHash, PasswordHasher};
 use crate::ports::{StoredUser, UserPorts};
 use crate::session::{
-    LAST_SEEN_RESOLUTION, Session, SessionId, SessionPolicy, SessionToken, TokenHash,
+    ClientInfo, LAST_SEEN_RESOLUTION, Session, SessionId, SessionPolicy, SessionToken, TokenHash,
 };
 use crate::throttle::LoginThrottle;
 
@@ -121,6 +125,18 @@ impl UsersService {
         login: &str,
         password: &SecretString,
     ) -> Result<NewSession, LoginError> {
+        self.login_from(login, password, ClientInfo::default())
+            .await
+    }
+
+    /// [`login`](Self::login), remembering where the session is opened from (its device and
+    /// address, shown in the account's list of sessions).
+    pub async fn login_from(
+        &self,
+        login: &str,
+        password: &SecretString,
+        client: ClientInfo,
+    ) -> Result<NewSession, LoginError> {
         let now = self.clock.now();
         let login_key = login.trim().to_lowercase();
         let Some(stored) = self.ports.users.find_by_login_key(&login_key).await? else {
@@ -130,31 +146,9 @@ impl UsersService {
             return Err(LoginError::InvalidCredentials);
         };
         let user_id = stored.user.id;
-        // The attempt counts as a failure before the password is checked, decided and recorded
-        // in one step: attempts made at once get no more checks than attempts made in turn.
-        let throttle = self.config.throttle;
-        let admits = move |failures: &crate::ports::FailureSummary| {
-            throttle.locked_until(failures, now).is_none()
-        };
-        let admitted = self
-            .ports
-            .login_attempts
-            .reserve_attempt(user_id, now, now - throttle.window, &admits)
-            .await?;
-        if !admitted {
-            // A throttled attempt is not checked and not counted, so that someone hammering an
-            // account cannot extend its owner's wait indefinitely. It costs what a check costs,
-            // so that its answer cannot be told from a wrong password's by its timing (AU-1).
-            tracing::warn!(%user_id, "login refused: account throttled");
-            let decoy = self.decoy_hash().await?;
-            let _ = self.hasher.verify(password, &decoy).await?;
+        if !self.check_password(&stored, password, now).await? {
             return Err(LoginError::InvalidCredentials);
         }
-        if !self.hasher.verify(password, &stored.password_hash).await? {
-            tracing::info!(%user_id, "login failed: wrong password");
-            return Err(LoginError::InvalidCredentials);
-        }
-        self.ports.login_attempts.clear(user_id).await?;
         let token = SessionToken::generate();
         let session = Session {
             id: SessionId::generate(),
@@ -164,6 +158,7 @@ impl UsersService {
             last_seen_at: now,
             expires_at: now + self.config.sessions.absolute_timeout,
             revoked_at: None,
+            client,
         };
         self.ports.sessions.insert_session(&session).await?;
         tracing::info!(%user_id, "logged in");
@@ -348,6 +343,127 @@ impl UsersService {
         }
         self.forget_user(user_id);
         Ok(user)
+    }
+
+    /// Checks `password` against `stored`'s, under the throttle; a failure is counted, a success
+    /// clears the count.
+    ///
+    /// The attempt counts as a failure before the password is checked, decided and recorded in
+    /// one step: attempts made at once get no more checks than attempts made in turn (AU-2). A
+    /// throttled attempt is not checked and not counted, so that someone hammering an account
+    /// cannot extend its owner's wait indefinitely; it costs what a check costs, so that its
+    /// answer cannot be told from a wrong password's by its timing (AU-1).
+    async fn check_password(
+        &self,
+        stored: &StoredUser,
+        password: &SecretString,
+        now: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool> {
+        let user_id = stored.user.id;
+        let throttle = self.config.throttle;
+        let admits = move |failures: &crate::ports::FailureSummary| {
+            throttle.locked_until(failures, now).is_none()
+        };
+        let admitted = self
+            .ports
+            .login_attempts
+            .reserve_attempt(user_id, now, now - throttle.window, &admits)
+            .await?;
+        if !admitted {
+            tracing::warn!(%user_id, "login refused: account throttled");
+            let decoy = self.decoy_hash().await?;
+            let _ = self.hasher.verify(password, &decoy).await?;
+            return Ok(false);
+        }
+        if !self.hasher.verify(password, &stored.password_hash).await? {
+            tracing::info!(%user_id, "login failed: wrong password");
+            return Ok(false);
+        }
+        self.ports.login_attempts.clear(user_id).await?;
+        Ok(true)
+    }
+
+    /// The caller's sessions still active, most recently used first.
+    pub async fn sessions(&self, user_id: UserId) -> anyhow::Result<Vec<Session>> {
+        let now = self.clock.now();
+        let policy = self.config.sessions;
+        let mut sessions = self.ports.sessions.sessions_of(user_id).await?;
+        sessions.retain(|session| session.is_active(now, &policy));
+        Ok(sessions)
+    }
+
+    /// Ends one of `user_id`'s sessions; its token stops working at once, and its sockets close.
+    #[instrument(skip(self))]
+    pub async fn revoke_session(
+        &self,
+        user_id: UserId,
+        session_id: SessionId,
+    ) -> Result<(), RevokeSessionError> {
+        let theirs = self
+            .sessions(user_id)
+            .await?
+            .iter()
+            .any(|session| session.id == session_id);
+        if !theirs {
+            return Err(RevokeSessionError::NotFound);
+        }
+        self.logout(session_id).await?;
+        Ok(())
+    }
+
+    /// Ends every session of `user_id` but `keep` (the caller's own); returns how many.
+    #[instrument(skip(self))]
+    pub async fn revoke_other_sessions(
+        &self,
+        user_id: UserId,
+        keep: SessionId,
+    ) -> anyhow::Result<usize> {
+        let others: Vec<SessionId> = self
+            .sessions(user_id)
+            .await?
+            .into_iter()
+            .map(|session| session.id)
+            .filter(|id| *id != keep)
+            .collect();
+        for id in &others {
+            self.logout(*id).await?;
+        }
+        Ok(others.len())
+    }
+
+    /// Replaces the caller's password after checking the current one (counted as a login attempt
+    /// would be), and ends every other session; returns how many ended.
+    #[instrument(skip_all, fields(user_id = %caller.user.id))]
+    pub async fn change_password(
+        &self,
+        caller: &Authenticated,
+        current: &SecretString,
+        new: Password,
+    ) -> Result<usize, ChangePasswordError> {
+        let now = self.clock.now();
+        let stored = self
+            .ports
+            .users
+            .find_by_login_key(&caller.user.username.key())
+            .await?
+            .ok_or(ChangePasswordError::NotFound)?;
+        if !self.check_password(&stored, current, now).await? {
+            return Err(ChangePasswordError::WrongPassword);
+        }
+        let hash = self.hasher.hash(new.secret()).await?;
+        if !self
+            .ports
+            .users
+            .set_password_hash(caller.user.id, &hash)
+            .await?
+        {
+            return Err(ChangePasswordError::NotFound);
+        }
+        let ended = self
+            .revoke_other_sessions(caller.user.id, caller.session.id)
+            .await?;
+        tracing::info!(ended, "password changed; other sessions ended");
+        Ok(ended)
     }
 
     async fn decoy_hash(&self) -> anyhow::Result<PasswordHash> {

@@ -366,6 +366,127 @@ async fn au_1_a_throttled_answer_costs_a_check_and_reads_as_a_wrong_password() {
 }
 
 #[tokio::test]
+async fn se_1_a_person_sees_their_sessions_and_ends_one_or_all_others_but_never_anothers() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    h.service.register(account("bob", None)).await.unwrap();
+    let client = |device: &str| ClientInfo::new(Some(device), "198.51.100.4".parse().ok());
+    let phone = h
+        .service
+        .login_from("ada", &secret(PASSWORD), client("Phone"))
+        .await
+        .unwrap();
+    h.clock.advance(Duration::minutes(5));
+    let laptop = h
+        .service
+        .login_from("ada", &secret(PASSWORD), client("Laptop"))
+        .await
+        .unwrap();
+    let tablet = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let bob = h.service.login("bob", &secret(PASSWORD)).await.unwrap();
+    let ada = phone.user.id;
+    let listed = h.service.sessions(ada).await.unwrap();
+    assert_eq!(listed.len(), 3);
+    assert!(
+        listed
+            .iter()
+            .any(|s| s.client.device.as_deref() == Some("Laptop"))
+    );
+    // Bob's session is not Ada's to end.
+    assert!(matches!(
+        h.service.revoke_session(ada, bob.session.id).await,
+        Err(RevokeSessionError::NotFound)
+    ));
+    h.service
+        .revoke_session(ada, phone.session.id)
+        .await
+        .unwrap();
+    assert!(h.service.authenticate(phone.token.expose()).await.is_err());
+    assert_eq!(
+        h.service
+            .revoke_other_sessions(ada, laptop.session.id)
+            .await
+            .unwrap(),
+        1,
+        "the tablet"
+    );
+    assert!(h.service.authenticate(tablet.token.expose()).await.is_err());
+    assert!(h.service.authenticate(laptop.token.expose()).await.is_ok());
+    assert!(h.service.authenticate(bob.token.expose()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_one_and_ends_the_other_sessions() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let here = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let elsewhere = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let caller = h.service.authenticate(here.token.expose()).await.unwrap();
+    let username = Username::parse("ada").unwrap();
+    let new = || Password::parse(secret("a brand new passphrase"), &username).unwrap();
+    assert!(matches!(
+        h.service
+            .change_password(&caller, &secret("wrong"), new())
+            .await,
+        Err(ChangePasswordError::WrongPassword)
+    ));
+    assert_eq!(
+        h.service
+            .change_password(&caller, &secret(PASSWORD), new())
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        h.service
+            .authenticate(elsewhere.token.expose())
+            .await
+            .is_err()
+    );
+    assert!(
+        h.service.authenticate(here.token.expose()).await.is_ok(),
+        "this one stays"
+    );
+    assert!(h.service.login("ada", &secret(PASSWORD)).await.is_err());
+    assert!(
+        h.service
+            .login("ada", &secret("a brand new passphrase"))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn wrong_current_passwords_are_throttled_like_logins() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let caller = h
+        .service
+        .authenticate(session.token.expose())
+        .await
+        .unwrap();
+    let username = Username::parse("ada").unwrap();
+    for _ in 0..10 {
+        let new = Password::parse(secret("a brand new passphrase"), &username).unwrap();
+        let _ = h
+            .service
+            .change_password(&caller, &secret("guess"), new)
+            .await;
+    }
+    let new = Password::parse(secret("a brand new passphrase"), &username).unwrap();
+    assert!(
+        matches!(
+            h.service
+                .change_password(&caller, &secret(PASSWORD), new)
+                .await,
+            Err(ChangePasswordError::WrongPassword)
+        ),
+        "even the right one waits out the throttle: guessing here is no faster than at login"
+    );
+}
+
+#[tokio::test]
 async fn authenticate_refuses_tokens_that_were_never_issued() {
     let h = harness();
     for token in ["", "garbage", SessionToken::generate().expose()] {

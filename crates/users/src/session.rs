@@ -132,6 +132,39 @@ pub struct Session {
     pub expires_at: Timestamp,
     /// When the session was revoked (logout, password change, erasure), if it was.
     pub revoked_at: Option<Timestamp>,
+    /// Where it was opened from, as the person should recognise it.
+    pub client: ClientInfo,
+}
+
+/// What a login came from: the browser or program (its user agent) and the client address, as
+/// the person's list of sessions shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientInfo {
+    /// The `User-Agent` sent, at most [`ClientInfo::MAX_DEVICE_CHARS`] characters.
+    pub device: Option<String>,
+    /// The client address (behind a trusted proxy, the one it names).
+    pub address: Option<String>,
+}
+
+impl ClientInfo {
+    /// The longest device description kept.
+    pub const MAX_DEVICE_CHARS: usize = 200;
+
+    /// A client from what the request said, trimmed to what is worth keeping.
+    pub fn new(device: Option<&str>, address: Option<std::net::IpAddr>) -> Self {
+        Self {
+            device: device
+                .map(|device| {
+                    device
+                        .chars()
+                        .filter(|character| !character.is_control())
+                        .take(Self::MAX_DEVICE_CHARS)
+                        .collect::<String>()
+                })
+                .filter(|device| !device.trim().is_empty()),
+            address: address.map(|address| address.to_string()),
+        }
+    }
 }
 
 impl Session {
@@ -191,6 +224,7 @@ mod tests {
             last_seen_at: login + Duration::hours(23),
             expires_at: login + policy.absolute_timeout,
             revoked_at: None,
+            client: ClientInfo::default(),
         };
         let cases = [
             (Duration::hours(23) + Duration::minutes(59), true),

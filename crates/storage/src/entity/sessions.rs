@@ -11,6 +11,8 @@ pub(crate) struct Model {
     pub(crate) last_seen_at: DateTimeUtc,
     pub(crate) expires_at: DateTimeUtc,
     pub(crate) revoked_at: Option<DateTimeUtc>,
+    pub(crate) device: Option<String>,
+    pub(crate) address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
