@@ -447,3 +447,154 @@ async fn au_1_throttled_unknown_and_wrong_password_answers_take_alike_long() {
         "medians (unknown, wrong, throttled): {medians:?}"
     );
 }
+
+/// Logs `username` in with [`PASSWORD`] from a browser that calls itself `device`.
+async fn login_from(app: &TestApp, username: &str, device: &str) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("user-agent", device)
+        .json(&json!({"username": username, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn se_1_a_person_lists_their_sessions_and_ends_one_or_every_other() {
+    let app = spawn_app().await;
+    let first = app.signed_up("many").await;
+    let phone = login_from(&app, "many", "Phone browser").await;
+    let laptop = login_from(&app, "many", "Laptop browser").await;
+    let stranger = app.signed_up("stranger").await;
+
+    let listed: Value = app
+        .get("/api/v1/me/sessions", Some(&laptop))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sessions = listed["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 3, "{listed}");
+    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["device"], "Laptop browser");
+    assert_eq!(current[0]["address"], "127.0.0.1");
+    let phone_id = sessions
+        .iter()
+        .find(|s| s["device"] == "Phone browser")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Another person's session is not theirs to end, nor is an unknown one.
+    let theirs: Value = app
+        .get("/api/v1/me/sessions", Some(&stranger))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let theirs = theirs["sessions"][0]["id"].as_str().unwrap().to_owned();
+    for id in [theirs.as_str(), "0190a000-0000-7000-8000-000000000000"] {
+        let refused = app
+            .send(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/me/sessions/{id}"),
+                Some(&laptop),
+                None,
+            )
+            .await;
+        assert_eq!(
+            problem(refused, StatusCode::NOT_FOUND).await["code"],
+            "session_not_found"
+        );
+    }
+    assert_eq!(app.me(&stranger).await.status(), StatusCode::OK);
+
+    let ended = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/me/sessions/{phone_id}"),
+            Some(&laptop),
+            None,
+        )
+        .await;
+    assert_eq!(ended.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.me(&phone).await.status(), StatusCode::UNAUTHORIZED);
+
+    let others: Value = app
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/me/sessions",
+            Some(&laptop),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(others["revoked"], 1, "the sign-up's session");
+    assert_eq!(app.me(&first).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.me(&laptop).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_current_password_and_ends_every_other_session() {
+    let app = spawn_app().await;
+    let here = app.signed_up("changer").await;
+    let elsewhere = login_from(&app, "changer", "Old tablet").await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let wrong = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(&here),
+            Some(change("guess", "a new long passphrase")),
+        )
+        .await;
+    assert_eq!(
+        problem(wrong, StatusCode::FORBIDDEN).await["code"],
+        "wrong_password"
+    );
+    let weak = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(&here),
+            Some(change(PASSWORD, "password")),
+        )
+        .await;
+    assert_eq!(
+        problem(weak, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+        "weak_password"
+    );
+    let changed = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(&here),
+            Some(change(PASSWORD, "a new long passphrase")),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(changed.json::<Value>().await.unwrap()["revoked"], 1);
+    assert_eq!(app.me(&elsewhere).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.me(&here).await.status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        app.login("changer", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.login("changer", "a new long passphrase").await.status(),
+        StatusCode::OK
+    );
+}

@@ -227,9 +227,19 @@ impl AccountsApi {
     /// Returns a new session token and sets it as the `soiree_session` cookie (HttpOnly,
     /// SameSite=Lax; Secure when the server's public URL is HTTPS).
     #[oai(path = "/login", method = "post")]
-    async fn login(&self, body: Json<LoginIn>) -> LoginResponse {
+    async fn login(&self, request: &poem::Request, body: Json<LoginIn>) -> LoginResponse {
         let password = SecretString::from(body.0.password);
-        match self.state.users.login(&body.0.username, &password).await {
+        // Where the session comes from, for the person's list of sessions.
+        let client = soiree_users::ClientInfo::new(
+            request.header(poem::http::header::USER_AGENT),
+            crate::limits::client_address(request, &self.state.trusted_proxies),
+        );
+        match self
+            .state
+            .users
+            .login_from(&body.0.username, &password, client)
+            .await
+        {
             Ok(session) => {
                 let cookie = self.state.session_cookie.set(session.token.expose());
                 let out = LoginOut {

@@ -17,7 +17,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use soiree_rooms::GuestToken;
 use soiree_tiers::{Admission, AnonymousSurface, RateKey, RatePolicy, Subject};
 
-pub(crate) use client::{guest_source, parse_network};
+pub(crate) use client::{client_address, guest_source, parse_network};
 pub(crate) use file::read as read_tier_file;
 
 use crate::cookie::{SESSION_COOKIE_NAME, read_cookie};
