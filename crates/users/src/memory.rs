@@ -198,7 +198,7 @@ impl SessionRepository for InMemoryUserStore {
             .filter(|session| session.user_id == user_id && session.revoked_at.is_none())
             .cloned()
             .collect();
-        sessions.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at));
+        sessions.sort_by_key(|session| std::cmp::Reverse(session.last_seen_at));
         Ok(sessions)
     }
 }
