@@ -452,3 +452,52 @@ async fn a_person_sees_their_tier_and_an_operator_moves_them_up() {
     carol.close().await;
     root.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_out_a_lost_device_and_changes_their_password_from_settings() {
+    let Some(driver) =
+        driver("a_person_signs_out_a_lost_device_and_changes_their_password_from_settings").await
+    else {
+        return;
+    };
+    let app = crate::support::spawn_app().await;
+    app.signed_up("dora").await;
+    // Dora is signed in on her laptop and on a phone she is about to lose.
+    let phone = driver.browser(Screen::Phone, &app.base_url).await;
+    phone.open("/login").await;
+    phone.log_in("dora").await;
+    phone.arrives_at("/dashboard").await;
+    let laptop = driver.browser(Screen::Desktop, &app.base_url).await;
+    laptop.open("/login").await;
+    laptop.log_in("dora").await;
+    laptop.arrives_at("/dashboard").await;
+
+    laptop.open("/settings").await;
+    laptop.sees("#sessions", "this device").await;
+    laptop.sees("#sessions", "127.0.0.1").await;
+    laptop.scroll_to("#security").await;
+    laptop.screenshot("settings-security-desktop").await;
+    // The sign-up's session and the phone's: sign them all out but this one.
+    laptop.click("#sessions-end-others").await;
+    laptop.sees("#sessions-note", "signed out: 2").await;
+    // The phone is back at the login page at its next step.
+    phone.open("/settings").await;
+    phone.arrives_at("/login").await;
+
+    // A wrong current password is said under its field; the right one changes it.
+    laptop.fill("#current_password", "not my password").await;
+    laptop
+        .fill("#new_password", "a much longer passphrase")
+        .await;
+    laptop.click("#password button[type=submit]").await;
+    laptop.sees("#current_password-error", "wrong").await;
+    laptop.fill("#current_password", PASSWORD).await;
+    laptop.click("#password button[type=submit]").await;
+    laptop.sees("#password-saved", "Password changed").await;
+    assert_eq!(
+        app.login("dora", "a much longer passphrase").await.status(),
+        StatusCode::OK
+    );
+    laptop.close().await;
+    phone.close().await;
+}

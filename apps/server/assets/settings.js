@@ -1,5 +1,6 @@
-// Settings: the profile, the provider apps, the tier, and (with their issue) account security.
-import { $, api, el, onSubmit, texts } from "./soiree.js";
+// Settings: the profile, the provider apps, the tier, and account security (the sessions, the
+// password; two-step login, the security log, export and erasure come with their issue).
+import { $, api, busy, el, onSubmit, showError, texts } from "./soiree.js";
 import { showProviders } from "./providers.js";
 import { TIERS, changeItems, limitRows, tierName } from "./tiers.js";
 
@@ -52,3 +53,71 @@ onSubmit($("tier-change"), async () => {
 }, {}, "tier-error");
 
 showTier();
+
+// A user agent as people say it: "Firefox on Linux". The whole string stays in the tooltip.
+function deviceName(agent) {
+  if (!agent) return texts.session_unknown;
+  const browser = [[/Edg\//, "Edge"], [/OPR\//, "Opera"], [/Firefox\//, "Firefox"],
+    [/(Headless)?Chrom(e|ium)\//, "Chrome"], [/Version\/.*Safari\//, "Safari"]]
+    .find(([pattern]) => pattern.test(agent))?.[1];
+  const system = [[/Android/, "Android"], [/iPhone|iPad|iPod/, "iOS"], [/CrOS/, "ChromeOS"],
+    [/Windows/, "Windows"], [/Mac OS X|Macintosh/, "macOS"], [/Linux/, "Linux"]]
+    .find(([pattern]) => pattern.test(agent))?.[1];
+  if (browser && system) return `${browser} · ${system}`;
+  return browser || system || (agent.length > 40 ? `${agent.slice(0, 40)}…` : agent);
+}
+
+// Where the account is signed in: each session with its device and last use, and a button to
+// sign it out (not the one in use here: logging out does that).
+async function showSessions() {
+  let listed;
+  try { listed = await api("GET", "/api/v1/me/sessions"); } catch (error) { showError(error, {}, "sessions-error"); return; }
+  $("sessions").replaceChildren(...listed.sessions.map((session) => {
+    const used = new Date(session.last_used_at).toLocaleString(document.documentElement.lang);
+    const where = [session.address, `${texts.session_used} ${used}`].filter(Boolean).join(" · ");
+    return el("li", { class: "session", "data-session": session.id },
+      el("span", { class: "session-device", title: session.device || "" }, deviceName(session.device)),
+      el("span", { class: "muted" }, ` ${where} `),
+      session.current
+        ? el("strong", { class: "session-current" }, texts.session_this)
+        : el("button", { type: "button", class: "small secondary", onclick: (event) => endSession(event.currentTarget, session.id) }, texts.session_end));
+  }));
+  $("sessions-end-others").hidden = listed.sessions.length < 2;
+}
+
+async function endSession(button, id) {
+  await busy(button, async () => {
+    try {
+      await api("DELETE", `/api/v1/me/sessions/${encodeURIComponent(id)}`);
+    } catch (error) {
+      showError(error, {}, "sessions-error");
+    }
+    await showSessions();
+  });
+}
+
+$("sessions-end-others").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  $("sessions-error").hidden = true;
+  try {
+    const { revoked } = await api("DELETE", "/api/v1/me/sessions");
+    $("sessions-note").textContent = `${texts.sessions_ended} ${revoked}`;
+    $("sessions-note").hidden = false;
+  } catch (error) {
+    showError(error, {}, "sessions-error");
+  }
+  await showSessions();
+}));
+
+onSubmit($("password"), async () => {
+  $("password-saved").hidden = true;
+  await api("PUT", "/api/v1/me/password", {
+    current_password: $("current_password").value,
+    new_password: $("new_password").value,
+  });
+  $("current_password").value = "";
+  $("new_password").value = "";
+  $("password-saved").hidden = false;
+  await showSessions();
+}, { wrong_password: "current_password", weak_password: "new_password" }, "password-error");
+
+showSessions();

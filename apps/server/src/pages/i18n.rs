@@ -115,7 +115,16 @@ texts! {
     tier_history: "Changes", "Changements";
     overrides_title: "Limits for this account alone", "Limites pour ce compte seul";
     overrides_hint: "A number, unlimited, or empty to follow the tier.", "Un nombre, unlimited, ou vide pour suivre la formule.";
-    settings_security_later: "Two-step login, your sessions, data export and account deletion will be here.", "La connexion en deux étapes, vos sessions, l'export de vos données et la suppression du compte seront ici.";
+    settings_security_later: "Two-step login, a log of security events, data export and account deletion will be here.", "La connexion en deux étapes, le journal de sécurité, l'export de vos données et la suppression du compte seront ici.";
+    sessions_title: "Where you are signed in", "Où vous êtes connecté";
+    sessions_hint: "Sign out a device you lost or no longer use; it will have to log in again.", "Déconnectez un appareil perdu ou que vous n'utilisez plus ; il devra se reconnecter.";
+    sessions_end_others: "Sign out everywhere else", "Déconnecter tous les autres appareils";
+    password_title: "Password", "Mot de passe";
+    field_current_password: "Current password", "Mot de passe actuel";
+    field_new_password: "New password", "Nouveau mot de passe";
+    password_hint: "At least 8 characters; a few words make a long one that is easy to remember. Your other devices will be signed out.", "Au moins 8 caractères ; quelques mots font un mot de passe long et facile à retenir. Vos autres appareils seront déconnectés.";
+    password_change: "Change password", "Changer le mot de passe";
+    password_changed: "Password changed; your other devices are signed out.", "Mot de passe changé ; vos autres appareils sont déconnectés.";
 
     player_nothing: "Nothing is playing.", "Rien ne joue.";
     player_position: "Position in the song", "Position dans la chanson";
@@ -284,4 +293,10 @@ script_texts! {
     skips_of: "skip votes of", "votes pour passer sur";
     host_problem: "The music cannot play:", "La musique ne peut pas jouer :";
     reconnecting: "Connection lost; reconnecting…", "Connexion perdue ; reconnexion…";
+    session_this: "this device", "cet appareil";
+    session_unknown: "Unknown device", "Appareil inconnu";
+    session_end: "Sign out", "Déconnecter";
+    session_used: "last used", "dernière utilisation";
+    sessions_ended: "Other devices signed out:", "Autres appareils déconnectés :";
+    wrong_password: "The current password is wrong, or there were too many tries; wait a few minutes.", "Le mot de passe actuel est faux, ou il y a eu trop d'essais ; attendez quelques minutes.";
 }
