@@ -30,7 +30,9 @@ pub(crate) struct ApiDocument {
 
 #[derive(Debug)]
 struct Route {
-    template: String,
+    /// Leaked once at start-up (a few dozen short strings for the process's life), so that the
+    /// metrics can label every request with it without allocating.
+    template: &'static str,
     segments: Vec<Segment>,
     methods: Vec<Method>,
 }
@@ -52,7 +54,7 @@ impl ApiDocument {
                 paths
                     .iter()
                     .map(|(template, operations)| Route {
-                        template: template.clone(),
+                        template: Box::leak(template.clone().into_boxed_str()),
                         segments: template
                             .trim_start_matches('/')
                             .split('/')
@@ -92,16 +94,17 @@ impl ApiDocument {
     }
 
     fn route(&self, path: &str) -> Option<&Route> {
-        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        let path = path.trim_start_matches('/');
+        let count = path.split('/').count();
         // A literal segment wins over a parameter (`/rooms/{code}/votes` before `/rooms/{code}/{x}`).
         self.routes
             .iter()
             .filter(|route| {
-                route.segments.len() == segments.len()
+                route.segments.len() == count
                     && route
                         .segments
                         .iter()
-                        .zip(&segments)
+                        .zip(path.split('/'))
                         .all(|(expected, actual)| match expected {
                             Segment::Literal(literal) => literal == actual,
                             Segment::Parameter => !actual.is_empty(),
@@ -117,8 +120,8 @@ impl ApiDocument {
     }
 
     /// The route template a path matches, such as `/api/v1/rooms/{code}`.
-    pub(crate) fn route_of(&self, path: &str) -> Option<&str> {
-        self.route(path).map(|route| route.template.as_str())
+    pub(crate) fn route_of(&self, path: &str) -> Option<&'static str> {
+        self.route(path).map(|route| route.template)
     }
 
     /// The methods a path takes (`HEAD` wherever `GET` is), if it is one of the API's.
