@@ -178,6 +178,21 @@ pub(crate) fn problem_for_unreadable_request(error: &poem::Error) -> Problem {
 /// A value that has the right type but breaks a rule the document states (a length, a pattern,
 /// a range), as the problem the domain would have answered: the same code and words.
 fn schema_violation(reason: &str) -> Option<Problem> {
+    // A `Checked` field names its rule's problem code itself.
+    if let Some(code) = reason
+        .split_once("rule `")
+        .and_then(|(_, rest)| rest.split_once("` broken"))
+        .map(|(code, _)| code)
+    {
+        let field = match code {
+            "invalid_track" => "track_uri",
+            "invalid_display_name" => "JoinIn.display_name",
+            "invalid_query" => "q",
+            _ => "",
+        };
+        return schema_violation(&format!("field `{field}` verification failed"))
+            .filter(|problem| problem.code == code);
+    }
     let field = reason
         .split_once("field `")
         .and_then(|(_, rest)| rest.split_once("` verification failed"))
@@ -206,7 +221,7 @@ fn schema_violation(reason: &str) -> Option<Problem> {
             "invalid_email",
             "An email address looks like name@example.org and has at most 254 characters.",
         ),
-        ("JoinIn", "display_name") => (
+        ("JoinIn", "display_name") | (_, "JoinIn.display_name") => (
             "invalid_display_name",
             "A display name has 1 to 40 characters and no control characters.",
         ),

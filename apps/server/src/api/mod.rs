@@ -3,6 +3,7 @@
 //! and call one service method; they hold no business rule.
 
 mod accounts;
+pub(crate) mod checked;
 mod connections;
 mod health;
 mod me;

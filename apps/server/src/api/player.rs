@@ -122,15 +122,8 @@ struct DevicesOut {
 #[oai(deny_unknown_fields)]
 struct PlayIn {
     /// Tracks to play (`spotify:track:...`); absent or empty resumes.
-    #[oai(
-        skip_serializing_if_is_none,
-        validator(
-            max_items = 100,
-            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
-        ),
-        deserialize_with = "crate::api::strict::text"
-    )]
-    uris: Option<Vec<String>>,
+    #[oai(skip_serializing_if_is_none, validator(max_items = 100))]
+    uris: Option<Vec<crate::api::checked::Checked<crate::api::checked::TrackUri>>>,
     /// On this device; otherwise the active one (or, if none is active, the last one used).
     #[oai(
         skip_serializing_if_is_none,
@@ -160,13 +153,7 @@ struct SeekIn {
 #[oai(deny_unknown_fields)]
 struct QueueIn {
     /// `spotify:track:...` or a Spotify share link.
-    #[oai(
-        validator(
-            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
-        ),
-        deserialize_with = "crate::api::strict::text"
-    )]
-    uri: String,
+    uri: crate::api::checked::Checked<crate::api::checked::TrackUri>,
 }
 
 /// Where to move playback.
@@ -440,10 +427,16 @@ impl PlayerApi {
         &self,
         auth: SessionAuth,
         /// Words of a title or an artist.
-        #[oai(validator(max_length = 200, pattern = r"\S"))]
-        q: poem_openapi::param::Query<String>,
+        q: poem_openapi::param::Query<
+            crate::api::checked::Checked<crate::api::checked::SearchWords>,
+        >,
     ) -> SearchResponse {
-        match self.state.player.search(auth.caller().user.id, &q.0).await {
+        match self
+            .state
+            .player
+            .search(auth.caller().user.id, q.0.as_str())
+            .await
+        {
             Ok(found) => SearchResponse::Ok(Json(FoundOut {
                 tracks: found.into_iter().map(TrackOut::from).collect(),
             })),
@@ -468,7 +461,12 @@ impl PlayerApi {
     async fn play(&self, auth: SessionAuth, body: Json<PlayIn>) -> CommandResponse {
         let body = body.0;
         let request = PlayRequest {
-            uris: body.uris.unwrap_or_default(),
+            uris: body
+                .uris
+                .unwrap_or_default()
+                .into_iter()
+                .map(|uri| uri.as_str().to_owned())
+                .collect(),
             device_id: body.device_id,
         };
         command(self.state.player.play(auth.caller().user.id, request).await)
@@ -520,7 +518,7 @@ impl PlayerApi {
         command(
             self.state
                 .player
-                .queue(auth.caller().user.id, body.0.uri)
+                .queue(auth.caller().user.id, body.0.uri.as_str().to_owned())
                 .await,
         )
     }

@@ -391,7 +391,7 @@ impl RoomsApi {
         let Ok(code) = RoomCode::parse(&code) else {
             return soiree_voting::CastVoteError::NotFound.into();
         };
-        let track = match track(&body.track_uri) {
+        let track = match track(body.track_uri.as_str()) {
             Ok(track) => track,
             Err(problem) => return VoteResponse::from_problem(problem),
         };
@@ -418,15 +418,12 @@ impl RoomsApi {
         auth: RoomAuth,
         code: Path<String>,
         /// The track's URI, as voted.
-        #[oai(validator(
-            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
-        ))]
-        track_uri: Path<String>,
+        track_uri: Path<crate::api::checked::Checked<crate::api::checked::TrackUri>>,
     ) -> RetractResponse {
         let Ok(code) = RoomCode::parse(&code) else {
             return soiree_voting::RetractVoteError::NotFound.into();
         };
-        let track = match track(&track_uri) {
+        let track = match track(track_uri.0.as_str()) {
             Ok(track) => track,
             Err(problem) => return RetractResponse::from_problem(problem),
         };
@@ -478,13 +475,12 @@ impl RoomsApi {
         auth: RoomAuth,
         code: Path<String>,
         /// Words of a title or an artist.
-        #[oai(validator(max_length = 200, pattern = r"\S"))]
-        q: Query<String>,
+        q: Query<crate::api::checked::Checked<crate::api::checked::SearchWords>>,
     ) -> SearchResponse {
         let Ok(code) = RoomCode::parse(&code) else {
             return soiree_voting::SearchTracksError::NotFound.into();
         };
-        let query = q.0.trim();
+        let query = q.0.as_str().trim();
         if query.is_empty() || query.chars().count() > 200 {
             return SearchResponse::from_problem(Problem::invalid(
                 "invalid_query",

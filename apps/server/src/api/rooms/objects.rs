@@ -1,5 +1,6 @@
 //! The request and response types of the room routes, and their conversions from domain types.
 
+use crate::api::checked::{Checked, Nickname, TrackUri};
 use chrono::{DateTime, Utc};
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Enum, Object};
@@ -220,14 +221,7 @@ pub(super) struct CreatedRoomOut {
 #[oai(deny_unknown_fields)]
 pub(super) struct JoinIn {
     /// A guest's nickname, 1 to 40 characters (made distinct in the room: "Ada 2").
-    #[oai(
-        validator(
-            max_length = 40,
-            pattern = r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$"
-        ),
-        deserialize_with = "crate::api::strict::text"
-    )]
-    pub(super) display_name: Option<String>,
+    pub(super) display_name: Option<Checked<Nickname>>,
 }
 
 /// A participation.
@@ -304,13 +298,7 @@ pub(super) struct RoomPatch {
 pub(super) struct VoteIn {
     /// `spotify:track:...`, a Spotify share link (`https://open.spotify.com/track/...`), or
     /// `soundcloud:tracks:...`.
-    #[oai(
-        validator(
-            pattern = r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$"
-        ),
-        deserialize_with = "crate::api::strict::text"
-    )]
-    pub(super) track_uri: String,
+    pub(super) track_uri: Checked<TrackUri>,
     /// Like (true) or dislike (false).
     pub(super) is_like: bool,
 }
