@@ -296,10 +296,11 @@ impl<E: Endpoint> Endpoint for AllowHeaderEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, request: Request) -> poem::Result<Response> {
-        let path = request.uri().path().to_owned();
+        // A URI clone shares its bytes: no copy of the path on every request.
+        let uri = request.uri().clone();
         let mut response = self.inner.call(request).await?.into_response();
         if response.status() == StatusCode::METHOD_NOT_ALLOWED
-            && let Some(allowed) = self.document.allowed(&path)
+            && let Some(allowed) = self.document.allowed(uri.path())
             && let Ok(value) = HeaderValue::from_str(&allowed)
         {
             response.headers_mut().insert(header::ALLOW, value);
