@@ -178,20 +178,13 @@ pub(crate) fn problem_for_unreadable_request(error: &poem::Error) -> Problem {
 /// A value that has the right type but breaks a rule the document states (a length, a pattern,
 /// a range), as the problem the domain would have answered: the same code and words.
 fn schema_violation(reason: &str) -> Option<Problem> {
-    // A `Checked` field names its rule's problem code itself.
-    if let Some(code) = reason
+    // A `Checked` field names its rule's problem code itself; the rule has the words.
+    if let Some((code, detail)) = reason
         .split_once("rule `")
         .and_then(|(_, rest)| rest.split_once("` broken"))
-        .map(|(code, _)| code)
+        .and_then(|(code, _)| crate::api::checked::detail_of(code).map(|detail| (code, detail)))
     {
-        let field = match code {
-            "invalid_track" => "track_uri",
-            "invalid_display_name" => "JoinIn.display_name",
-            "invalid_query" => "q",
-            _ => "",
-        };
-        return schema_violation(&format!("field `{field}` verification failed"))
-            .filter(|problem| problem.code == code);
+        return Some(Problem::invalid(code, detail));
     }
     let field = reason
         .split_once("field `")
@@ -221,10 +214,6 @@ fn schema_violation(reason: &str) -> Option<Problem> {
             "invalid_email",
             "An email address looks like name@example.org and has at most 254 characters.",
         ),
-        ("JoinIn", "display_name") | (_, "JoinIn.display_name") => (
-            "invalid_display_name",
-            "A display name has 1 to 40 characters and no control characters.",
-        ),
         (_, "display_name") => (
             "invalid_display_name",
             "A display name has 1 to 64 characters and no control characters.",
@@ -249,10 +238,6 @@ fn schema_violation(reason: &str) -> Option<Problem> {
             "invalid_client_secret",
             "A client secret is 1 to 255 characters without spaces, as shown in the provider's developer dashboard.",
         ),
-        (_, "track_uri" | "uri" | "uris") => (
-            "invalid_track",
-            "A track is a Spotify link (https://open.spotify.com/track/...), spotify:track:{22 letters or digits}, or soundcloud:tracks:{digits}.",
-        ),
         (_, "like_threshold" | "like_threshold_share") => (
             "invalid_threshold",
             "A like threshold is a whole number from 1 to 10000, or a share of those present above 0 and at most 1 (such as 0.5).",
@@ -264,10 +249,6 @@ fn schema_violation(reason: &str) -> Option<Problem> {
         (_, "guest_votes_per_2min") => (
             "invalid_guest_rate",
             "guest_votes_per_2min is a whole number from 1 to 1000.",
-        ),
-        (_, "q") => (
-            "invalid_query",
-            "Type a few words of a title or an artist (at most 200 characters).",
         ),
         (_, "device_id") => (
             "invalid_device",

@@ -25,13 +25,15 @@ pub(crate) trait Rule: Send + Sync + 'static {
     const MAX_LENGTH: usize;
     /// The problem code a broken rule answers (`invalid_track`, ...).
     const CODE: &'static str;
+    /// What the rule is, in a sentence for people (the problem's detail).
+    const DETAIL: &'static str;
     /// The pattern, compiled once.
     fn regex() -> &'static Regex;
 }
 
 /// Defines a [`Rule`] type with its compiled pattern.
 macro_rules! rule {
-    ($(#[$doc:meta])* $name:ident, $pattern:literal, $max:literal, $code:literal) => {
+    ($(#[$doc:meta])* $name:ident, $pattern:literal, $max:literal, $code:literal, $detail:literal) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) struct $name;
@@ -40,6 +42,7 @@ macro_rules! rule {
             const PATTERN: &'static str = $pattern;
             const MAX_LENGTH: usize = $max;
             const CODE: &'static str = $code;
+            const DETAIL: &'static str = $detail;
 
             fn regex() -> &'static Regex {
                 static COMPILED: LazyLock<Regex> = LazyLock::new(|| {
@@ -58,22 +61,33 @@ rule!(
     TrackUri,
     r"^(spotify:track:[A-Za-z0-9]{22}|soundcloud:tracks:[0-9]{1,20}|(https?://)?open\.spotify\.com/(intl-[^/]*/)?track/[A-Za-z0-9]{22}([?#/].*)?)$",
     512,
-    "invalid_track"
+    "invalid_track",
+    "A track is a Spotify link (https://open.spotify.com/track/...), spotify:track:{22 letters or digits}, or soundcloud:tracks:{digits}."
 );
 rule!(
     /// A guest's nickname: 1 to 40 characters, no control characters, not blank at either end.
     Nickname,
     r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f])?$",
     40,
-    "invalid_display_name"
+    "invalid_display_name",
+    "A display name has 1 to 40 characters and no control characters."
 );
 rule!(
     /// Words to search for: something that is not blank, at most 200 characters.
     SearchWords,
     r"\S",
     200,
-    "invalid_query"
+    "invalid_query",
+    "Type a few words of a title or an artist (at most 200 characters)."
 );
+
+/// The words of the rule whose problem code is `code`, for the problem document.
+pub(crate) fn detail_of(code: &str) -> Option<&'static str> {
+    [TrackUri::DETAIL, Nickname::DETAIL, SearchWords::DETAIL]
+        .into_iter()
+        .zip([TrackUri::CODE, Nickname::CODE, SearchWords::CODE])
+        .find_map(|(detail, rule)| (rule == code).then_some(detail))
+}
 
 /// A string that follows `R`.
 #[derive(Debug, Clone, PartialEq, Eq)]
