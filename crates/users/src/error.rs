@@ -47,6 +47,10 @@ pub enum LoginError {
         "the username or password is wrong, or this account had too many failed logins; check them, or wait a few minutes and try again"
     )]
     InvalidCredentials,
+    /// The password was right, and the account has two-step login: the caller must finish
+    /// with [`crate::UsersService::sign_in`]'s second step instead.
+    #[error("this account has two-step login; enter the code from your authenticator app")]
+    SecondFactorRequired,
     /// A failure of storage or hashing.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
@@ -97,6 +101,69 @@ pub enum UpdateProfileError {
     /// The account no longer exists.
     #[error("the account does not exist")]
     NotFound,
+    /// A failure of storage.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why a login's second step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SecondStepError {
+    /// The wait is over, the challenge was used, or it never existed: log in again.
+    #[error("this sign-in expired or was already used; enter your password again")]
+    ChallengeExpired,
+    /// A wrong, reused or malformed code, or an account throttled after too many failures (one
+    /// answer for all, as at login).
+    #[error(
+        "the code is wrong or was already used, or there were too many wrong attempts; use the newest code from your app, or a recovery code"
+    )]
+    InvalidCode,
+    /// A failure of storage.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why a sensitive change was refused before it was tried.
+#[derive(Debug, thiserror::Error)]
+pub enum StepUpError {
+    /// The session's last proof of identity is older than the re-authentication window.
+    #[error(
+        "this change needs you to confirm your password again (POST /api/v1/auth/reauthenticate)"
+    )]
+    ReauthenticationRequired,
+}
+
+/// Why a re-authentication failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReauthenticateError {
+    /// The password (or, with two-step login, the code) is wrong, or the account is throttled.
+    #[error(
+        "the password or code is wrong, or there were too many wrong attempts; check them, or wait a few minutes"
+    )]
+    WrongCredentials,
+    /// The account has two-step login and no code came with the password.
+    #[error("this account has two-step login: send the code from your authenticator app too")]
+    CodeRequired,
+    /// A failure of storage or hashing.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// Why two-step login could not be set up or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum MfaError {
+    /// The session is too old for this change.
+    #[error(transparent)]
+    StepUp(#[from] StepUpError),
+    /// Enrolment asked while two-step login is already on.
+    #[error("two-step login is already on; turn it off first to enrol another app")]
+    AlreadyEnabled,
+    /// A confirmation or change for an account without (pending) two-step login.
+    #[error("two-step login is not set up; start with POST /api/v1/auth/mfa/totp")]
+    NotEnrolled,
+    /// A wrong or reused code, or a wrong password.
+    #[error("the code or password is wrong, or was already used; check it and try again")]
+    WrongCode,
     /// A failure of storage.
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),

@@ -1,6 +1,7 @@
 //! Accounts for Soirée: registration with a username (and optional email) and password, login
 //! that opens an opaque session, session checks with idle and absolute timeouts, logout, profile
-//! changes and login throttling.
+//! changes and login throttling; two-step login (TOTP and recovery codes), step-up
+//! re-authentication, a security-event log per account, and erasure.
 //!
 //! The crate owns the rules and the ports they need ([`UserRepository`], [`SessionRepository`],
 //! [`LoginAttemptRepository`], [`PasswordHasher`]); [`UsersService`] is the use-case entry point.
@@ -32,7 +33,9 @@
 //! ```
 
 mod error;
+mod events;
 pub mod memory;
+mod mfa;
 mod model;
 mod password;
 mod ports;
@@ -41,8 +44,14 @@ mod session;
 mod throttle;
 
 pub use error::{
-    AuthenticateError, ChangePasswordError, InsertUserError, LoginError, RegisterError,
-    RevokeSessionError, UpdateProfileError,
+    AuthenticateError, ChangePasswordError, InsertUserError, LoginError, MfaError,
+    ReauthenticateError, RegisterError, RevokeSessionError, SecondStepError, StepUpError,
+    UpdateProfileError,
+};
+pub use events::{KnownClient, SecurityEvent, SecurityEventKind, device_family};
+pub use mfa::{
+    CHALLENGE_LIFETIME, ChallengeToken, LoginChallenge, MfaRecord, MfaStatus, RECOVERY_CODES,
+    RecoveryCode, RecoveryCodeHash, SecondFactor, TOTP_ISSUER, TotpCode, TotpEnrolment, TotpSeed,
 };
 pub use model::{
     DisplayName, EmailAddress, InvalidDisplayName, InvalidEmail, InvalidLanguage, InvalidTimeZone,
@@ -53,9 +62,9 @@ pub use password::{
     WeakPassword,
 };
 pub use ports::{
-    FailureSummary, LoginAttemptRepository, SessionRepository, StoredUser, UserPorts,
-    UserRepository,
+    FailureSummary, LoginAttemptRepository, MfaRepository, SecurityEventRepository,
+    SessionRepository, StoredUser, UserPorts, UserRepository,
 };
-pub use service::{Authenticated, NewSession, UsersConfig, UsersService};
+pub use service::{Authenticated, NewSession, SignIn, UsersConfig, UsersService};
 pub use session::{ClientInfo, Session, SessionId, SessionPolicy, SessionToken, TokenHash};
 pub use throttle::LoginThrottle;

@@ -8,18 +8,31 @@ use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
 use crate::error::InsertUserError;
+use crate::events::{KnownClient, SecurityEvent, SecurityEventKind, device_family};
+use crate::mfa::{LoginChallenge, MfaRecord, RecoveryCodeHash, TotpSeed};
 use crate::model::{Profile, User};
 use crate::ports::{
-    FailureSummary, LoginAttemptRepository, SessionRepository, StoredUser, UserPorts,
-    UserRepository,
+    FailureSummary, LoginAttemptRepository, MfaRepository, SecurityEventRepository,
+    SessionRepository, StoredUser, UserPorts, UserRepository,
 };
-use crate::session::{Session, SessionId, TokenHash};
+use crate::session::{ClientInfo, Session, SessionId, TokenHash};
 
 #[derive(Debug, Default)]
 struct State {
     users: HashMap<UserId, StoredUser>,
     sessions: HashMap<SessionId, Session>,
     failures: HashMap<UserId, Vec<Timestamp>>,
+    mfa: HashMap<UserId, StoredMfa>,
+    challenges: HashMap<TokenHash, LoginChallenge>,
+    events: Vec<SecurityEvent>,
+}
+
+#[derive(Debug)]
+struct StoredMfa {
+    seed: TotpSeed,
+    confirmed_at: Option<Timestamp>,
+    last_step: Option<u64>,
+    codes: Vec<RecoveryCodeHash>,
 }
 
 /// Accounts, sessions and failed logins in memory. Cloning shares the same store.
@@ -35,6 +48,8 @@ impl InMemoryUserStore {
             users: Arc::new(self.clone()),
             sessions: Arc::new(self.clone()),
             login_attempts: Arc::new(self.clone()),
+            mfa: Arc::new(self.clone()),
+            events: Arc::new(self.clone()),
         }
     }
 
@@ -107,6 +122,17 @@ impl UserRepository for InMemoryUserStore {
         Ok(true)
     }
 
+    async fn delete_user(&self, id: UserId) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let found = state.users.remove(&id).is_some();
+        state.sessions.retain(|_, session| session.user_id != id);
+        state.failures.remove(&id);
+        state.mfa.remove(&id);
+        state.challenges.retain(|_, challenge| challenge.user_id != id);
+        state.events.retain(|event| event.user_id != id);
+        Ok(found)
+    }
+
     async fn list_users(
         &self,
         search: Option<&str>,
@@ -167,6 +193,13 @@ impl SessionRepository for InMemoryUserStore {
     async fn touch(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
         if let Some(session) = self.lock().sessions.get_mut(&id) {
             session.last_seen_at = at;
+        }
+        Ok(())
+    }
+
+    async fn mark_authenticated(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
+        if let Some(session) = self.lock().sessions.get_mut(&id) {
+            session.authenticated_at = at;
         }
         Ok(())
     }
@@ -257,5 +290,184 @@ impl LoginAttemptRepository for InMemoryUserStore {
         }
         failures.push(at);
         Ok(true)
+    }
+}
+
+#[async_trait]
+impl MfaRepository for InMemoryUserStore {
+    async fn mfa_of(&self, user_id: UserId) -> anyhow::Result<Option<MfaRecord>> {
+        Ok(self.lock().mfa.get(&user_id).map(|stored| MfaRecord {
+            seed: stored.seed.clone(),
+            confirmed_at: stored.confirmed_at,
+            last_step: stored.last_step,
+            recovery_codes_left: u32::try_from(stored.codes.len()).unwrap_or(u32::MAX),
+        }))
+    }
+
+    async fn put_pending_seed(
+        &self,
+        user_id: UserId,
+        seed: &TotpSeed,
+        _at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        if state
+            .mfa
+            .get(&user_id)
+            .is_some_and(|stored| stored.confirmed_at.is_some())
+        {
+            return Ok(false);
+        }
+        state.mfa.insert(
+            user_id,
+            StoredMfa {
+                seed: seed.clone(),
+                confirmed_at: None,
+                last_step: None,
+                codes: Vec::new(),
+            },
+        );
+        Ok(true)
+    }
+
+    async fn confirm(
+        &self,
+        user_id: UserId,
+        step: u64,
+        codes: &[RecoveryCodeHash],
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let Some(stored) = state
+            .mfa
+            .get_mut(&user_id)
+            .filter(|stored| stored.confirmed_at.is_none())
+        else {
+            return Ok(false);
+        };
+        stored.confirmed_at = Some(at);
+        stored.last_step = Some(step);
+        stored.codes = codes.to_vec();
+        Ok(true)
+    }
+
+    async fn accept_step(&self, user_id: UserId, step: u64) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let Some(stored) = state.mfa.get_mut(&user_id) else {
+            return Ok(false);
+        };
+        if stored.last_step.is_some_and(|last| last >= step) {
+            return Ok(false);
+        }
+        stored.last_step = Some(step);
+        Ok(true)
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code: &RecoveryCodeHash,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let Some(stored) = state.mfa.get_mut(&user_id) else {
+            return Ok(false);
+        };
+        let before = stored.codes.len();
+        stored.codes.retain(|kept| kept != code);
+        Ok(stored.codes.len() < before)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        codes: &[RecoveryCodeHash],
+    ) -> anyhow::Result<()> {
+        if let Some(stored) = self.lock().mfa.get_mut(&user_id) {
+            stored.codes = codes.to_vec();
+        }
+        Ok(())
+    }
+
+    async fn remove_mfa(&self, user_id: UserId) -> anyhow::Result<bool> {
+        Ok(self.lock().mfa.remove(&user_id).is_some())
+    }
+
+    async fn insert_challenge(&self, challenge: &LoginChallenge) -> anyhow::Result<()> {
+        self.lock()
+            .challenges
+            .insert(challenge.token_hash.clone(), challenge.clone());
+        Ok(())
+    }
+
+    async fn challenge(&self, token_hash: &TokenHash) -> anyhow::Result<Option<LoginChallenge>> {
+        Ok(self.lock().challenges.get(token_hash).cloned())
+    }
+
+    async fn take_challenge(
+        &self,
+        token_hash: &TokenHash,
+        now: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let taken = state
+            .challenges
+            .remove(token_hash)
+            .is_some_and(|challenge| challenge.expires_at > now);
+        state
+            .challenges
+            .retain(|_, challenge| challenge.expires_at > now);
+        Ok(taken)
+    }
+}
+
+#[async_trait]
+impl SecurityEventRepository for InMemoryUserStore {
+    async fn record_event(&self, event: &SecurityEvent) -> anyhow::Result<()> {
+        self.lock().events.push(event.clone());
+        Ok(())
+    }
+
+    async fn events_of(&self, user_id: UserId, limit: u32) -> anyhow::Result<Vec<SecurityEvent>> {
+        let state = self.lock();
+        Ok(state
+            .events
+            .iter()
+            .rev()
+            .filter(|event| event.user_id == user_id)
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn known_client(
+        &self,
+        user_id: UserId,
+        client: &ClientInfo,
+    ) -> anyhow::Result<KnownClient> {
+        let family = client.device.as_deref().and_then(device_family);
+        let state = self.lock();
+        let logins = state.events.iter().filter(|event| {
+            event.user_id == user_id && event.kind == SecurityEventKind::LoginSucceeded
+        });
+        Ok(logins.fold(KnownClient::default(), |known, event| KnownClient {
+            any_login: true,
+            device_seen: known.device_seen
+                || event.client.device.as_deref().and_then(device_family) == family,
+            address_seen: known.address_seen || event.client.address == client.address,
+        }))
+    }
+
+    async fn acknowledge_events(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<u64> {
+        let mut state = self.lock();
+        let mut count = 0;
+        for event in state
+            .events
+            .iter_mut()
+            .filter(|event| event.user_id == user_id && event.needs_attention())
+        {
+            event.acknowledged_at = Some(at);
+            count += 1;
+        }
+        Ok(count)
     }
 }

@@ -7,9 +7,11 @@ use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
 use crate::error::InsertUserError;
+use crate::events::{KnownClient, SecurityEvent};
+use crate::mfa::{LoginChallenge, MfaRecord, RecoveryCodeHash, TotpSeed};
 use crate::model::{Profile, User};
 use crate::password::PasswordHash;
-use crate::session::{Session, SessionId, TokenHash};
+use crate::session::{ClientInfo, Session, SessionId, TokenHash};
 
 /// An account together with its password hash, as storage holds it. Only the service sees this;
 /// everything it hands out is a [`User`].
@@ -47,6 +49,11 @@ pub trait UserRepository: Send + Sync + std::fmt::Debug {
     /// Replaces the password hash of `id`; `false` when there is no such account.
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> anyhow::Result<bool>;
 
+    /// Removes an account and everything that is only its own (sessions, failed logins,
+    /// two-step login, security events, and what other adapters hang off it); `false` when there
+    /// is no such account. The username and email become free again.
+    async fn delete_user(&self, id: UserId) -> anyhow::Result<bool>;
+
     /// Accounts whose username or email key contains `search` (already lowercase), or all, in
     /// username order, skipping `offset` and at most `limit`; with how many match in all.
     async fn list_users(
@@ -68,6 +75,9 @@ pub trait SessionRepository: Send + Sync + std::fmt::Debug {
 
     /// Records that the session was used at `at`.
     async fn touch(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()>;
+
+    /// Records that the session's owner proved who they are again at `at` (step-up).
+    async fn mark_authenticated(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()>;
 
     /// Marks one session revoked at `at`. Revoking a revoked session changes nothing.
     async fn revoke(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()>;
@@ -121,6 +131,86 @@ pub trait LoginAttemptRepository: Send + Sync + std::fmt::Debug {
     ) -> anyhow::Result<bool>;
 }
 
+/// Two-step login: the seed, the last step accepted, the recovery codes, per account.
+#[async_trait]
+pub trait MfaRepository: Send + Sync + std::fmt::Debug {
+    /// The account's two-step login, pending or confirmed, if any.
+    async fn mfa_of(&self, user_id: UserId) -> anyhow::Result<Option<MfaRecord>>;
+
+    /// Stores a pending (unconfirmed) seed, replacing a pending one. MUST NOT replace a
+    /// confirmed one: returns `false` then.
+    async fn put_pending_seed(
+        &self,
+        user_id: UserId,
+        seed: &TotpSeed,
+        at: Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Confirms the pending seed at `at`, with `step` as the last step used and `codes` as the
+    /// recovery codes, in one step; `false` when there is no pending seed.
+    async fn confirm(
+        &self,
+        user_id: UserId,
+        step: u64,
+        codes: &[RecoveryCodeHash],
+        at: Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Accepts `step` as used if it is later than the last step used, and returns whether it
+    /// did. MUST compare and set in one step (a conditional update), so that of two requests
+    /// presenting the same code at once exactly one is accepted (MF-1).
+    async fn accept_step(&self, user_id: UserId, step: u64) -> anyhow::Result<bool>;
+
+    /// Removes the recovery code with this hash and returns whether it was there. MUST be one
+    /// step (a delete whose count decides), so a code is accepted once however it is raced
+    /// (MF-2).
+    async fn use_recovery_code(
+        &self,
+        user_id: UserId,
+        code: &RecoveryCodeHash,
+    ) -> anyhow::Result<bool>;
+
+    /// Replaces all recovery codes.
+    async fn replace_recovery_codes(
+        &self,
+        user_id: UserId,
+        codes: &[RecoveryCodeHash],
+    ) -> anyhow::Result<()>;
+
+    /// Removes the seed and the recovery codes; `false` when there were none.
+    async fn remove_mfa(&self, user_id: UserId) -> anyhow::Result<bool>;
+
+    /// Stores a login waiting for its second step.
+    async fn insert_challenge(&self, challenge: &LoginChallenge) -> anyhow::Result<()>;
+
+    /// The waiting login whose token hashes to `token_hash`, expired or not.
+    async fn challenge(&self, token_hash: &TokenHash) -> anyhow::Result<Option<LoginChallenge>>;
+
+    /// Removes a waiting login and returns whether it was there; MUST be one step, so that one
+    /// challenge opens at most one session. Expired ones before `now` go too.
+    async fn take_challenge(&self, token_hash: &TokenHash, now: Timestamp)
+    -> anyhow::Result<bool>;
+}
+
+/// The security-event log.
+#[async_trait]
+pub trait SecurityEventRepository: Send + Sync + std::fmt::Debug {
+    /// Appends an event.
+    async fn record_event(&self, event: &SecurityEvent) -> anyhow::Result<()>;
+
+    /// The account's events, newest first, at most `limit`.
+    async fn events_of(&self, user_id: UserId, limit: u32) -> anyhow::Result<Vec<SecurityEvent>>;
+
+    /// What the account's earlier [`LoginSucceeded`](crate::SecurityEventKind::LoginSucceeded)
+    /// events say of `client`. Devices MUST be compared by [`crate::device_family`] (a browser
+    /// update is not a new device), addresses as they are.
+    async fn known_client(&self, user_id: UserId, client: &ClientInfo)
+    -> anyhow::Result<KnownClient>;
+
+    /// Marks every flagged event of the account acknowledged at `at`; returns how many.
+    async fn acknowledge_events(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<u64>;
+}
+
 /// The storage ports the users service needs, bundled so that one adapter can supply them all.
 #[derive(Debug, Clone)]
 pub struct UserPorts {
@@ -130,4 +220,8 @@ pub struct UserPorts {
     pub sessions: Arc<dyn SessionRepository>,
     /// Failed logins.
     pub login_attempts: Arc<dyn LoginAttemptRepository>,
+    /// Two-step login.
+    pub mfa: Arc<dyn MfaRepository>,
+    /// The security-event log.
+    pub events: Arc<dyn SecurityEventRepository>,
 }

@@ -11,6 +11,8 @@ use crate::error::{
     AuthenticateError, ChangePasswordError, LoginError, RegisterError, RevokeSessionError,
     UpdateProfileError,
 };
+use crate::events::{SecurityEvent, SecurityEventKind};
+use crate::mfa::ChallengeToken;
 use crate::model::{NewAccount, Profile, ProfileChanges, User};
 use crate::password::Password;
 use crate::password::{PasswordHash, PasswordHasher};
@@ -21,12 +23,40 @@ use crate::session::{
 use crate::throttle::LoginThrottle;
 
 /// The rules the service applies; the defaults are those of DESIGN §3.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct UsersConfig {
     /// Session lifetimes.
     pub sessions: SessionPolicy,
     /// Login throttling.
     pub throttle: LoginThrottle,
+    /// How recent a session's last proof of identity must be for a sensitive change (erasure,
+    /// two-step login, credentials): an hour, as Ory Kratos's privileged-session window.
+    pub reauthentication_window: Duration,
+}
+
+impl Default for UsersConfig {
+    fn default() -> Self {
+        Self {
+            sessions: SessionPolicy::default(),
+            throttle: LoginThrottle::default(),
+            reauthentication_window: Duration::hours(1),
+        }
+    }
+}
+
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// A session: the account has no second step.
+    Session(NewSession),
+    /// The account has two-step login: present a code with this challenge
+    /// ([`UsersService::second_step`]) before it expires.
+    SecondFactor {
+        /// The challenge; show it to the client once.
+        challenge: ChallengeToken,
+        /// When it stops being accepted.
+        expires_at: soiree_kernel::Timestamp,
+    },
 }
 
 /// A session just opened by a login. The token is in here and nowhere else.
@@ -130,13 +160,30 @@ impl UsersService {
     }
 
     /// [`login`](Self::login), remembering where the session is opened from (its device and
-    /// address, shown in the account's list of sessions).
+    /// address, shown in the account's list of sessions). An account with two-step login gets
+    /// [`LoginError::SecondFactorRequired`]: use [`sign_in`](Self::sign_in) for those.
     pub async fn login_from(
         &self,
         login: &str,
         password: &SecretString,
         client: ClientInfo,
     ) -> Result<NewSession, LoginError> {
+        match self.sign_in(login, password, client).await? {
+            SignIn::Session(session) => Ok(session),
+            SignIn::SecondFactor { .. } => Err(LoginError::SecondFactorRequired),
+        }
+    }
+
+    /// The first step of a login: the password of the account whose username or email is
+    /// `login`. It opens a session, or, for an account with two-step login, a challenge that
+    /// [`second_step`](Self::second_step) completes with a code.
+    #[instrument(skip_all)]
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &SecretString,
+        client: ClientInfo,
+    ) -> Result<SignIn, LoginError> {
         let now = self.clock.now();
         let login_key = login.trim().to_lowercase();
         let Some(stored) = self.ports.users.find_by_login_key(&login_key).await? else {
@@ -145,27 +192,57 @@ impl UsersService {
             let _ = self.hasher.verify(password, &decoy).await?;
             return Err(LoginError::InvalidCredentials);
         };
-        let user_id = stored.user.id;
-        if !self.check_password(&stored, password, now).await? {
+        if !self
+            .check_password(&stored, password, now, &client)
+            .await?
+        {
             return Err(LoginError::InvalidCredentials);
         }
+        let mfa = self.ports.mfa.mfa_of(stored.user.id).await?;
+        if mfa.is_some_and(|mfa| mfa.is_enabled()) {
+            return Ok(self.challenge(stored.user.id, client, now).await?);
+        }
+        Ok(SignIn::Session(
+            self.open_session(stored.user, client, now).await?,
+        ))
+    }
+
+    /// Opens a session for `user`, logging the login (flagged when its device or address is
+    /// new to the account).
+    async fn open_session(
+        &self,
+        user: User,
+        client: ClientInfo,
+        now: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<NewSession> {
+        let user_id = user.id;
         let token = SessionToken::generate();
         let session = Session {
             id: SessionId::generate(),
             user_id,
             token_hash: token.hash(),
             created_at: now,
+            authenticated_at: now,
             last_seen_at: now,
             expires_at: now + self.config.sessions.absolute_timeout,
             revoked_at: None,
             client,
         };
         self.ports.sessions.insert_session(&session).await?;
-        tracing::info!(%user_id, "logged in");
+        let known = self
+            .ports
+            .events
+            .known_client(user_id, &session.client)
+            .await?;
+        let mut event = SecurityEvent::new(user_id, SecurityEventKind::LoginSucceeded, now)
+            .from_client(&session.client);
+        event.new_device = known.is_new();
+        self.ports.events.record_event(&event).await?;
+        tracing::info!(%user_id, new_device = event.new_device, "logged in");
         Ok(NewSession {
             token,
             session,
-            user: stored.user,
+            user,
         })
     }
 
@@ -358,18 +435,10 @@ impl UsersService {
         stored: &StoredUser,
         password: &SecretString,
         now: soiree_kernel::Timestamp,
+        client: &ClientInfo,
     ) -> anyhow::Result<bool> {
         let user_id = stored.user.id;
-        let throttle = self.config.throttle;
-        let admits = move |failures: &crate::ports::FailureSummary| {
-            throttle.locked_until(failures, now).is_none()
-        };
-        let admitted = self
-            .ports
-            .login_attempts
-            .reserve_attempt(user_id, now, now - throttle.window, &admits)
-            .await?;
-        if !admitted {
+        if !self.admit_attempt(user_id, now).await? {
             tracing::warn!(%user_id, "login refused: account throttled");
             let decoy = self.decoy_hash().await?;
             let _ = self.hasher.verify(password, &decoy).await?;
@@ -377,10 +446,55 @@ impl UsersService {
         }
         if !self.hasher.verify(password, &stored.password_hash).await? {
             tracing::info!(%user_id, "login failed: wrong password");
+            self.log_failure(user_id, now, client, "password").await?;
             return Ok(false);
         }
         self.ports.login_attempts.clear(user_id).await?;
         Ok(true)
+    }
+
+    /// Counts an attempt on `user_id` before it is checked, if the throttle admits one (AU-2);
+    /// whether it did.
+    async fn admit_attempt(
+        &self,
+        user_id: UserId,
+        now: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool> {
+        let throttle = self.config.throttle;
+        let admits = move |failures: &crate::ports::FailureSummary| {
+            throttle.locked_until(failures, now).is_none()
+        };
+        self.ports
+            .login_attempts
+            .reserve_attempt(user_id, now, now - throttle.window, &admits)
+            .await
+    }
+
+    /// Logs a failed attempt (of the `what` step), and the throttle starting if this failure
+    /// started it. Throttled attempts are not logged one by one: an attack would flood the log.
+    async fn log_failure(
+        &self,
+        user_id: UserId,
+        now: soiree_kernel::Timestamp,
+        client: &ClientInfo,
+        what: &str,
+    ) -> anyhow::Result<()> {
+        let failed = SecurityEvent::new(user_id, SecurityEventKind::LoginFailed, now)
+            .from_client(client)
+            .with_detail(what);
+        self.ports.events.record_event(&failed).await?;
+        let throttle = self.config.throttle;
+        let failures = self
+            .ports
+            .login_attempts
+            .failures_since(user_id, now - throttle.window)
+            .await?;
+        if failures.count == throttle.free_failures {
+            let throttled = SecurityEvent::new(user_id, SecurityEventKind::LoginThrottled, now)
+                .from_client(client);
+            self.ports.events.record_event(&throttled).await?;
+        }
+        Ok(())
     }
 
     /// The caller's sessions still active, most recently used first.
@@ -408,6 +522,13 @@ impl UsersService {
             return Err(RevokeSessionError::NotFound);
         }
         self.logout(session_id).await?;
+        self.record(
+            user_id,
+            SecurityEventKind::SessionRevoked,
+            &ClientInfo::default(),
+            None,
+        )
+        .await?;
         Ok(())
     }
 
@@ -447,7 +568,10 @@ impl UsersService {
             .find_by_login_key(&caller.user.username.key())
             .await?
             .ok_or(ChangePasswordError::NotFound)?;
-        if !self.check_password(&stored, current, now).await? {
+        if !self
+            .check_password(&stored, current, now, &caller.session.client)
+            .await?
+        {
             return Err(ChangePasswordError::WrongPassword);
         }
         let hash = self.hasher.hash(new.secret()).await?;
@@ -462,6 +586,19 @@ impl UsersService {
         let ended = self
             .revoke_other_sessions(caller.user.id, caller.session.id)
             .await?;
+        // The current password was just proved: that is a step-up too.
+        self.ports
+            .sessions
+            .mark_authenticated(caller.session.id, now)
+            .await?;
+        self.forget_session(caller.session.id);
+        self.record(
+            caller.user.id,
+            SecurityEventKind::PasswordChanged,
+            &caller.session.client,
+            None,
+        )
+        .await?;
         tracing::info!(ended, "password changed; other sessions ended");
         Ok(ended)
     }
@@ -479,6 +616,13 @@ impl UsersService {
     }
 }
 
+#[path = "service_security.rs"]
+mod security;
+
 #[cfg(test)]
 #[path = "service_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "service_security_tests.rs"]
+mod security_tests;

@@ -41,16 +41,16 @@ impl PasswordHasher for FakeHasher {
     }
 }
 
-struct Harness {
-    service: UsersService,
-    store: InMemoryUserStore,
-    clock: ManualClock,
+pub(super) struct Harness {
+    pub(super) service: UsersService,
+    pub(super) store: InMemoryUserStore,
+    pub(super) clock: ManualClock,
     hasher: Arc<FakeHasher>,
 }
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
-fn harness() -> Harness {
+pub(super) fn harness() -> Harness {
     let store = InMemoryUserStore::default();
     let clock = ManualClock::starting_at(DateTime::from_timestamp(1_800_000_000, 0).unwrap());
     let hasher = Arc::new(FakeHasher::default());
@@ -68,7 +68,7 @@ fn harness() -> Harness {
     }
 }
 
-fn account(username: &str, email: Option<&str>) -> NewAccount {
+pub(super) fn account(username: &str, email: Option<&str>) -> NewAccount {
     let username = Username::parse(username).unwrap();
     let password = Password::parse(SecretString::from(PASSWORD), &username).unwrap();
     NewAccount {
@@ -78,7 +78,7 @@ fn account(username: &str, email: Option<&str>) -> NewAccount {
     }
 }
 
-fn secret(text: &str) -> SecretString {
+pub(super) fn secret(text: &str) -> SecretString {
     SecretString::from(text.to_owned())
 }
 

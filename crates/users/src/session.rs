@@ -126,6 +126,9 @@ pub struct Session {
     pub token_hash: TokenHash,
     /// When the user logged in.
     pub created_at: Timestamp,
+    /// When the user last proved who they are in this session: the login, or a later step-up
+    /// (`POST /api/v1/auth/reauthenticate`). Sensitive changes need it to be recent.
+    pub authenticated_at: Timestamp,
     /// When the session was last used (to within a minute).
     pub last_seen_at: Timestamp,
     /// The absolute end of the session, fixed at login.
@@ -221,6 +224,7 @@ mod tests {
             user_id: UserId::generate(),
             token_hash: SessionToken::generate().hash(),
             created_at: login,
+            authenticated_at: login,
             last_seen_at: login + Duration::hours(23),
             expires_at: login + policy.absolute_timeout,
             revoked_at: None,
