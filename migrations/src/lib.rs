@@ -18,6 +18,7 @@ mod m20261123_000009_scheduled_jobs;
 mod m20261123_000010_daily_counts;
 mod m20261123_000011_participant_name_keys;
 mod m20261123_000012_session_clients;
+mod m20261203_000013_account_security;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_daily_counts::Migration),
             Box::new(m20261123_000011_participant_name_keys::Migration),
             Box::new(m20261123_000012_session_clients::Migration),
+            Box::new(m20261203_000013_account_security::Migration),
         ]
     }
 }

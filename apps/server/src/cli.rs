@@ -46,6 +46,10 @@ pub(crate) struct JobArgs {
     #[command(flatten)]
     pub(crate) storage: StorageArgs,
 
+    /// The key that seals secrets at rest (as `serve` uses it).
+    #[command(flatten)]
+    pub(crate) keys: KeyArgs,
+
     /// The tier table (as `serve` uses it).
     #[arg(long, env = "SOIREE_TIERS_FILE")]
     pub(crate) tiers_file: Option<PathBuf>,

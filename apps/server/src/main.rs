@@ -175,7 +175,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let metrics = Arc::new(metrics::Metrics::new());
     let users = Arc::new(UsersService::new(
-        database.users().ports(),
+        database.users().ports(Arc::clone(&sealer)),
         Arc::new(BlockingArgon2::new()),
         Arc::new(SystemClock),
         UsersConfig {

@@ -14,6 +14,7 @@ mod rate;
 mod reports;
 mod rooms;
 mod sealing;
+mod security;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tiers;

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ActiveModelTrait as _, ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection,
     EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
-    SqlErr, TransactionTrait as _,
+    ConnectionTrait as _, SqlErr, TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
@@ -20,6 +20,8 @@ use uuid::Uuid;
 
 use crate::changes::{Announcer, Change};
 use crate::entity::{login_failures, sessions, users};
+use crate::sealing::Sealer;
+use crate::security::SqlMfaStore;
 
 /// Accounts, sessions and failed logins in the database. Revocations are announced
 /// ([`crate::ChangeFeed`]), so that every process forgets the sessions it had verified.
@@ -56,13 +58,20 @@ impl SqlUserStore {
         Ok(())
     }
 
-    /// This store as the three ports the users service needs.
-    pub fn ports(&self) -> UserPorts {
+    /// This store as the ports the users service needs; TOTP seeds are sealed by `sealer`.
+    pub fn ports(&self, sealer: Arc<Sealer>) -> UserPorts {
         UserPorts {
             users: Arc::new(self.clone()),
             sessions: Arc::new(self.clone()),
             login_attempts: Arc::new(self.clone()),
+            mfa: Arc::new(SqlMfaStore::new(self.connection.clone(), sealer)),
+            events: Arc::new(self.clone()),
         }
+    }
+
+    /// The connection, for the security store beside this one.
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.connection
     }
 }
 
@@ -117,6 +126,7 @@ fn session_from_row(row: sessions::Model) -> Session {
         user_id: UserId::from_uuid(row.user_id),
         token_hash: TokenHash::from_hex(row.token_hash),
         created_at: row.created_at,
+        authenticated_at: row.authenticated_at.unwrap_or(row.created_at),
         last_seen_at: row.last_seen_at,
         expires_at: row.expires_at,
         revoked_at: row.revoked_at,
@@ -224,6 +234,39 @@ impl UserRepository for SqlUserStore {
         Ok(result.rows_affected > 0)
     }
 
+    async fn delete_user(&self, id: UserId) -> anyhow::Result<bool> {
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting an erasure")?;
+        // The per-account error counts of the operator's report are keyed by the id as text.
+        let backend = transaction.get_database_backend();
+        let placeholder = match backend {
+            sea_orm::DatabaseBackend::Sqlite => "?",
+            _ => "$1",
+        };
+        transaction
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                format!("DELETE FROM daily_counts WHERE subject = {placeholder}"),
+                [id.as_uuid().to_string().into()],
+            ))
+            .await
+            .context("erasing an account's daily counts")?;
+        // Everything else that is the account's own goes by its foreign keys (ON DELETE CASCADE).
+        let deleted = users::Entity::delete_by_id(id.as_uuid())
+            .exec(&transaction)
+            .await
+            .context("erasing an account")?;
+        self.announcer
+            .within(&transaction, Change::SessionsOfUserRevoked(id))
+            .await?;
+        transaction.commit().await.context("erasing an account")?;
+        self.announcer.committed(Change::SessionsOfUserRevoked(id));
+        Ok(deleted.rows_affected == 1)
+    }
+
     async fn list_users(
         &self,
         search: Option<&str>,
@@ -322,6 +365,7 @@ impl SessionRepository for SqlUserStore {
             revoked_at: Set(session.revoked_at),
             device: Set(session.client.device.clone()),
             address: Set(session.client.address.clone()),
+            authenticated_at: Set(Some(session.authenticated_at)),
         };
         row.insert(&self.connection)
             .await
@@ -345,6 +389,16 @@ impl SessionRepository for SqlUserStore {
             .exec(&self.connection)
             .await
             .context("recording a session's last use")?;
+        Ok(())
+    }
+
+    async fn mark_authenticated(&self, id: SessionId, at: Timestamp) -> anyhow::Result<()> {
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::AuthenticatedAt, Expr::value(at))
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("recording a session's re-authentication")?;
         Ok(())
     }
 

@@ -5,7 +5,10 @@ use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use secrecy::SecretString;
-use soiree_users::{EmailAddress, LoginError, NewAccount, Password, RegisterError, Username};
+use soiree_users::{
+    EmailAddress, LoginError, NewAccount, NewSession, Password, RegisterError, SecondStepError,
+    SignIn, Username,
+};
 
 use super::objects::UserOut;
 use crate::auth::SessionAuth;
@@ -109,12 +112,80 @@ problem_variants!(RegisterResponse {
     422 => Invalid, 500 => Internal,
 });
 
+/// The password was right and the account has two-step login: send a code with this
+/// challenge to `POST /api/v1/auth/login/mfa`.
+#[derive(Object)]
+struct MfaRequiredOut {
+    /// Always `mfa_required`.
+    code: String,
+    /// What to do next, in words.
+    detail: String,
+    /// Send it back with the code; it works once, until `expires_at` (5 minutes).
+    challenge: String,
+    /// When the challenge stops working.
+    expires_at: DateTime<Utc>,
+}
+
+/// A login's second step.
+#[derive(Object)]
+#[oai(rename = "LoginSecondStep", deny_unknown_fields)]
+struct SecondStepIn {
+    /// The `challenge` the first step answered with.
+    #[oai(
+        write_only,
+        validator(max_length = 64),
+        deserialize_with = "crate::api::strict::text"
+    )]
+    challenge: String,
+    /// Six digits from the authenticator app, or one of the recovery codes.
+    #[oai(
+        write_only,
+        validator(max_length = 64),
+        deserialize_with = "crate::api::strict::text"
+    )]
+    code: String,
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "SecondStepResponse::bad_request_handler")]
+enum SecondStepResponse {
+    /// Logged in. The token is in the body and in the `soiree_session` cookie.
+    #[oai(status = 200)]
+    LoggedIn(Json<LoginOut>, #[oai(header = "Set-Cookie")] String),
+    /// The body is not valid JSON of the expected shape (`bad_request`).
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `invalid_code`: the code is wrong or was used, or the account is throttled (one answer
+    /// for all); `challenge_expired`: the challenge is over five minutes old or was used, log
+    /// in again.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Refused(Json<Problem>),
+    /// `payload_too_large`.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// `unsupported_media_type`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
+    /// A server fault (`internal_error`).
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(SecondStepResponse {
+    400 => BadRequest, 401 => Refused, 413 => PayloadTooLarge, 415 => UnsupportedMediaType,
+    500 => Internal,
+});
+
 #[derive(ApiResponse)]
 #[oai(bad_request_handler = "LoginResponse::bad_request_handler")]
 enum LoginResponse {
     /// Logged in. The token is in the body and in the `soiree_session` cookie.
     #[oai(status = 200)]
     LoggedIn(Json<LoginOut>, #[oai(header = "Set-Cookie")] String),
+    /// The password was right; the account has two-step login (`mfa_required`): finish with
+    /// `POST /api/v1/auth/login/mfa`.
+    #[oai(status = 202)]
+    MfaRequired(Json<MfaRequiredOut>),
     /// The body is not valid JSON of the expected shape (`bad_request`).
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
@@ -159,6 +230,20 @@ fn invalid(code: &str, error: &dyn std::fmt::Display) -> RegisterResponse {
 /// Registration, login and logout.
 pub(crate) struct AccountsApi {
     pub(crate) state: AppState,
+}
+
+impl AccountsApi {
+    /// The body and cookie of a new session.
+    fn logged_in(&self, session: NewSession) -> (Json<LoginOut>, String) {
+        let cookie = self.state.session_cookie.set(session.token.expose());
+        let out = LoginOut {
+            token: session.token.expose().to_owned(),
+            token_type: "Bearer".to_owned(),
+            expires_at: session.session.expires_at,
+            user: session.user.into(),
+        };
+        (Json(out), cookie)
+    }
 }
 
 #[OpenApi(prefix_path = "/api/v1/auth", tag = "AccountTags::Accounts")]
@@ -237,20 +322,23 @@ impl AccountsApi {
         match self
             .state
             .users
-            .login_from(&body.0.username, &password, client)
+            .sign_in(&body.0.username, &password, client)
             .await
         {
-            Ok(session) => {
-                let cookie = self.state.session_cookie.set(session.token.expose());
-                let out = LoginOut {
-                    token: session.token.expose().to_owned(),
-                    token_type: "Bearer".to_owned(),
-                    expires_at: session.session.expires_at,
-                    user: session.user.into(),
-                };
-                LoginResponse::LoggedIn(Json(out), cookie)
+            Ok(SignIn::Session(session)) => {
+                let (out, cookie) = self.logged_in(session);
+                LoginResponse::LoggedIn(out, cookie)
             }
-            Err(error @ LoginError::InvalidCredentials) => LoginResponse::InvalidCredentials(
+            Ok(SignIn::SecondFactor {
+                challenge,
+                expires_at,
+            }) => LoginResponse::MfaRequired(Json(MfaRequiredOut {
+                code: "mfa_required".to_owned(),
+                detail: "This account has two-step login: send the code from your authenticator app (or a recovery code) with this challenge to POST /api/v1/auth/login/mfa.".to_owned(),
+                challenge: challenge.expose().to_owned(),
+                expires_at,
+            })),
+            Err(error @ (LoginError::InvalidCredentials | LoginError::SecondFactorRequired)) => LoginResponse::InvalidCredentials(
                 Problem::new(
                     StatusCode::UNAUTHORIZED,
                     "invalid_credentials",
@@ -261,6 +349,43 @@ impl AccountsApi {
             ),
             Err(LoginError::Unknown(error)) => {
                 LoginResponse::Internal(Problem::internal(&error).json())
+            }
+        }
+    }
+
+    /// A login's second step: the code from the authenticator app (or a recovery code) for the
+    /// challenge the first step answered with. Each code works once; wrong codes count towards
+    /// the account's login throttle.
+    #[oai(path = "/login/mfa", method = "post")]
+    async fn login_second_step(&self, body: Json<SecondStepIn>) -> SecondStepResponse {
+        match self
+            .state
+            .users
+            .second_step(&body.0.challenge, &body.0.code)
+            .await
+        {
+            Ok(session) => {
+                let (out, cookie) = self.logged_in(session);
+                SecondStepResponse::LoggedIn(out, cookie)
+            }
+            Err(error @ SecondStepError::InvalidCode) => {
+                SecondStepResponse::from_problem(Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_code",
+                    "Code refused",
+                    capitalised(&error),
+                ))
+            }
+            Err(error @ SecondStepError::ChallengeExpired) => {
+                SecondStepResponse::from_problem(Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "challenge_expired",
+                    "Sign-in expired",
+                    capitalised(&error),
+                ))
+            }
+            Err(SecondStepError::Unknown(error)) => {
+                SecondStepResponse::from_problem(Problem::internal(&error))
             }
         }
     }

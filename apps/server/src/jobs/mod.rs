@@ -54,10 +54,11 @@ impl Context {
             Some(path) => crate::limits::read_tier_file(path)?,
             None => soiree_tiers::TierTable::defaults(),
         };
-        crate::config::prepare_data_dir(&job.storage.data_dir)?;
+        let data_dir = crate::config::prepare_data_dir(&job.storage.data_dir)?;
         let database = crate::open_database(&job.storage).await?;
+        let sealer = Arc::new(crate::keys::load_sealer(&job.keys, &data_dir)?);
         let users = Arc::new(UsersService::new(
-            database.users().ports(),
+            database.users().ports(sealer),
             Arc::new(BlockingArgon2::new()),
             Arc::new(SystemClock),
             UsersConfig::default(),

@@ -1,7 +1,10 @@
 //! SeaORM entities: the shape of rows, private to this crate.
 
 pub(crate) mod connections;
+pub(crate) mod login_challenges;
 pub(crate) mod login_failures;
+pub(crate) mod mfa_recovery_codes;
+pub(crate) mod mfa_totp;
 pub(crate) mod oauth_authorizations;
 pub(crate) mod room_events;
 pub(crate) mod room_participants;
@@ -11,6 +14,7 @@ pub(crate) mod room_tracks;
 pub(crate) mod room_votes;
 pub(crate) mod rooms;
 pub(crate) mod scheduled_jobs;
+pub(crate) mod security_events;
 pub(crate) mod sessions;
 pub(crate) mod tier_changes;
 pub(crate) mod track_details;

@@ -13,6 +13,7 @@ pub(crate) struct Model {
     pub(crate) revoked_at: Option<DateTimeUtc>,
     pub(crate) device: Option<String>,
     pub(crate) address: Option<String>,
+    pub(crate) authenticated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
