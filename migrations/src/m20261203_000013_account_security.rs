@@ -152,7 +152,9 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(SecurityEvents::Address, 64))
                     .col(string_len_null(SecurityEvents::Detail, 200))
                     .col(boolean(SecurityEvents::NewDevice).default(false))
-                    .col(timestamp_with_time_zone_null(SecurityEvents::AcknowledgedAt))
+                    .col(timestamp_with_time_zone_null(
+                        SecurityEvents::AcknowledgedAt,
+                    ))
                     .foreign_key(&mut user_fk(
                         SecurityEvents::Table,
                         SecurityEvents::UserId,

@@ -9,8 +9,8 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi, RoomsApi, SessionsApi,
-    TiersApi, UsersApi,
+    AccountDataApi, AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi,
+    RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -24,7 +24,9 @@ type Apis = (
     HealthApi,
     AccountsApi,
     MeApi,
+    AccountDataApi,
     SessionsApi,
+    SecurityApi,
     ConnectionsApi,
     PlayerApi,
     RoomsApi,
@@ -40,7 +42,9 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             HealthApi { state: state.clone() },
             AccountsApi { state: state.clone() },
             MeApi { state: state.clone() },
+            AccountDataApi { state: state.clone() },
             SessionsApi { state: state.clone() },
+            SecurityApi { state: state.clone() },
             ConnectionsApi { state: state.clone() },
             PlayerApi { state: state.clone() },
             RoomsApi { state: state.clone() },

@@ -23,6 +23,7 @@ mod pages;
 mod party;
 mod problem;
 mod provision;
+mod qr;
 mod request_log;
 mod room_auth;
 mod same_origin;
@@ -303,6 +304,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         connections,
         player,
         rooms,
+        personal_rooms: Arc::new(database.rooms()),
         voting,
         events,
         tracks,

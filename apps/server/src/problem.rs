@@ -355,6 +355,7 @@ macro_rules! problem_variants {
                 }
             }
 
+            #[allow(dead_code)] // Operations without a body have nothing to refuse.
             pub(crate) fn bad_request_handler(error: poem::Error) -> Self {
                 Self::from_problem($crate::problem::problem_for_unreadable_request(&error))
             }

@@ -21,6 +21,8 @@ pub(crate) struct AppState {
     pub(crate) connections: Arc<ConnectionsService>,
     pub(crate) player: Arc<PlayerService>,
     pub(crate) rooms: Arc<RoomsService>,
+    /// What the rooms hold of one person, for their export and erasure.
+    pub(crate) personal_rooms: Arc<dyn soiree_rooms::PersonalRoomData>,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
     /// What is known of tracks, shared with the voting service and the event hub.
@@ -46,4 +48,46 @@ pub(crate) struct AppState {
     pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
     /// The token `/metrics` asks for; without it, `/metrics` is off.
     pub(crate) metrics_token: Option<secrecy::SecretString>,
+}
+
+impl AppState {
+    /// Logs a security event the caller's request caused (a connection, credentials, a tier).
+    /// A failure to log is reported, not passed on: the change itself was made.
+    pub(crate) async fn log_security(
+        &self,
+        caller: &soiree_users::Authenticated,
+        kind: soiree_users::SecurityEventKind,
+        detail: &str,
+    ) {
+        self.log(caller.user.id, kind, &caller.session.client, detail)
+            .await;
+    }
+
+    /// [`log_security`](Self::log_security) for an account other than the caller (an operator's
+    /// change) or when only the account is known (a provider's callback).
+    pub(crate) async fn log_security_of(
+        &self,
+        user: soiree_kernel::UserId,
+        kind: soiree_users::SecurityEventKind,
+        detail: &str,
+    ) {
+        self.log(user, kind, &soiree_users::ClientInfo::default(), detail)
+            .await;
+    }
+
+    async fn log(
+        &self,
+        user: soiree_kernel::UserId,
+        kind: soiree_users::SecurityEventKind,
+        client: &soiree_users::ClientInfo,
+        detail: &str,
+    ) {
+        if let Err(error) = self.users.record(user, kind, client, Some(detail)).await {
+            tracing::warn!(
+                error = format!("{error:#}"),
+                kind = kind.as_str(),
+                "security event not logged"
+            );
+        }
+    }
 }

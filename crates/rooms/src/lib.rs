@@ -64,8 +64,8 @@ pub use participant::{
     GuestSource, GuestToken, Identity, InvalidNickname, Nickname, Participant, ParticipantId,
 };
 pub use ports::{
-    AdmitError, Capacity, EventSink, HostAllowance, HostAllowances, InsertRoomError,
-    MemberDirectory, RoomRepository,
+    AdmitError, Capacity, CastVote, EventSink, HostAllowance, HostAllowances, InsertRoomError,
+    MemberDirectory, PersonalRoomData, RoomRepository,
 };
 pub use room::{
     CODE_ALPHABET, CODE_LENGTH, InvalidRoomCode, InvalidRoomName, Room, RoomCode, RoomId, RoomName,

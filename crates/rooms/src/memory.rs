@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use soiree_kernel::{Tier, Timestamp, UserId};
 
 use crate::event::{RoomEvent, RoomEventKind};
+use crate::participant::Nickname;
 use crate::participant::{Identity, Participant, ParticipantId};
 use crate::ports::{
-    AdmitError, Capacity, EventSink, HostAllowance, HostAllowances, InsertRoomError,
-    MemberDirectory, RoomRepository,
+    AdmitError, Capacity, CastVote, EventSink, HostAllowance, HostAllowances, InsertRoomError,
+    MemberDirectory, PersonalRoomData, RoomRepository,
 };
 use crate::room::{Room, RoomCode, RoomId};
 
@@ -407,5 +408,33 @@ impl Default for FixedAllowance {
 impl HostAllowances for FixedAllowance {
     async fn allowance(&self, _host: UserId) -> anyhow::Result<HostAllowance> {
         Ok(self.0)
+    }
+}
+
+/// Rooms in memory hold no ballots (the voting crate's store does): no votes to list.
+#[async_trait]
+impl PersonalRoomData for InMemoryRooms {
+    async fn rooms_of(&self, user: UserId) -> anyhow::Result<Vec<(Room, Participant)>> {
+        self.rooms_of_user(user, u32::MAX).await
+    }
+
+    async fn votes_of(&self, _user: UserId) -> anyhow::Result<Vec<CastVote>> {
+        Ok(Vec::new())
+    }
+
+    async fn anonymise(&self, user: UserId) -> anyhow::Result<u64> {
+        let mut state = self.lock();
+        let mut changed = 0;
+        for (participant, token) in state
+            .participants
+            .iter_mut()
+            .filter(|(participant, _)| participant.identity == Identity::User(user))
+        {
+            participant.identity = Identity::Guest;
+            participant.display_name = Nickname::erased(participant.id);
+            *token = None;
+            changed += 1;
+        }
+        Ok(changed)
     }
 }

@@ -55,6 +55,13 @@ pub struct Nickname(String);
 pub struct InvalidNickname;
 
 impl Nickname {
+    /// The name an erased account's participation keeps: "Former guest" and four characters of
+    /// the participation's own id, so that it stays distinct in its room and names nobody.
+    pub fn erased(participant: ParticipantId) -> Self {
+        let id = participant.as_uuid().simple().to_string();
+        Self(format!("Former guest {}", &id[id.len() - 4..]))
+    }
+
     /// Parses a nickname (longer account names are shortened rather than refused by callers).
     pub fn parse(text: &str) -> Result<Self, InvalidNickname> {
         let text = text.trim();

@@ -218,3 +218,31 @@ pub trait HostAllowances: Send + Sync + std::fmt::Debug {
     /// it does not know.
     async fn allowance(&self, host: UserId) -> anyhow::Result<HostAllowance>;
 }
+
+/// A vote an account cast, as its export lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CastVote {
+    /// The room's code.
+    pub room: RoomCode,
+    /// The track voted on (`spotify:track:…`).
+    pub track_uri: String,
+    /// Up (`true`) or down.
+    pub like: bool,
+    /// When.
+    pub cast_at: Timestamp,
+}
+
+/// What the rooms hold of one account, for its export and its erasure (GD-1).
+#[async_trait]
+pub trait PersonalRoomData: Send + Sync + std::fmt::Debug {
+    /// Every room the account hosts or joined (closed ones included), with its participation.
+    async fn rooms_of(&self, user: UserId) -> anyhow::Result<Vec<(Room, Participant)>>;
+
+    /// Every vote the account cast, oldest first.
+    async fn votes_of(&self, user: UserId) -> anyhow::Result<Vec<CastVote>>;
+
+    /// Detaches the account from its participations in other people's rooms: each becomes a
+    /// nameless former participant ([`crate::Nickname::erased`]), and its votes MUST keep
+    /// counting. Returns how many participations changed.
+    async fn anonymise(&self, user: UserId) -> anyhow::Result<u64>;
+}

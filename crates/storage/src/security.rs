@@ -17,8 +17,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
     ClientInfo, KnownClient, LoginChallenge, MfaRecord, MfaRepository, RecoveryCodeHash,
-    SecurityEvent, SecurityEventKind, SecurityEventRepository, TokenHash, TotpSeed,
-    device_family,
+    SecurityEvent, SecurityEventKind, SecurityEventRepository, TokenHash, TotpSeed, device_family,
 };
 
 use crate::entity::{login_challenges, mfa_recovery_codes, mfa_totp, security_events};
@@ -240,11 +239,7 @@ impl MfaRepository for SqlMfaStore {
         }))
     }
 
-    async fn take_challenge(
-        &self,
-        token_hash: &TokenHash,
-        now: Timestamp,
-    ) -> anyhow::Result<bool> {
+    async fn take_challenge(&self, token_hash: &TokenHash, now: Timestamp) -> anyhow::Result<bool> {
         let taken = login_challenges::Entity::delete_many()
             .filter(login_challenges::Column::TokenHash.eq(token_hash.as_hex()))
             .filter(login_challenges::Column::ExpiresAt.gt(now))
@@ -351,7 +346,9 @@ impl SecurityEventRepository for SqlUserStore {
         let logins = || {
             security_events::Entity::find()
                 .filter(security_events::Column::UserId.eq(user_id.as_uuid()))
-                .filter(security_events::Column::Kind.eq(SecurityEventKind::LoginSucceeded.as_str()))
+                .filter(
+                    security_events::Column::Kind.eq(SecurityEventKind::LoginSucceeded.as_str()),
+                )
         };
         let exists = |query: sea_orm::Select<security_events::Entity>| async move {
             query

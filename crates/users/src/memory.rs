@@ -128,7 +128,9 @@ impl UserRepository for InMemoryUserStore {
         state.sessions.retain(|_, session| session.user_id != id);
         state.failures.remove(&id);
         state.mfa.remove(&id);
-        state.challenges.retain(|_, challenge| challenge.user_id != id);
+        state
+            .challenges
+            .retain(|_, challenge| challenge.user_id != id);
         state.events.retain(|event| event.user_id != id);
         Ok(found)
     }
@@ -403,11 +405,7 @@ impl MfaRepository for InMemoryUserStore {
         Ok(self.lock().challenges.get(token_hash).cloned())
     }
 
-    async fn take_challenge(
-        &self,
-        token_hash: &TokenHash,
-        now: Timestamp,
-    ) -> anyhow::Result<bool> {
+    async fn take_challenge(&self, token_hash: &TokenHash, now: Timestamp) -> anyhow::Result<bool> {
         let mut state = self.lock();
         let taken = state
             .challenges
@@ -449,12 +447,14 @@ impl SecurityEventRepository for InMemoryUserStore {
         let logins = state.events.iter().filter(|event| {
             event.user_id == user_id && event.kind == SecurityEventKind::LoginSucceeded
         });
-        Ok(logins.fold(KnownClient::default(), |known, event| KnownClient {
-            any_login: true,
-            device_seen: known.device_seen
-                || event.client.device.as_deref().and_then(device_family) == family,
-            address_seen: known.address_seen || event.client.address == client.address,
-        }))
+        Ok(
+            logins.fold(KnownClient::default(), |known, event| KnownClient {
+                any_login: true,
+                device_seen: known.device_seen
+                    || event.client.device.as_deref().and_then(device_family) == family,
+                address_seen: known.address_seen || event.client.address == client.address,
+            }),
+        )
     }
 
     async fn acknowledge_events(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<u64> {

@@ -157,7 +157,9 @@ impl RecoveryCode {
                 text.push('-');
             }
             let shift = 75 - 5 * index;
-            text.push(char::from(RECOVERY_ALPHABET[((bits >> shift) & 31) as usize]));
+            text.push(char::from(
+                RECOVERY_ALPHABET[((bits >> shift) & 31) as usize],
+            ));
         }
         Self(SecretString::from(text))
     }

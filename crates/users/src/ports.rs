@@ -188,8 +188,7 @@ pub trait MfaRepository: Send + Sync + std::fmt::Debug {
 
     /// Removes a waiting login and returns whether it was there; MUST be one step, so that one
     /// challenge opens at most one session. Expired ones before `now` go too.
-    async fn take_challenge(&self, token_hash: &TokenHash, now: Timestamp)
-    -> anyhow::Result<bool>;
+    async fn take_challenge(&self, token_hash: &TokenHash, now: Timestamp) -> anyhow::Result<bool>;
 }
 
 /// The security-event log.
@@ -204,8 +203,11 @@ pub trait SecurityEventRepository: Send + Sync + std::fmt::Debug {
     /// What the account's earlier [`LoginSucceeded`](crate::SecurityEventKind::LoginSucceeded)
     /// events say of `client`. Devices MUST be compared by [`crate::device_family`] (a browser
     /// update is not a new device), addresses as they are.
-    async fn known_client(&self, user_id: UserId, client: &ClientInfo)
-    -> anyhow::Result<KnownClient>;
+    async fn known_client(
+        &self,
+        user_id: UserId,
+        client: &ClientInfo,
+    ) -> anyhow::Result<KnownClient>;
 
     /// Marks every flagged event of the account acknowledged at `at`; returns how many.
     async fn acknowledge_events(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<u64>;

@@ -118,6 +118,11 @@ impl UsersService {
         }
     }
 
+    /// How long a re-authentication lets sensitive changes through.
+    pub fn reauthentication_window(&self) -> Duration {
+        self.config.reauthentication_window
+    }
+
     /// The session lifetimes in force.
     pub fn session_policy(&self) -> &SessionPolicy {
         &self.config.sessions
@@ -192,10 +197,7 @@ impl UsersService {
             let _ = self.hasher.verify(password, &decoy).await?;
             return Err(LoginError::InvalidCredentials);
         };
-        if !self
-            .check_password(&stored, password, now, &client)
-            .await?
-        {
+        if !self.check_password(&stored, password, now, &client).await? {
             return Err(LoginError::InvalidCredentials);
         }
         let mfa = self.ports.mfa.mfa_of(stored.user.id).await?;

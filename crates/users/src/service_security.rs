@@ -126,9 +126,7 @@ impl UsersService {
     ) -> anyhow::Result<Option<Proof>> {
         Ok(match SecondFactor::parse(code) {
             Some(SecondFactor::Totp(code)) => match record.seed.step_of(&code, now) {
-                Some(step) if self.ports.mfa.accept_step(user_id, step).await? => {
-                    Some(Proof::Totp)
-                }
+                Some(step) if self.ports.mfa.accept_step(user_id, step).await? => Some(Proof::Totp),
                 _ => None,
             },
             Some(SecondFactor::Recovery(code)) => self
@@ -144,8 +142,7 @@ impl UsersService {
     /// Whether the caller proved who they are recently enough for a sensitive change (erasure,
     /// two-step login, provider credentials).
     pub fn ensure_recent_authentication(&self, caller: &Authenticated) -> Result<(), StepUpError> {
-        let fresh_until =
-            caller.session.authenticated_at + self.config.reauthentication_window;
+        let fresh_until = caller.session.authenticated_at + self.config.reauthentication_window;
         if self.clock.now() < fresh_until {
             Ok(())
         } else {

@@ -163,7 +163,10 @@ async fn second_steps_expire_and_are_throttled_like_passwords() {
         .into_iter()
         .map(|event| event.kind)
         .collect();
-    assert!(kinds.contains(&SecurityEventKind::LoginThrottled), "{kinds:?}");
+    assert!(
+        kinds.contains(&SecurityEventKind::LoginThrottled),
+        "{kinds:?}"
+    );
 }
 
 #[tokio::test]
@@ -216,7 +219,13 @@ async fn mf_2_disabling_needs_the_password_or_a_code() {
         .disable_totp(&ada.caller, &secret(&current))
         .await
         .unwrap();
-    assert!(!h.service.mfa_status(ada.caller.user.id).await.unwrap().enabled);
+    assert!(
+        !h.service
+            .mfa_status(ada.caller.user.id)
+            .await
+            .unwrap()
+            .enabled
+    );
     // Logging in is one step again.
     h.service.login("ada", &secret(PASSWORD)).await.unwrap();
 
@@ -294,10 +303,7 @@ async fn sensitive_changes_need_a_recent_authentication() {
         .unwrap();
     let caller = caller_of_token(&h, &ada).await;
     h.service.ensure_recent_authentication(&caller).unwrap();
-    h.service
-        .regenerate_recovery_codes(&caller)
-        .await
-        .unwrap();
+    h.service.regenerate_recovery_codes(&caller).await.unwrap();
 }
 
 /// The enrolled session, read again (as the next request would).
@@ -318,12 +324,12 @@ async fn caller_of_token(h: &Harness, ada: &Enrolled) -> Authenticated {
 async fn a_login_from_a_new_device_or_address_is_flagged_until_acknowledged() {
     let h = harness();
     let user = h.service.register(account("ada", None)).await.unwrap();
-    let at = |device: &str, address: &str| {
-        ClientInfo::new(Some(device), Some(address.parse().unwrap()))
-    };
+    let at =
+        |device: &str, address: &str| ClientInfo::new(Some(device), Some(address.parse().unwrap()));
     let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
     let newer_firefox = firefox.replace("140.0", "141.0");
-    let phone = "Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 Chrome/141.0 Mobile Safari/537.36";
+    let phone =
+        "Mozilla/5.0 (Linux; Android 15) AppleWebKit/537.36 Chrome/141.0 Mobile Safari/537.36";
     for client in [
         at(firefox, "192.0.2.1"),
         at(&newer_firefox, "192.0.2.1"),
@@ -348,7 +354,10 @@ async fn a_login_from_a_new_device_or_address_is_flagged_until_acknowledged() {
     // The first login is not news; a browser update is not a new device.
     assert_eq!(flags, [false, false, true, true]);
     assert_eq!(
-        h.service.acknowledge_security_events(user.id).await.unwrap(),
+        h.service
+            .acknowledge_security_events(user.id)
+            .await
+            .unwrap(),
         2
     );
     let events = h.service.security_events(user.id, 10).await.unwrap();
@@ -362,11 +371,9 @@ async fn wrong_passwords_and_password_changes_are_logged() {
     let _ = h.service.login("ada", &secret("wrong password")).await;
     let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
     let caller = caller_of(&h, &session).await;
-    let new = crate::password::Password::parse(
-        secret("a brand new passphrase"),
-        &caller.user.username,
-    )
-    .unwrap();
+    let new =
+        crate::password::Password::parse(secret("a brand new passphrase"), &caller.user.username)
+            .unwrap();
     h.service
         .change_password(&caller, &secret(PASSWORD), new)
         .await
@@ -396,14 +403,15 @@ async fn gd_1_an_erased_account_cannot_log_in_and_its_name_is_free() {
     let session_token = {
         let waiting = challenge(&h).await;
         let code = ada.seed.code_at(h.clock.now());
-        h.service
-            .second_step(&waiting, &code)
-            .await
-            .unwrap()
-            .token
+        h.service.second_step(&waiting, &code).await.unwrap().token
     };
     assert!(h.service.remove_account(ada.caller.user.id).await.unwrap());
-    assert!(h.service.authenticate(session_token.expose()).await.is_err());
+    assert!(
+        h.service
+            .authenticate(session_token.expose())
+            .await
+            .is_err()
+    );
     assert!(matches!(
         h.service.login("ada", &secret(PASSWORD)).await,
         Err(LoginError::InvalidCredentials)

@@ -11,6 +11,7 @@ use soiree_connections::{
     Connection, ConnectionStatus, Provider,
 };
 use soiree_kernel::UserId;
+use soiree_users::SecurityEventKind;
 
 use crate::auth::SessionAuth;
 use crate::cookie::SESSION_COOKIE_NAME;
@@ -125,6 +126,10 @@ enum ConnectionResponse {
     /// `unauthenticated`.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Json<Problem>),
+    /// `reauthentication_required` (changing credentials): confirm the password first (`POST
+    /// /api/v1/auth/reauthenticate`).
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
     /// `unknown_provider` or `provider_not_available`.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
@@ -143,7 +148,7 @@ enum ConnectionResponse {
 }
 
 problem_variants!(ConnectionResponse {
-    400 => BadRequest, 401 => Unauthenticated, 404 => NotFound, 413 => PayloadTooLarge,
+    400 => BadRequest, 401 => Unauthenticated, 403 => Forbidden, 404 => NotFound, 413 => PayloadTooLarge,
     415 => UnsupportedMediaType, 422 => Invalid, 500 => Internal,
 });
 
@@ -303,6 +308,8 @@ impl ConnectionsApi {
     ///
     /// Register `redirect_uri` (shown in the response) in the provider's dashboard. A new client id
     /// drops any tokens of the previous app; the same client id with a new secret keeps them.
+    /// Needs a recent authentication (within an hour of login or `POST
+    /// /api/v1/auth/reauthenticate`).
     #[oai(path = "/:provider/credentials", method = "put")]
     async fn set_credentials(
         &self,
@@ -336,13 +343,24 @@ impl ConnectionsApi {
             client_id,
             client_secret,
         };
+        let caller = auth.caller();
+        if let Err(error) = self.state.users.ensure_recent_authentication(caller) {
+            return ConnectionResponse::from_problem(super::reauthentication_required(&error));
+        }
         match self
             .state
             .connections
-            .set_credentials(auth.caller().user.id, provider, credentials)
+            .set_credentials(caller.user.id, provider, credentials)
             .await
         {
             Ok(connection) => {
+                self.state
+                    .log_security(
+                        caller,
+                        SecurityEventKind::CredentialsChanged,
+                        provider.as_str(),
+                    )
+                    .await;
                 ConnectionResponse::Ok(Json(connection_out(&self.state, &connection)))
             }
             Err(error) => ConnectionResponse::from_problem(Problem::internal(&error)),
@@ -417,6 +435,15 @@ impl ConnectionsApi {
             .await
         {
             Ok(()) => {
+                if let Some((user_id, _)) = &caller {
+                    self.state
+                        .log_security_of(
+                            *user_id,
+                            SecurityEventKind::ConnectionAdded,
+                            provider.as_str(),
+                        )
+                        .await;
+                }
                 CallbackResponse::Redirect(format!("/connect?connected={}", provider.as_str()))
             }
             Err(
@@ -456,6 +483,13 @@ impl ConnectionsApi {
             .await
         {
             Ok(connection) => {
+                self.state
+                    .log_security(
+                        auth.caller(),
+                        SecurityEventKind::ConnectionRemoved,
+                        provider.as_str(),
+                    )
+                    .await;
                 ConnectionResponse::Ok(Json(connection_out(&self.state, &connection)))
             }
             Err(error) => ConnectionResponse::from_problem(Problem::internal(&error)),

@@ -2,6 +2,7 @@
 //! that its statuses live in one place. Handlers translate between API objects and domain types
 //! and call one service method; they hold no business rule.
 
+mod account_data;
 mod accounts;
 pub(crate) mod checked;
 mod connections;
@@ -10,17 +11,21 @@ mod me;
 mod objects;
 mod optional_json;
 mod player;
+mod security;
 mod sessions;
 mod strict;
 pub(crate) use optional_json::OptionalJson;
 mod rooms;
 mod tiers;
 
+pub(crate) use account_data::AccountDataApi;
 pub(crate) use accounts::AccountsApi;
 pub(crate) use connections::{ConnectionsApi, callback_path};
 pub(crate) use health::HealthApi;
 pub(crate) use me::MeApi;
 pub(crate) use player::PlayerApi;
 pub(crate) use rooms::{RoomEventsApi, RoomsApi, event_json};
+pub(crate) use security::SecurityApi;
+use security::reauthentication_required;
 pub(crate) use sessions::SessionsApi;
 pub(crate) use tiers::{TiersApi, UsersApi};

@@ -303,6 +303,13 @@ impl TiersApi {
         if let Err(error) = changed {
             return ChangeTierResponse::from_problem(change_problem(error));
         }
+        self.state
+            .log_security(
+                auth.caller(),
+                soiree_users::SecurityEventKind::TierChanged,
+                tier_of(body.tier).as_str(),
+            )
+            .await;
         self.state.users.forget_user(user);
         match self.state.standing_out(user).await {
             Ok(standing) => ChangeTierResponse::Ok(Json(standing)),
@@ -762,6 +769,13 @@ impl UsersApi {
         {
             return ChangeTierResponse::from_problem(change_problem(error));
         }
+        self.state
+            .log_security_of(
+                user,
+                soiree_users::SecurityEventKind::TierChanged,
+                tier_of(body.tier).as_str(),
+            )
+            .await;
         self.state.users.forget_user(user);
         match self.state.standing_out(user).await {
             Ok(standing) => ChangeTierResponse::Ok(Json(standing)),

@@ -16,8 +16,6 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use poem::http::{Method, StatusCode, header};
 use poem::web::{Data, Path, Query};
 use poem::{Endpoint, EndpointExt as _, IntoResponse, Request, Response, Route, handler};
-use qrcode::QrCode;
-use qrcode::render::svg;
 use serde::Deserialize;
 use soiree_connections::Provider;
 use soiree_rooms::{Room, RoomCode};
@@ -487,20 +485,7 @@ async fn room_of(
 /// The room's join link, and its QR code as inline SVG.
 fn share(state: &AppState, code: &RoomCode) -> (String, String) {
     let url = format!("{}/rooms/{code}", state.public_origin);
-    let qr = QrCode::new(url.as_bytes())
-        .map(|qr| {
-            let image = qr
-                .render::<svg::Color<'_>>()
-                .min_dimensions(200, 200)
-                .dark_color(svg::Color("#111"))
-                .light_color(svg::Color("#fff"))
-                .build();
-            // Inline in HTML, the XML declaration has no place.
-            image
-                .find("<svg")
-                .map_or(image.clone(), |start| image[start..].to_owned())
-        })
-        .unwrap_or_default();
+    let qr = crate::qr::svg(&url);
     (url, qr)
 }
 

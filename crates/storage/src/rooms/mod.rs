@@ -4,6 +4,7 @@
 
 mod ballots;
 mod events;
+mod personal;
 mod players;
 mod rows;
 
