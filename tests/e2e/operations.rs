@@ -62,6 +62,17 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/me/sessions", "delete"),
         ("/api/v1/me/sessions/{id}", "delete"),
         ("/api/v1/me/password", "put"),
+        ("/api/v1/me", "delete"),
+        ("/api/v1/me/export", "get"),
+        ("/api/v1/me/security-events", "get"),
+        ("/api/v1/me/security-events/acknowledge", "post"),
+        ("/api/v1/auth/login/mfa", "post"),
+        ("/api/v1/auth/mfa", "get"),
+        ("/api/v1/auth/mfa/totp", "post"),
+        ("/api/v1/auth/mfa/totp", "delete"),
+        ("/api/v1/auth/mfa/totp/confirm", "post"),
+        ("/api/v1/auth/mfa/recovery-codes", "post"),
+        ("/api/v1/auth/reauthenticate", "post"),
         ("/api/v1/player/search", "get"),
         ("/api/v1/rooms/{code}/events", "get"),
         ("/api/v1/me/tier", "get"),
@@ -254,7 +265,7 @@ async fn a_method_a_route_does_not_take_is_refused_with_the_ones_it_does() {
         .send(reqwest::Method::PUT, "/api/v1/me", None, None)
         .await;
     assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(refused.headers()["allow"], "GET, HEAD, PATCH");
+    assert_eq!(refused.headers()["allow"], "DELETE, GET, HEAD, PATCH");
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["code"], "method_not_allowed");
     let room = app

@@ -138,6 +138,7 @@ async fn sessions_are_found_by_hash_touched_and_revoked() {
             user_id: ada.user.id,
             token_hash: token.hash(),
             created_at: instant(0),
+            authenticated_at: instant(0),
             last_seen_at: instant(0),
             expires_at: instant(86_400),
             revoked_at: None,
@@ -339,7 +340,10 @@ async fn concurrent_registrations_of_one_name_let_exactly_one_through() {
 
 fn service(store: &SqlUserStore, clock: &ManualClock) -> UsersService {
     UsersService::new(
-        store.ports(),
+        store.ports(Arc::new(soiree_storage::Sealer::new(
+            soiree_storage::SealingKey::generate("k1").unwrap(),
+            vec![],
+        ))),
         Arc::new(Argon2idHasher::default()),
         Arc::new(clock.clone()),
         UsersConfig::default(),

@@ -178,7 +178,7 @@ enum ExportResponse {
 }
 
 #[derive(ApiResponse)]
-enum EraseResponse {
+pub(super) enum EraseResponse {
     /// Erased: the account, its sessions, connections, tokens and security log are gone; votes
     /// in other people's rooms stay, anonymous; rooms it hosted are closed and removed; the
     /// username is free. The session cookie is cleared.
@@ -453,21 +453,17 @@ impl AccountDataApi {
             disposition,
         )
     }
+}
 
-    /// Erase the caller's account. Needs a recent authentication (`POST
-    /// /api/v1/auth/reauthenticate`). Rooms the caller hosts are closed (their guests are told)
-    /// and removed; their votes in other people's rooms keep counting, anonymous; their
-    /// sessions end and their sockets close; the username is free again. Cannot be undone.
-    #[oai(path = "/me", method = "delete")]
-    async fn erase(&self, auth: SessionAuth) -> EraseResponse {
-        let caller = auth.caller();
-        if let Err(error) = self.state.users.ensure_recent_authentication(caller) {
-            return EraseResponse::from_problem(super::reauthentication_required(&error));
-        }
-        match erase(&self.state, caller.user.id).await {
-            Ok(()) => EraseResponse::Erased(self.state.session_cookie.clear()),
-            Err(error) => EraseResponse::from_problem(Problem::internal(&error)),
-        }
+/// `DELETE /api/v1/me` (routed with the other `/me` operations, in [`super::me`]): checks the
+/// re-authentication window, then erases.
+pub(super) async fn erase_caller(state: &AppState, caller: &Authenticated) -> EraseResponse {
+    if let Err(error) = state.users.ensure_recent_authentication(caller) {
+        return EraseResponse::from_problem(super::reauthentication_required(&error));
+    }
+    match erase(state, caller.user.id).await {
+        Ok(()) => EraseResponse::Erased(state.session_cookie.clear()),
+        Err(error) => EraseResponse::from_problem(Problem::internal(&error)),
     }
 }
 

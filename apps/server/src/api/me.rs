@@ -190,6 +190,15 @@ impl MeApi {
         }
     }
 
+    /// Erase the caller's account. Needs a recent authentication (`POST
+    /// /api/v1/auth/reauthenticate`). Rooms the caller hosts are closed (their guests are told)
+    /// and removed; their votes in other people's rooms keep counting, anonymous; their
+    /// sessions end and their sockets close; the username is free again. Cannot be undone.
+    #[oai(path = "/me", method = "delete")]
+    async fn erase_me(&self, auth: SessionAuth) -> super::account_data::EraseResponse {
+        super::account_data::erase_caller(&self.state, auth.caller()).await
+    }
+
     /// Change the caller's display name, language or time zone.
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(&self, auth: SessionAuth, body: Json<ProfilePatch>) -> PatchMeResponse {
