@@ -16,6 +16,7 @@ mod origin;
 mod pages;
 mod robustness;
 mod rooms;
+mod security;
 mod stuffing;
 mod support;
 mod tracks;

@@ -223,6 +223,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_SESSION_ABSOLUTE_TIMEOUT", default_value = "24h")]
     pub(crate) session_absolute_timeout: humantime::Duration,
 
+    /// How recent a session's login (or re-authentication) must be for sensitive changes:
+    /// erasure, two-step login, provider credentials (for example `15m`, `1h`).
+    #[arg(long, env = "SOIREE_REAUTHENTICATION_WINDOW", default_value = "1h")]
+    pub(crate) reauthentication_window: humantime::Duration,
+
     #[command(flatten)]
     pub(crate) keys: KeyArgs,
 

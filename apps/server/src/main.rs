@@ -181,6 +181,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Arc::new(SystemClock),
         UsersConfig {
             sessions,
+            reauthentication_window: chrono::Duration::from_std(
+                args.reauthentication_window.into(),
+            )
+            .context("SOIREE_REAUTHENTICATION_WINDOW is too long")?,
             ..UsersConfig::default()
         },
     ));

@@ -9,18 +9,22 @@ use std::sync::Arc;
 
 use chrono::DateTime;
 use soiree_kernel::{Tier, Timestamp, UserId};
+use soiree_storage::testing::dump_tables;
 use soiree_storage::{Sealer, SealingKey};
 use soiree_users::{
     ClientInfo, MfaRepository as _, PasswordHash, Profile, RecoveryCode, SecurityEvent,
     SecurityEventKind, SecurityEventRepository as _, StoredUser, TotpSeed, User,
     UserRepository as _, Username,
 };
-use soiree_storage::testing::dump_tables;
 use support::test_databases;
 
 fn totp_base32(seed: &TotpSeed) -> String {
     use secrecy::ExposeSecret as _;
-    seed.enrolment("ada").unwrap().secret.expose_secret().to_owned()
+    seed.enrolment("ada")
+        .unwrap()
+        .secret
+        .expose_secret()
+        .to_owned()
 }
 
 fn instant(seconds: i64) -> Timestamp {
@@ -62,14 +66,36 @@ async fn mf_1_a_step_and_a_recovery_code_are_accepted_once_across_two_instances(
         ports[0].users.insert_user(&ada).await.unwrap();
         let id = ada.user.id;
         let seed = TotpSeed::generate();
-        assert!(ports[0].mfa.put_pending_seed(id, &seed, instant(0)).await.unwrap());
+        assert!(
+            ports[0]
+                .mfa
+                .put_pending_seed(id, &seed, instant(0))
+                .await
+                .unwrap()
+        );
         let codes: Vec<RecoveryCode> = (0..10).map(|_| RecoveryCode::generate()).collect();
         let hashes: Vec<_> = codes.iter().map(RecoveryCode::hash).collect();
-        assert!(ports[1].mfa.confirm(id, 100, &hashes, instant(1)).await.unwrap());
+        assert!(
+            ports[1]
+                .mfa
+                .confirm(id, 100, &hashes, instant(1))
+                .await
+                .unwrap()
+        );
         // Confirmed: a new pending seed may not replace it.
-        assert!(!ports[0].mfa.put_pending_seed(id, &TotpSeed::generate(), instant(2)).await.unwrap());
+        assert!(
+            !ports[0]
+                .mfa
+                .put_pending_seed(id, &TotpSeed::generate(), instant(2))
+                .await
+                .unwrap()
+        );
         let record = ports[1].mfa.mfa_of(id).await.unwrap().unwrap();
-        assert_eq!(record.seed.expose(), seed.expose(), "{backend}: the seed opens");
+        assert_eq!(
+            record.seed.expose(),
+            seed.expose(),
+            "{backend}: the seed opens"
+        );
         assert_eq!(record.recovery_codes_left, 10);
 
         // The same step and the same recovery code, 20 times at once through both instances.
@@ -112,13 +138,21 @@ async fn totp_seeds_are_sealed_at_rest() {
             .await
             .unwrap();
         let dump = dump_tables(&test.database, &["mfa_totp"]).await.unwrap();
-        assert!(dump.contains(".k1."), "{}: the dump is real:\n{dump}", test.backend);
+        assert!(
+            dump.contains(".k1."),
+            "{}: the dump is real:\n{dump}",
+            test.backend
+        );
         for readable in [hex::encode(seed.expose()), totp_base32(&seed)] {
             assert!(!dump.contains(&readable), "{}: {dump}", test.backend);
         }
         // Another key cannot open it.
         let other = test.database.users().ports(sealer());
-        assert!(other.mfa.mfa_of(ada.user.id).await.is_err(), "{}", test.backend);
+        assert!(
+            other.mfa.mfa_of(ada.user.id).await.is_err(),
+            "{}",
+            test.backend
+        );
         test.finish().await;
     }
 }
@@ -144,25 +178,58 @@ async fn new_devices_are_told_apart_and_gd_1_erasure_removes_everything_of_the_a
             device: firefox.device.as_ref().map(|d| d.replace("140.0", "141.0")),
             ..firefox.clone()
         };
-        assert!(!ports.events.known_client(id, &updated).await.unwrap().is_new(), "{backend}");
+        assert!(
+            !ports
+                .events
+                .known_client(id, &updated)
+                .await
+                .unwrap()
+                .is_new(),
+            "{backend}"
+        );
         let elsewhere = ClientInfo {
             address: Some("198.51.100.9".to_owned()),
             ..firefox.clone()
         };
-        assert!(ports.events.known_client(id, &elsewhere).await.unwrap().is_new(), "{backend}");
+        assert!(
+            ports
+                .events
+                .known_client(id, &elsewhere)
+                .await
+                .unwrap()
+                .is_new(),
+            "{backend}"
+        );
         let mut flagged = SecurityEvent::new(id, SecurityEventKind::LoginSucceeded, instant(5))
             .from_client(&elsewhere);
         flagged.new_device = true;
         ports.events.record_event(&flagged).await.unwrap();
         let events = ports.events.events_of(id, 10).await.unwrap();
         assert_eq!(events.len(), 2);
-        assert!(events[0].needs_attention(), "{backend}: newest first, flagged");
-        assert_eq!(ports.events.acknowledge_events(id, instant(6)).await.unwrap(), 1);
+        assert!(
+            events[0].needs_attention(),
+            "{backend}: newest first, flagged"
+        );
+        assert_eq!(
+            ports
+                .events
+                .acknowledge_events(id, instant(6))
+                .await
+                .unwrap(),
+            1
+        );
 
-        ports.mfa.put_pending_seed(id, &TotpSeed::generate(), instant(0)).await.unwrap();
+        ports
+            .mfa
+            .put_pending_seed(id, &TotpSeed::generate(), instant(0))
+            .await
+            .unwrap();
         assert!(ports.users.delete_user(id).await.unwrap());
         assert!(ports.users.find_by_id(id).await.unwrap().is_none());
-        assert!(ports.events.events_of(id, 10).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            ports.events.events_of(id, 10).await.unwrap().is_empty(),
+            "{backend}"
+        );
         assert!(ports.mfa.mfa_of(id).await.unwrap().is_none(), "{backend}");
         // The username is free again.
         ports.users.insert_user(&stored("ada")).await.unwrap();

@@ -55,6 +55,13 @@ impl TotpSeed {
         Self(SecretBox::new(Box::new(bytes)))
     }
 
+    /// A seed as an authenticator app is given it (base32, as in an `otpauth://` URI).
+    pub fn from_base32(text: &str) -> Option<Self> {
+        totp_rs::Secret::try_from_base32(text)
+            .ok()
+            .map(|secret| Self::from_bytes(secret.as_bytes().to_vec()))
+    }
+
     /// The raw bytes, for storage to seal.
     pub fn expose(&self) -> &[u8] {
         self.0.expose_secret()
