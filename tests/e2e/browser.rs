@@ -501,3 +501,82 @@ async fn a_person_signs_out_a_lost_device_and_changes_their_password_from_settin
     laptop.close().await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn a_person_turns_on_two_step_login_signs_in_with_a_code_and_deletes_their_account() {
+    let Some(driver) =
+        driver("a_person_turns_on_two_step_login_signs_in_with_a_code_and_deletes_their_account")
+            .await
+    else {
+        return;
+    };
+    let app = crate::support::spawn_app().await;
+    app.signed_up("erin").await;
+    let laptop = driver.browser(Screen::Desktop, &app.base_url).await;
+    laptop.open("/login").await;
+    laptop.log_in("erin").await;
+    laptop.arrives_at("/dashboard").await;
+
+    // Two-step login: the QR code and its key, a code from the app, the recovery codes.
+    laptop.open("/settings").await;
+    laptop.sees("#mfa-status", "Off").await;
+    laptop.click("#mfa-on").await;
+    laptop.find("#mfa-qr svg").await;
+    let key = laptop.sees("#mfa-key", "").await;
+    let seed = soiree_users::TotpSeed::from_base32(key.trim()).expect("the key is base32");
+    laptop.fill("#mfa-code", "000000").await;
+    laptop.click("#mfa-enrol button[type=submit]").await;
+    laptop.sees("#mfa-code-error", "wrong").await;
+    laptop
+        .fill("#mfa-code", &seed.code_at(chrono::Utc::now()))
+        .await;
+    laptop.click("#mfa-enrol button[type=submit]").await;
+    let codes = laptop.sees("#mfa-codes-list", "-").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    laptop.sees("#mfa-status", "10 recovery codes left").await;
+    laptop.sees("#events", "Two-step login turned on").await;
+    laptop.scroll_to("#security").await;
+    laptop.screenshot("settings-two-step-login").await;
+
+    // Signing in now takes the password, then a code (the next one: the last was used).
+    let phone = driver.browser(Screen::Phone, &app.base_url).await;
+    phone.open("/login").await;
+    phone.log_in("erin").await;
+    phone
+        .fill(
+            "#code",
+            &seed.code_at(chrono::Utc::now() + chrono::Duration::seconds(30)),
+        )
+        .await;
+    phone.screenshot("login-second-step-phone").await;
+    phone.click("#login-code button[type=submit]").await;
+    phone.arrives_at("/dashboard").await;
+
+    // The data download is offered; deleting the account asks for the username and password.
+    laptop.open("/settings").await;
+    laptop.find("#data-download").await;
+    laptop.sees("#events", "Signed in").await;
+    laptop.fill("#erase-username", "not erin").await;
+    laptop.click("#erase button[type=submit]").await;
+    laptop.sees("#erase-username-error", "exactly").await;
+    laptop.fill("#erase-username", "erin").await;
+    laptop.fill("#erase-password", PASSWORD).await;
+    // With two-step login on, the step-up asks for a code as well.
+    laptop.confirms_dialogs().await;
+    laptop.click("#erase button[type=submit]").await;
+    laptop.sees("#erase-code-error", "code").await;
+    laptop
+        .fill("#erase-code", codes.lines().next().unwrap())
+        .await;
+    laptop.fill("#erase-password", PASSWORD).await;
+    laptop.click("#erase button[type=submit]").await;
+    laptop.arrives_at("/").await;
+    assert_eq!(
+        app.login("erin", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    phone.open("/settings").await;
+    phone.arrives_at("/login").await;
+    laptop.close().await;
+    phone.close().await;
+}

@@ -48,3 +48,20 @@ async function rooms() {
 
 services();
 rooms();
+
+// A login from a new device, not yet acknowledged: said on the next visit, with where to look.
+async function attention() {
+  try {
+    const { needs_attention: count } = await api("GET", "/api/v1/me/security-events?limit=20");
+    if (count > 0) {
+      const note = $("attention");
+      note.replaceChildren(el("span", {}, `${texts.attention_new_device} `),
+        el("a", { href: "/settings#security" }, texts.events_review));
+      note.hidden = false;
+    }
+  } catch {
+    // The rest of the dashboard stands without it.
+  }
+}
+
+attention();

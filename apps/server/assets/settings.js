@@ -1,6 +1,6 @@
-// Settings: the profile, the provider apps, the tier, and account security (the sessions, the
-// password; two-step login, the security log, export and erasure come with their issue).
-import { $, api, busy, el, onSubmit, showError, texts } from "./soiree.js";
+// Settings: the profile, the provider apps, the tier, and account security: the sessions, the
+// password, two-step login, the security log, the data download and erasure.
+import { $, ApiError, api, busy, el, onSubmit, showError, texts } from "./soiree.js";
 import { showProviders } from "./providers.js";
 import { TIERS, changeItems, limitRows, tierName } from "./tiers.js";
 
@@ -121,3 +121,138 @@ onSubmit($("password"), async () => {
 }, { wrong_password: "current_password", weak_password: "new_password" }, "password-error");
 
 showSessions();
+
+// A sensitive change refused for an old login: the password (and code) once more, then retry.
+let pendingStepUp = null;
+
+async function withStepUp(work, errorTarget) {
+  try {
+    return await work();
+  } catch (error) {
+    if (error.code !== "reauthentication_required") throw error;
+    pendingStepUp = { work, errorTarget };
+    $("reauth").hidden = false;
+    $("reauth-password").focus();
+    return undefined;
+  }
+}
+
+onSubmit($("reauth"), async () => {
+  const code = $("reauth-code").value.trim();
+  await api("POST", "/api/v1/auth/reauthenticate", {
+    password: $("reauth-password").value,
+    ...(code ? { code } : {}),
+  });
+  $("reauth-password").value = "";
+  $("reauth-code").value = "";
+  $("reauth").hidden = true;
+  const pending = pendingStepUp;
+  pendingStepUp = null;
+  if (pending) {
+    try { await pending.work(); } catch (error) { showError(error, {}, pending.errorTarget); }
+  }
+}, { wrong_password: "reauth-password", mfa_code_required: "reauth-code" }, "reauth-error");
+
+// Two-step login: its state, enrolment with a QR code, recovery codes, turning it off.
+async function showMfa() {
+  let status;
+  try { status = await api("GET", "/api/v1/auth/mfa"); } catch (error) { showError(error, {}, "mfa-error"); return; }
+  const since = status.enabled_at ? new Date(status.enabled_at).toLocaleDateString(document.documentElement.lang) : "";
+  $("mfa-status").textContent = status.enabled
+    ? `${texts.mfa_on} ${since} · ${status.recovery_codes_left} ${texts.mfa_codes_left}`
+    : texts.mfa_off;
+  $("mfa-on").hidden = status.enabled;
+  $("mfa-manage").hidden = !status.enabled;
+}
+
+function showCodes(codes) {
+  $("mfa-codes-list").replaceChildren(...codes.map((code) => el("li", {}, el("code", {}, code))));
+  $("mfa-codes").hidden = false;
+}
+
+$("mfa-on").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  $("mfa-error").hidden = true;
+  try {
+    await withStepUp(async () => {
+      const enrolment = await api("POST", "/api/v1/auth/mfa/totp");
+      // The server draws the QR code; it is an SVG document of its own making.
+      $("mfa-qr").innerHTML = enrolment.qr_svg;
+      $("mfa-key").textContent = enrolment.secret;
+      $("mfa-enrol").hidden = false;
+      $("mfa-on").hidden = true;
+      $("mfa-code").focus();
+    }, "mfa-error");
+  } catch (error) {
+    showError(error, {}, "mfa-error");
+  }
+}));
+
+onSubmit($("mfa-enrol"), async () => {
+  const { recovery_codes: codes } = await api("POST", "/api/v1/auth/mfa/totp/confirm", { code: $("mfa-code").value.trim() });
+  $("mfa-code").value = "";
+  $("mfa-enrol").hidden = true;
+  showCodes(codes);
+  await Promise.all([showMfa(), showSessions(), showEvents()]);
+}, { invalid_code: "mfa-code" }, "mfa-enrol-error");
+
+$("mfa-regenerate").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  try {
+    await withStepUp(async () => {
+      const { recovery_codes: codes } = await api("POST", "/api/v1/auth/mfa/recovery-codes");
+      showCodes(codes);
+      await showMfa();
+    }, "mfa-off-error");
+  } catch (error) {
+    showError(error, {}, "mfa-off-error");
+  }
+}));
+
+onSubmit($("mfa-off"), async () => {
+  const proof = $("mfa-off-proof").value;
+  await withStepUp(async () => {
+    await api("DELETE", "/api/v1/auth/mfa/totp", { password_or_code: proof });
+    $("mfa-off-proof").value = "";
+    $("mfa-codes").hidden = true;
+    await Promise.all([showMfa(), showSessions(), showEvents()]);
+  }, "mfa-off-error");
+}, { invalid_code: "mfa-off-proof" }, "mfa-off-error");
+
+// The security log, with the flagged logins called out until acknowledged.
+async function showEvents() {
+  let listed;
+  try { listed = await api("GET", "/api/v1/me/security-events?limit=50"); } catch { return; }
+  $("events").replaceChildren(...listed.events.map((event) => {
+    const when = new Date(event.at).toLocaleString(document.documentElement.lang);
+    const where = [deviceName(event.device), event.address, event.detail].filter(Boolean).join(" · ");
+    return el("li", { class: event.needs_attention ? "event attention" : "event", "data-kind": event.kind },
+      el("strong", {}, texts[`event_${event.kind}`] || event.kind),
+      event.new_device ? el("span", { class: "badge" }, ` ${texts.event_new_device} `) : "",
+      el("span", { class: "muted" }, ` ${when} · ${where}`));
+  }));
+  $("events-attention").hidden = listed.needs_attention === 0;
+  $("events-attention-text").textContent = texts.attention_new_device;
+}
+
+$("events-acknowledge").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  await api("POST", "/api/v1/me/security-events/acknowledge");
+  await showEvents();
+}));
+
+// Erasure: the username typed as confirmation, the password (and code) as the step-up.
+onSubmit($("erase"), async () => {
+  const form = $("erase");
+  if ($("erase-username").value.trim() !== form.dataset.username) {
+    throw new ApiError(422, { code: "erase_mismatch", detail: texts.erase_mismatch });
+  }
+  if (!window.confirm(texts.erase_confirm)) return;
+  const code = $("erase-code").value.trim();
+  await api("POST", "/api/v1/auth/reauthenticate", {
+    password: $("erase-password").value,
+    ...(code ? { code } : {}),
+  });
+  await api("DELETE", "/api/v1/me");
+  window.location.assign("/");
+}, { erase_mismatch: "erase-username", wrong_password: "erase-password", mfa_code_required: "erase-code" }, "erase-error");
+
+showMfa();
+showEvents();

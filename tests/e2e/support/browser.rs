@@ -266,6 +266,15 @@ impl Browser {
             .expect("scrolling");
     }
 
+    /// Answers "OK" to the page's next confirmation dialogs (`window.confirm`), as a person who
+    /// means it would.
+    pub(crate) async fn confirms_dialogs(&self) {
+        self.client
+            .execute("window.confirm = () => true", vec![])
+            .await
+            .expect("answering dialogs");
+    }
+
     /// Saves a screenshot as `name`.png in `SOIREE_SCREENSHOTS` (a folder), when it is set; the
     /// project's documentation pictures are made this way.
     pub(crate) async fn screenshot(&self, name: &str) {

@@ -202,6 +202,7 @@ page!(ConnectPage, "connect.html", redirect_spotify: String, redirect_soundcloud
 page!(
     SettingsPage,
     "settings.html",
+    username: String,
     display_name: String,
     language: String,
     timezone: String,
@@ -393,6 +394,7 @@ async fn settings(request: &Request, Data(state): Data<&AppState>) -> Response {
             let profile = &caller.user.profile;
             ok(SettingsPage {
                 common: visit.common("settings"),
+                username: caller.user.username.as_str().to_owned(),
                 display_name: profile
                     .display_name
                     .as_ref()
