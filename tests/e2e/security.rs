@@ -168,7 +168,7 @@ async fn mf_2_recovery_codes_work_once_and_disabling_needs_the_password_or_a_cod
         "invalid_code"
     );
     assert_eq!(disable(PASSWORD).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.login(&"ada", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(app.login("ada", PASSWORD).await.status(), StatusCode::OK);
 
     let events: Value = app
         .get("/api/v1/me/security-events", Some(&token))

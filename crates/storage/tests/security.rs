@@ -12,9 +12,8 @@ use soiree_kernel::{Tier, Timestamp, UserId};
 use soiree_storage::testing::dump_tables;
 use soiree_storage::{Sealer, SealingKey};
 use soiree_users::{
-    ClientInfo, MfaRepository as _, PasswordHash, Profile, RecoveryCode, SecurityEvent,
-    SecurityEventKind, SecurityEventRepository as _, StoredUser, TotpSeed, User,
-    UserRepository as _, Username,
+    ClientInfo, PasswordHash, Profile, RecoveryCode, SecurityEvent, SecurityEventKind, StoredUser,
+    TotpSeed, User, Username,
 };
 use support::test_databases;
 

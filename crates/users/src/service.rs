@@ -48,7 +48,7 @@ impl Default for UsersConfig {
 #[derive(Debug)]
 pub enum SignIn {
     /// A session: the account has no second step.
-    Session(NewSession),
+    Session(Box<NewSession>),
     /// The account has two-step login: present a code with this challenge
     /// ([`UsersService::second_step`]) before it expires.
     SecondFactor {
@@ -174,7 +174,7 @@ impl UsersService {
         client: ClientInfo,
     ) -> Result<NewSession, LoginError> {
         match self.sign_in(login, password, client).await? {
-            SignIn::Session(session) => Ok(session),
+            SignIn::Session(session) => Ok(*session),
             SignIn::SecondFactor { .. } => Err(LoginError::SecondFactorRequired),
         }
     }
@@ -204,9 +204,9 @@ impl UsersService {
         if mfa.is_some_and(|mfa| mfa.is_enabled()) {
             return Ok(self.challenge(stored.user.id, client, now).await?);
         }
-        Ok(SignIn::Session(
+        Ok(SignIn::Session(Box::new(
             self.open_session(stored.user, client, now).await?,
-        ))
+        )))
     }
 
     /// Opens a session for `user`, logging the login (flagged when its device or address is

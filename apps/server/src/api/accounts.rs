@@ -326,7 +326,7 @@ impl AccountsApi {
             .await
         {
             Ok(SignIn::Session(session)) => {
-                let (out, cookie) = self.logged_in(session);
+                let (out, cookie) = self.logged_in(*session);
                 LoginResponse::LoggedIn(out, cookie)
             }
             Ok(SignIn::SecondFactor {
