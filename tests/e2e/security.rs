@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use soiree_users::TotpSeed;
 
-use crate::support::rooms::{connected_host, create_room, queue, vote};
+use crate::support::rooms::{connected_host, create_room, queue, subscribe, until, vote};
 use crate::support::{
     PASSWORD, TestApp, eventually, problem, spawn_app, spawn_app_with, spawn_app_with_sim,
 };

@@ -277,3 +277,41 @@ pub(super) async fn events_after(
         .context("loading events")?;
     rows.into_iter().map(event_from_row).collect()
 }
+
+/// Replaces the name of `participant` in the room's event log with `name` (an erased account's
+/// participation keeps its events, not its name).
+pub(super) async fn rename_in_events(
+    transaction: &sea_orm::DatabaseTransaction,
+    room: Uuid,
+    participant: Uuid,
+    name: &str,
+) -> anyhow::Result<()> {
+    use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
+    let rows = room_events::Entity::find()
+        .filter(room_events::Column::RoomId.eq(room))
+        .filter(room_events::Column::Payload.contains(participant.to_string()))
+        .all(transaction)
+        .await
+        .context("finding a participant's events")?;
+    for row in rows {
+        let mut payload: Payload =
+            serde_json::from_str(&row.payload).context("reading a stored event")?;
+        if payload.participant_id != Some(participant) || payload.display_name.is_none() {
+            continue;
+        }
+        payload.display_name = Some(name.to_owned());
+        room_events::Entity::update_many()
+            .col_expr(
+                room_events::Column::Payload,
+                sea_orm::sea_query::Expr::value(
+                    serde_json::to_string(&payload).context("writing an event")?,
+                ),
+            )
+            .filter(room_events::Column::RoomId.eq(room))
+            .filter(room_events::Column::Seq.eq(row.seq))
+            .exec(transaction)
+            .await
+            .context("renaming a participant in an event")?;
+    }
+    Ok(())
+}

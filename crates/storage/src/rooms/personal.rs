@@ -87,6 +87,8 @@ impl PersonalRoomData for SqlRoomStore {
                 .exec(&transaction)
                 .await
                 .context("anonymising a participation")?;
+            super::events::rename_in_events(&transaction, row.room_id, row.id, name.as_str())
+                .await?;
         }
         transaction
             .commit()
