@@ -34,6 +34,8 @@ pub struct Retention {
     pub login_failures: Duration,
     /// Rooms after their host closed them, with their participants, votes and events.
     pub closed_rooms: Duration,
+    /// Entries of an account's security log.
+    pub security_events: Duration,
 }
 
 impl Default for Retention {
@@ -43,6 +45,7 @@ impl Default for Retention {
             sessions: Duration::from_secs(7 * DAY),
             login_failures: Duration::from_secs(DAY),
             closed_rooms: Duration::from_secs(30 * DAY),
+            security_events: Duration::from_secs(365 * DAY),
         }
     }
 }
@@ -60,6 +63,8 @@ pub struct Swept {
     pub closed_rooms: u64,
     /// Ended rate-limit windows.
     pub rate_windows: u64,
+    /// Security-log entries past their retention, and logins that never got their second step.
+    pub security_events: u64,
 }
 
 /// Removes what has outlived its use.

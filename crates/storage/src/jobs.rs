@@ -11,7 +11,10 @@ use sea_orm::{
 };
 use soiree_kernel::{Housekeeping, JobSchedule, Retention, Swept, Tally, Timestamp};
 
-use crate::entity::{login_failures, oauth_authorizations, rooms, scheduled_jobs, sessions};
+use crate::entity::{
+    login_challenges, login_failures, oauth_authorizations, rooms, scheduled_jobs, security_events,
+    sessions,
+};
 
 /// Jobs and housekeeping in the database.
 #[derive(Debug, Clone)]
@@ -121,7 +124,19 @@ impl Housekeeping for SqlJobs {
             .context("sweeping closed rooms")?
             .rows_affected;
         let rate_windows = crate::rate::clear_ended_windows(db, now.timestamp()).await?;
+        let security_events = security_events::Entity::delete_many()
+            .filter(security_events::Column::At.lt(ago(now, retention.security_events)))
+            .exec(db)
+            .await
+            .context("sweeping old security events")?
+            .rows_affected;
+        login_challenges::Entity::delete_many()
+            .filter(login_challenges::Column::ExpiresAt.lt(now))
+            .exec(db)
+            .await
+            .context("sweeping unfinished logins")?;
         Ok(Swept {
+            security_events,
             sessions,
             oauth_states,
             login_failures,

@@ -111,6 +111,38 @@ async fn housekeeping_sweeps_closed_rooms_past_retention_and_keeps_the_rest() {
     }
 }
 
+#[tokio::test]
+async fn housekeeping_sweeps_security_events_past_a_year() {
+    use soiree_users::{SecurityEvent, SecurityEventKind, SecurityEventRepository as _};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let person = account(&test.database, "person").await;
+        let events = test.database.users();
+        let now = chrono::Utc::now();
+        for age in [400, 10] {
+            let event = SecurityEvent::new(
+                person,
+                SecurityEventKind::LoginSucceeded,
+                now - chrono::Duration::days(age),
+            );
+            events.record_event(&event).await.unwrap();
+        }
+        let swept = test
+            .database
+            .jobs()
+            .sweep(&Retention::default(), now)
+            .await
+            .unwrap();
+        assert_eq!(swept.security_events, 1, "{backend}");
+        assert_eq!(
+            events.events_of(person, 10).await.unwrap().len(),
+            1,
+            "{backend}"
+        );
+        test.finish().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn daily_counts_add_up_under_parallel_adds_and_reach_the_activity_report() {
     for test in test_databases().await {

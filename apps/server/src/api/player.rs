@@ -145,6 +145,9 @@ struct VolumeIn {
 #[derive(Object, Debug)]
 #[oai(deny_unknown_fields)]
 struct SeekIn {
+    /// Milliseconds from the start of the track; past its end, the next track plays. At most
+    /// 2⁵³ − 1, the largest integer every JSON reader keeps exactly.
+    #[oai(validator(maximum(value = "9007199254740991")))]
     position_ms: u64,
 }
 

@@ -157,12 +157,13 @@ async fn clean_up(context: &Context) -> anyhow::Result<Swept> {
 
 fn swept_words(swept: &Swept) -> String {
     format!(
-        "{} old sessions, {} spent OAuth states, {} old failed logins, {} closed rooms past 30 days, {} ended rate windows removed.",
+        "{} old sessions, {} spent OAuth states, {} old failed logins, {} closed rooms past 30 days, {} ended rate windows, {} security-log entries past a year removed.",
         swept.sessions,
         swept.oauth_states,
         swept.login_failures,
         swept.closed_rooms,
-        swept.rate_windows
+        swept.rate_windows,
+        swept.security_events
     )
 }
 
