@@ -6,7 +6,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use soiree_users::TotpSeed;
 
-use crate::support::rooms::{connected_host, create_room, queue, subscribe, until, vote};
+use crate::support::rooms::{closed, connected_host, create_room, queue, subscribe, until, vote};
 use crate::support::{
     PASSWORD, TestApp, eventually, problem, spawn_app, spawn_app_with, spawn_app_with_sim,
 };
@@ -400,6 +400,18 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         !participants.to_string().contains(&adas_id),
         "{participants}"
     );
+    // The room's replayed events name her no more either.
+    let mut socket = subscribe(app, &bobs, &bob, None, 0).await.unwrap();
+    let mut seen = Vec::new();
+    until(&mut socket, "vote_tallied", &mut seen).await;
+    let joined: Vec<&Value> = seen
+        .iter()
+        .filter(|event| event["type"] == "participant_joined")
+        .collect();
+    // The host is in the room from its creation; Ada's join is the one event that named her.
+    assert_eq!(joined.len(), 1, "{seen:?}");
+    let name = joined[0]["display_name"].as_str().unwrap();
+    assert!(name.starts_with("Former guest "), "{name}");
     let bobs_export = app
         .get("/api/v1/me/export", Some(&bob))
         .await
