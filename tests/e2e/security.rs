@@ -361,10 +361,19 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         assert!(!text.contains(secret_word), "{secret_word} in {text}");
     }
 
+    // Ada follows Bob's room, Bob follows hers, when she erases her account.
+    let mut adas_socket = subscribe(app, &bobs, &ada, None, 0).await.unwrap();
+    let mut bobs_socket = subscribe(app, &adas, &bob, None, 0).await.unwrap();
     let erased = app
         .send(Method::DELETE, "/api/v1/me", Some(&ada), None)
         .await;
     assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    assert!(
+        closed(&mut adas_socket).await,
+        "her socket ends with her sessions"
+    );
+    let mut told = Vec::new();
+    until(&mut bobs_socket, "room_closed", &mut told).await;
     assert_eq!(
         problem(app.login("ada", PASSWORD).await, StatusCode::UNAUTHORIZED).await["code"],
         "invalid_credentials"
