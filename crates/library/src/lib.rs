@@ -1,0 +1,44 @@
+//! The music library of Soirée: the tracks of the operator's music folder, scanned incrementally
+//! (a file is read again only when its size or modification time changed), searched without
+//! regard to case or accents, and shown only to those who may see them.
+//!
+//! The crate owns the rules and the ports they need ([`MusicFolder`] reads the folder and the
+//! files' tags, [`TrackRepository`] keeps the catalogue); [`LibraryService`] is the use-case entry
+//! point. It knows nothing of files, audio formats, HTTP or databases: adapters implement the
+//! ports, and [`memory`] holds in-process versions for tests and examples.
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use soiree_kernel::{SystemClock, UserId};
+//! # use soiree_library::{LibraryService, SongQuery, memory::{InMemoryFolder, InMemoryTracks}, TrackTags};
+//! # tokio_test_block_on(async {
+//! let folder = Arc::new(InMemoryFolder::default());
+//! folder.put("Beyoncé/Halo.flac", TrackTags::titled("Halo", "Beyoncé"));
+//! let library = LibraryService::new(folder, Arc::new(InMemoryTracks::default()), Arc::new(SystemClock));
+//! let report = library.scan(&|_| {}).await.unwrap();
+//! assert_eq!(report.added, 1);
+//! let found = library.songs(UserId::generate(), &SongQuery::words("beyonce")).await.unwrap();
+//! assert_eq!(found.tracks[0].tags.title, "Halo");
+//! # });
+//! # fn tokio_test_block_on<F: std::future::Future>(future: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(future)
+//! # }
+//! ```
+
+mod error;
+pub mod memory;
+mod model;
+mod ports;
+mod scan;
+mod search;
+mod service;
+
+pub use error::TrackError;
+pub use model::{
+    FileEntry, MediaFile, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
+    PAGE_SIZE,
+};
+pub use ports::{MusicFolder, ReadFile, TrackRepository, Unreadable};
+pub use scan::{ScanProgress, ScanReport, Skipped};
+pub use search::search_key;
+pub use service::LibraryService;

@@ -1,0 +1,218 @@
+//! The library's use cases: scanning (in `scan.rs`), searching, reading a track.
+
+use std::sync::Arc;
+
+use soiree_kernel::{Clock, UserId};
+
+use crate::error::TrackError;
+use crate::model::{PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource};
+use crate::ports::{MusicFolder, TrackRepository};
+
+/// The library over its ports.
+#[derive(Debug)]
+pub struct LibraryService {
+    pub(crate) folder: Arc<dyn MusicFolder>,
+    pub(crate) tracks: Arc<dyn TrackRepository>,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// One scan at a time in this process (two processes may scan at once: the catalogue keeps
+    /// one track per file).
+    pub(crate) scanning: async_lock::Mutex<()>,
+}
+
+impl LibraryService {
+    /// Wires the service.
+    pub fn new(
+        folder: Arc<dyn MusicFolder>,
+        tracks: Arc<dyn TrackRepository>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            folder,
+            tracks,
+            clock,
+            scanning: async_lock::Mutex::new(()),
+        }
+    }
+
+    /// One page of the tracks `viewer` may see that match `query`.
+    pub async fn songs(&self, viewer: UserId, query: &SongQuery) -> anyhow::Result<SongPage> {
+        let offset = u64::from(query.page) * u64::from(PAGE_SIZE);
+        let (tracks, total) = self
+            .tracks
+            .search(viewer, query, offset, u64::from(PAGE_SIZE))
+            .await?;
+        Ok(SongPage {
+            tracks,
+            total,
+            page: query.page,
+        })
+    }
+
+    /// The track with this id, if `viewer` may see it.
+    pub async fn track(&self, viewer: UserId, id: TrackId) -> Result<Track, TrackError> {
+        self.tracks
+            .track(id)
+            .await?
+            .filter(|track| track.source.visible_to(viewer))
+            .ok_or(TrackError::NotFound)
+    }
+
+    /// Where `viewer` may stream the track from, with the track.
+    pub async fn stream(
+        &self,
+        viewer: UserId,
+        id: TrackId,
+    ) -> Result<(Track, std::path::PathBuf), TrackError> {
+        let track = self.track(viewer, id).await?;
+        let TrackSource::Folder { path } = &track.source;
+        let location = self.folder.location(path).ok_or(TrackError::NotFound)?;
+        Ok((track, location))
+    }
+
+    /// The track's embedded cover (media type and bytes), if `viewer` may see it and it has one.
+    pub async fn cover(
+        &self,
+        viewer: UserId,
+        id: TrackId,
+    ) -> Result<Option<(String, Vec<u8>)>, TrackError> {
+        let track = self.track(viewer, id).await?;
+        if !track.tags.has_cover {
+            return Ok(None);
+        }
+        let TrackSource::Folder { path } = &track.source;
+        Ok(self.folder.cover(path).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use soiree_kernel::{SystemClock, UserId};
+
+    use super::*;
+    use crate::memory::{InMemoryFolder, InMemoryTracks};
+    use crate::model::TrackTags;
+
+    fn library() -> (LibraryService, Arc<InMemoryFolder>) {
+        let folder = Arc::new(InMemoryFolder::default());
+        let service = LibraryService::new(
+            folder.clone(),
+            Arc::new(InMemoryTracks::default()),
+            Arc::new(SystemClock),
+        );
+        (service, folder)
+    }
+
+    #[tokio::test]
+    async fn a_scan_reads_only_new_and_changed_files_and_forgets_removed_ones() {
+        let (library, folder) = library();
+        folder.put("a/one.flac", TrackTags::titled("One", "Ada"));
+        folder.put("a/two.flac", TrackTags::titled("Two", "Ada"));
+        folder.put("b/three.mp3", TrackTags::titled("Three", "Bob"));
+        let first = library.scan(&|_| {}).await.unwrap();
+        assert_eq!((first.added, first.unchanged), (3, 0));
+        assert_eq!(folder.reads(), 3);
+
+        // Nothing changed: nothing read.
+        let second = library.scan(&|_| {}).await.unwrap();
+        assert_eq!((second.added, second.updated, second.unchanged), (0, 0, 3));
+        assert_eq!(folder.reads(), 3);
+
+        // One changed, one removed, one new.
+        let before = library
+            .songs(UserId::generate(), &SongQuery::words("two"))
+            .await
+            .unwrap()
+            .tracks[0]
+            .id;
+        folder.put("a/two.flac", TrackTags::titled("Two (remastered)", "Ada"));
+        folder.delete("b/three.mp3");
+        folder.put("c/four.ogg", TrackTags::titled("Four", "Cy"));
+        let third = library.scan(&|_| {}).await.unwrap();
+        assert_eq!(
+            (third.added, third.updated, third.unchanged, third.removed),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(folder.reads(), 5);
+        let changed = library
+            .songs(UserId::generate(), &SongQuery::words("remastered"))
+            .await
+            .unwrap();
+        assert_eq!(changed.tracks[0].id, before, "a changed file keeps its track");
+        assert_eq!(
+            library
+                .songs(UserId::generate(), &SongQuery::default())
+                .await
+                .unwrap()
+                .total,
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn unreadable_files_are_reported_and_do_not_stop_the_scan() {
+        let (library, folder) = library();
+        folder.put("good.flac", TrackTags::titled("Good", "Ada"));
+        folder.put_unreadable("broken.mp3", "no MPEG frame found");
+        folder.put("later.flac", TrackTags::titled("Later", "Ada"));
+        let seen = std::sync::Mutex::new(Vec::new());
+        let report = library
+            .scan(&|progress| seen.lock().unwrap().push(progress.done))
+            .await
+            .unwrap();
+        assert_eq!(report.added, 2);
+        assert_eq!(
+            report.skipped,
+            [crate::Skipped {
+                path: "broken.mp3".into(),
+                reason: "no MPEG frame found".into()
+            }]
+        );
+        assert_eq!(*seen.lock().unwrap(), [1, 2, 3], "progress after every file");
+    }
+
+    #[tokio::test]
+    async fn search_ignores_case_and_accents_and_filters_by_artist_and_album() {
+        let (library, folder) = library();
+        let mut halo = TrackTags::titled("Halo", "Beyoncé");
+        halo.album = Some("I Am… Sasha Fierce".into());
+        folder.put("halo.flac", halo);
+        folder.put("hoppipolla.flac", TrackTags::titled("Hoppípolla", "Sigur Rós"));
+        library.scan(&|_| {}).await.unwrap();
+        let viewer = UserId::generate();
+        let library = &library;
+        let titles = |query: SongQuery| async move {
+            library
+                .songs(viewer, &query)
+                .await
+                .unwrap()
+                .tracks
+                .into_iter()
+                .map(|track| track.tags.title)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(titles(SongQuery::words("BEYONCE halo")).await, ["Halo"]);
+        assert_eq!(titles(SongQuery::words("hoppipolla")).await, ["Hoppípolla"]);
+        assert!(titles(SongQuery::words("halo rós")).await.is_empty());
+        let by_album = SongQuery {
+            album: Some("sasha".into()),
+            ..SongQuery::default()
+        };
+        assert_eq!(titles(by_album).await, ["Halo"]);
+        let by_artist = SongQuery {
+            artist: Some("sigur ros".into()),
+            ..SongQuery::default()
+        };
+        assert_eq!(titles(by_artist).await, ["Hoppípolla"]);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_track_is_not_found() {
+        let (library, _) = library();
+        assert!(matches!(
+            library.track(UserId::generate(), TrackId::generate()).await,
+            Err(TrackError::NotFound)
+        ));
+    }
+}
