@@ -1,0 +1,113 @@
+//! Small, valid audio files made on the spot (no binary fixtures in the repository): a WAV of
+//! silence, a FLAC with its stream information and no frames, an MP3 of silent frames, each
+//! tagged with lofty as a tagging program would.
+
+use std::path::Path;
+
+use lofty::config::WriteOptions;
+use lofty::picture::{MimeType, Picture, PictureType};
+use lofty::tag::{Accessor as _, Tag, TagExt as _, TagType};
+
+/// What to write in a file's tags.
+#[derive(Debug, Clone, Default)]
+pub struct Tagged<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// Artist.
+    pub artist: &'a str,
+    /// Album.
+    pub album: Option<&'a str>,
+    /// Track number.
+    pub track: Option<u32>,
+    /// A cover picture (PNG bytes).
+    pub cover: Option<&'a [u8]>,
+}
+
+/// One second of 8 kHz 16-bit mono silence as WAV.
+pub fn wav_bytes() -> Vec<u8> {
+    let samples = 8_000_u32;
+    let data_len = samples * 2;
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(b"RIFF");
+    bytes.extend_from_slice(&(36 + data_len).to_le_bytes());
+    bytes.extend_from_slice(b"WAVEfmt ");
+    bytes.extend_from_slice(&16_u32.to_le_bytes());
+    bytes.extend_from_slice(&1_u16.to_le_bytes()); // PCM
+    bytes.extend_from_slice(&1_u16.to_le_bytes()); // mono
+    bytes.extend_from_slice(&8_000_u32.to_le_bytes());
+    bytes.extend_from_slice(&16_000_u32.to_le_bytes()); // bytes per second
+    bytes.extend_from_slice(&2_u16.to_le_bytes()); // block align
+    bytes.extend_from_slice(&16_u16.to_le_bytes()); // bits per sample
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&data_len.to_le_bytes());
+    bytes.resize(bytes.len() + data_len as usize, 0);
+    bytes
+}
+
+/// A FLAC stream of two seconds at 44.1 kHz, 16-bit stereo: the stream information only.
+pub fn flac_bytes() -> Vec<u8> {
+    let mut bytes = b"fLaC".to_vec();
+    // STREAMINFO, the last metadata block, 34 bytes.
+    bytes.extend_from_slice(&[0x80, 0, 0, 34]);
+    bytes.extend_from_slice(&4096_u16.to_be_bytes()); // min block size
+    bytes.extend_from_slice(&4096_u16.to_be_bytes()); // max block size
+    bytes.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // min and max frame size: unknown
+    let total_samples: u64 = 88_200;
+    // 20 bits sample rate, 3 bits channels - 1, 5 bits bits per sample - 1, 36 bits samples.
+    let packed: u64 = (44_100_u64 << 44) | (1 << 41) | (15 << 36) | total_samples;
+    bytes.extend_from_slice(&packed.to_be_bytes());
+    bytes.extend_from_slice(&[0; 16]); // MD5: unknown
+    bytes
+}
+
+/// About a second of silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz).
+pub fn mp3_bytes() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for _ in 0..40 {
+        bytes.extend_from_slice(&[0xFF, 0xFB, 0x90, 0x64]);
+        bytes.resize(bytes.len() + 417 - 4, 0);
+    }
+    bytes
+}
+
+/// Writes `bytes` at `path` and tags the file with `tags` (ID3v2 for MP3 and WAV, Vorbis
+/// comments for FLAC).
+pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder).expect("a folder for the file");
+    }
+    std::fs::write(path, bytes).expect("writing an audio file");
+    let tag_type = if bytes.starts_with(b"fLaC") {
+        TagType::VorbisComments
+    } else {
+        TagType::Id3v2
+    };
+    let mut tag = Tag::new(tag_type);
+    tag.set_title(tags.title.to_owned());
+    tag.set_artist(tags.artist.to_owned());
+    if let Some(album) = tags.album {
+        tag.set_album(album.to_owned());
+    }
+    if let Some(track) = tags.track {
+        tag.set_track(track);
+    }
+    if let Some(cover) = tags.cover {
+        tag.push_picture(
+            Picture::unchecked(cover.to_vec())
+                .pic_type(PictureType::CoverFront)
+                .mime_type(MimeType::Png)
+                .build(),
+        );
+    }
+    tag.save_to_path(path, WriteOptions::default())
+        .expect("tagging an audio file");
+}
+
+/// The smallest PNG: one transparent pixel.
+pub const PNG_PIXEL: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];
