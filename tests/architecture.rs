@@ -34,6 +34,7 @@ const ALLOWED_ARROWS: &[(&str, &[&str])] = &[
     ("soiree-connections", &["soiree-kernel"]),
     ("soiree-rooms", &["soiree-kernel"]),
     ("soiree-voting", &["soiree-rooms", "soiree-kernel"]),
+    ("soiree-library", &["soiree-kernel"]),
 ];
 
 /// The resolved dependency graph: package names by id, and each package's normal dependencies.

@@ -19,6 +19,7 @@ mod m20261123_000010_daily_counts;
 mod m20261123_000011_participant_name_keys;
 mod m20261123_000012_session_clients;
 mod m20261203_000013_account_security;
+mod m20261203_000014_library_tracks;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_participant_name_keys::Migration),
             Box::new(m20261123_000012_session_clients::Migration),
             Box::new(m20261203_000013_account_security::Migration),
+            Box::new(m20261203_000014_library_tracks::Migration),
         ]
     }
 }

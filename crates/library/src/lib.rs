@@ -38,7 +38,7 @@ pub use model::{
     FileEntry, MediaFile, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
     PAGE_SIZE,
 };
-pub use ports::{MusicFolder, ReadFile, TrackRepository, Unreadable};
+pub use ports::{Indexed, MusicFolder, ReadFile, TrackRepository, Unreadable};
 pub use scan::{ScanProgress, ScanReport, Skipped};
 pub use search::search_key;
 pub use service::LibraryService;

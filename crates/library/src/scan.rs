@@ -48,7 +48,10 @@ const BATCH: usize = 200;
 impl LibraryService {
     /// Scans the music folder, reading only new and changed files; `progress` is told after
     /// every file. Files that cannot be read are reported with the reason and skipped.
-    pub async fn scan(&self, progress: &dyn Fn(ScanProgress)) -> anyhow::Result<ScanReport> {
+    pub async fn scan(
+        &self,
+        progress: &(dyn Fn(ScanProgress) + Send + Sync),
+    ) -> anyhow::Result<ScanReport> {
         let _one_at_a_time = self.scanning.lock().await;
         let files = self.folder.files().await?;
         let mut known: HashMap<String, Indexed> = self

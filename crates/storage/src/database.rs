@@ -148,6 +148,11 @@ impl Database {
         crate::reports::SqlUsageReports::new(self.connection.clone())
     }
 
+    /// The library's catalogue.
+    pub fn library(&self) -> crate::library::SqlLibraryStore {
+        crate::library::SqlLibraryStore::new(self.connection.clone())
+    }
+
     /// Scheduled jobs' claims and housekeeping.
     pub fn jobs(&self) -> crate::jobs::SqlJobs {
         crate::jobs::SqlJobs::new(self.connection.clone())

@@ -1,6 +1,7 @@
 //! SeaORM entities: the shape of rows, private to this crate.
 
 pub(crate) mod connections;
+pub(crate) mod library_tracks;
 pub(crate) mod login_challenges;
 pub(crate) mod login_failures;
 pub(crate) mod mfa_recovery_codes;

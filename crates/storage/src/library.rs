@@ -1,0 +1,245 @@
+//! The library's catalogue over SeaORM: one row per track, one per file (a unique key on source
+//! and path, so concurrent scans upsert rather than duplicate), searched through folded keys.
+
+use anyhow::Context as _;
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
+    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+};
+use soiree_kernel::UserId;
+use soiree_library::{
+    FileEntry, Indexed, MediaFile, SongQuery, Track, TrackId, TrackRepository, TrackSource,
+    TrackTags, search_key,
+};
+
+use crate::entity::library_tracks;
+
+/// The catalogue in the database.
+#[derive(Debug, Clone)]
+pub struct SqlLibraryStore {
+    connection: DatabaseConnection,
+}
+
+impl SqlLibraryStore {
+    pub(crate) fn new(connection: DatabaseConnection) -> Self {
+        Self { connection }
+    }
+}
+
+/// Artists are kept in one column, separated by a character no tag holds.
+const ARTIST_SEPARATOR: char = '\u{1F}';
+const FOLDER: &str = "folder";
+
+fn column_u32(value: Option<u32>) -> Option<i32> {
+    value.and_then(|value| i32::try_from(value).ok())
+}
+
+fn row_of(track: &Track) -> library_tracks::ActiveModel {
+    let TrackSource::Folder { path } = &track.source;
+    let tags = &track.tags;
+    let artists = tags.artists.join(" ");
+    let album = tags.album.clone().unwrap_or_default();
+    library_tracks::ActiveModel {
+        id: Set(track.id.as_uuid()),
+        source: Set(FOLDER.to_owned()),
+        path: Set(path.clone()),
+        size: Set(i64::try_from(track.media.size).unwrap_or(i64::MAX)),
+        modified_at: Set(track.media.modified_at),
+        content_type: Set(track.media.content_type.clone()),
+        title: Set(tags.title.clone()),
+        artists: Set(tags.artists.join(&ARTIST_SEPARATOR.to_string())),
+        album: Set(tags.album.clone()),
+        album_artist: Set(tags.album_artist.clone()),
+        track_number: Set(column_u32(tags.track_number)),
+        disc_number: Set(column_u32(tags.disc_number)),
+        year: Set(column_u32(tags.year)),
+        genre: Set(tags.genre.clone()),
+        duration_ms: Set(tags
+            .duration_ms
+            .map(|ms| i64::try_from(ms).unwrap_or(i64::MAX))),
+        has_cover: Set(tags.has_cover),
+        search_text: Set(search_key(&format!("{} {artists} {album}", tags.title))),
+        artist_key: Set(search_key(&artists)),
+        album_key: Set(search_key(&album)),
+        title_key: Set(search_key(&tags.title)),
+        added_at: Set(track.added_at),
+    }
+}
+
+fn track_of(row: library_tracks::Model) -> Track {
+    let number = |value: Option<i32>| value.and_then(|value| u32::try_from(value).ok());
+    Track {
+        id: TrackId::from_uuid(row.id),
+        source: TrackSource::Folder { path: row.path },
+        tags: TrackTags {
+            title: row.title,
+            artists: row
+                .artists
+                .split(ARTIST_SEPARATOR)
+                .filter(|artist| !artist.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            album: row.album,
+            album_artist: row.album_artist,
+            track_number: number(row.track_number),
+            disc_number: number(row.disc_number),
+            year: number(row.year),
+            genre: row.genre,
+            duration_ms: row.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
+            has_cover: row.has_cover,
+        },
+        media: MediaFile {
+            content_type: row.content_type,
+            size: u64::try_from(row.size).unwrap_or(0),
+            modified_at: row.modified_at,
+        },
+        added_at: row.added_at,
+    }
+}
+
+/// `%folded%`, with LIKE's own characters escaped.
+fn containing(text: &str) -> LikeExpr {
+    let escaped = search_key(text)
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+fn conditions(query: &SongQuery) -> Condition {
+    let mut condition = Condition::all();
+    if let Some(words) = &query.words {
+        for word in search_key(words).split(' ').filter(|word| !word.is_empty()) {
+            condition = condition
+                .add(Expr::col(library_tracks::Column::SearchText).like(containing(word)));
+        }
+    }
+    if let Some(artist) = &query.artist {
+        condition =
+            condition.add(Expr::col(library_tracks::Column::ArtistKey).like(containing(artist)));
+    }
+    if let Some(album) = &query.album {
+        condition =
+            condition.add(Expr::col(library_tracks::Column::AlbumKey).like(containing(album)));
+    }
+    condition
+}
+
+#[async_trait]
+impl TrackRepository for SqlLibraryStore {
+    async fn folder_index(&self) -> anyhow::Result<Vec<Indexed>> {
+        let rows: Vec<(uuid::Uuid, String, i64, chrono::DateTime<chrono::Utc>)> =
+            library_tracks::Entity::find()
+                .select_only()
+                .column(library_tracks::Column::Id)
+                .column(library_tracks::Column::Path)
+                .column(library_tracks::Column::Size)
+                .column(library_tracks::Column::ModifiedAt)
+                .filter(library_tracks::Column::Source.eq(FOLDER))
+                .into_tuple()
+                .all(&self.connection)
+                .await
+                .context("listing the folder's tracks")?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, path, size, modified_at)| Indexed {
+                id: TrackId::from_uuid(id),
+                file: FileEntry {
+                    path,
+                    size: u64::try_from(size).unwrap_or(0),
+                    modified_at,
+                },
+            })
+            .collect())
+    }
+
+    async fn save(&self, tracks: &[Track]) -> anyhow::Result<()> {
+        if tracks.is_empty() {
+            return Ok(());
+        }
+        use library_tracks::Column as C;
+        library_tracks::Entity::insert_many(tracks.iter().map(row_of))
+            .on_conflict(
+                OnConflict::columns([C::Source, C::Path])
+                    .update_columns([
+                        C::Size,
+                        C::ModifiedAt,
+                        C::ContentType,
+                        C::Title,
+                        C::Artists,
+                        C::Album,
+                        C::AlbumArtist,
+                        C::TrackNumber,
+                        C::DiscNumber,
+                        C::Year,
+                        C::Genre,
+                        C::DurationMs,
+                        C::HasCover,
+                        C::SearchText,
+                        C::ArtistKey,
+                        C::AlbumKey,
+                        C::TitleKey,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.connection)
+            .await
+            .context("storing scanned tracks")?;
+        Ok(())
+    }
+
+    async fn remove(&self, ids: &[TrackId]) -> anyhow::Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut removed = 0;
+        for chunk in ids.chunks(500) {
+            removed += library_tracks::Entity::delete_many()
+                .filter(library_tracks::Column::Id.is_in(chunk.iter().map(TrackId::as_uuid)))
+                .exec(&self.connection)
+                .await
+                .context("removing tracks whose files are gone")?
+                .rows_affected;
+        }
+        Ok(removed)
+    }
+
+    async fn search(
+        &self,
+        _viewer: UserId,
+        query: &SongQuery,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<Track>, u64)> {
+        // Folder tracks are everyone's; uploads and provider tracks will filter by owner here.
+        let matching = library_tracks::Entity::find().filter(conditions(query));
+        let total = matching
+            .clone()
+            .count(&self.connection)
+            .await
+            .context("counting matching tracks")?;
+        let rows = matching
+            .order_by_asc(library_tracks::Column::ArtistKey)
+            .order_by_asc(library_tracks::Column::AlbumKey)
+            .order_by_asc(library_tracks::Column::DiscNumber)
+            .order_by_asc(library_tracks::Column::TrackNumber)
+            .order_by_asc(library_tracks::Column::TitleKey)
+            .order_by_asc(library_tracks::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.connection)
+            .await
+            .context("searching the catalogue")?;
+        Ok((rows.into_iter().map(track_of).collect(), total))
+    }
+
+    async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>> {
+        let row = library_tracks::Entity::find_by_id(id.as_uuid())
+            .one(&self.connection)
+            .await
+            .context("loading a track")?;
+        Ok(row.map(track_of))
+    }
+}

@@ -1,0 +1,113 @@
+//! The library's catalogue on SQLite and PostgreSQL.
+
+// A failing test panics; that is how it reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::Arc;
+
+use soiree_kernel::{SystemClock, UserId};
+use soiree_library::memory::InMemoryFolder;
+use soiree_library::{LibraryService, SongQuery, TrackRepository as _, TrackTags};
+use support::test_databases;
+
+fn tags(title: &str, artist: &str, album: &str, track: u32) -> TrackTags {
+    TrackTags {
+        album: Some(album.to_owned()),
+        track_number: Some(track),
+        ..TrackTags::titled(title, artist)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scans_at_once_through_two_instances_store_each_file_once_and_search_folds_accents() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let folder = Arc::new(InMemoryFolder::default());
+        for number in 0..30 {
+            folder.put(
+                &format!("various/{number:02}.flac"),
+                tags(&format!("Song {number}"), "Various", "Mix", number),
+            );
+        }
+        folder.put("b/halo.flac", tags("Halo", "Beyoncé", "I Am… Sasha Fierce", 1));
+        folder.put("s/hoppipolla.flac", tags("Hoppípolla", "Sigur Rós", "Takk…", 2));
+        folder.put("p/percent.flac", tags("100% Pure", "Odd_Name", "Tests", 3));
+        let libraries: Vec<Arc<LibraryService>> = [&test.database, &second]
+            .into_iter()
+            .map(|database| {
+                Arc::new(LibraryService::new(
+                    folder.clone(),
+                    Arc::new(database.library()),
+                    Arc::new(SystemClock),
+                ))
+            })
+            .collect();
+        let scans: Vec<_> = libraries
+            .iter()
+            .map(|library| {
+                let library = library.clone();
+                tokio::spawn(async move { library.scan(&|_| {}).await.unwrap() })
+            })
+            .collect();
+        for scan in scans {
+            scan.await.unwrap();
+        }
+        let library = &libraries[0];
+        let viewer = UserId::generate();
+        let all = library.songs(viewer, &SongQuery::default()).await.unwrap();
+        assert_eq!(all.total, 33, "{backend}: one track per file");
+        assert_eq!(all.tracks.len(), 33);
+        // Artist, then album, then track number.
+        assert_eq!(all.tracks[0].tags.artists, ["Beyoncé"], "{backend}");
+        assert_eq!(all.tracks[3].tags.title, "Song 0", "{backend}");
+
+        let titles = |query: SongQuery| async move {
+            library
+                .songs(viewer, &query)
+                .await
+                .unwrap()
+                .tracks
+                .into_iter()
+                .map(|track| track.tags.title)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(titles(SongQuery::words("BEYONCE")).await, ["Halo"], "{backend}");
+        assert_eq!(titles(SongQuery::words("hoppipolla ros")).await, ["Hoppípolla"]);
+        // LIKE's own characters are searched for, not obeyed.
+        assert_eq!(titles(SongQuery::words("100%")).await, ["100% Pure"], "{backend}");
+        assert_eq!(titles(SongQuery::words("d_n")).await, ["100% Pure"], "{backend}");
+        assert!(titles(SongQuery::words("%")).await.len() == 1, "{backend}");
+        let album = SongQuery {
+            album: Some("takk".into()),
+            ..SongQuery::default()
+        };
+        assert_eq!(titles(album).await, ["Hoppípolla"], "{backend}");
+        let second_page = SongQuery {
+            page: 0,
+            artist: Some("various".into()),
+            ..SongQuery::default()
+        };
+        assert_eq!(library.songs(viewer, &second_page).await.unwrap().total, 30);
+
+        // A change is read again and keeps its id; a removed file's track goes.
+        let halo = library
+            .songs(viewer, &SongQuery::words("halo"))
+            .await
+            .unwrap()
+            .tracks[0]
+            .clone();
+        folder.put("b/halo.flac", tags("Halo (live)", "Beyoncé", "I Am… Sasha Fierce", 1));
+        folder.delete("p/percent.flac");
+        let report = library.scan(&|_| {}).await.unwrap();
+        assert_eq!((report.updated, report.removed, report.unchanged), (1, 1, 31));
+        let again = test.database.library().track(halo.id).await.unwrap().unwrap();
+        assert_eq!(again.tags.title, "Halo (live)", "{backend}");
+        assert_eq!(again.tags.album.as_deref(), Some("I Am… Sasha Fierce"));
+        test.finish().await;
+    }
+}
