@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod connections;
 mod crowd;
+mod library;
 mod limits;
 mod metrics;
 mod operations;

@@ -9,8 +9,8 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountDataApi, AccountsApi, ConnectionsApi, HealthApi, MeApi, PlayerApi, RoomEventsApi,
-    RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
+    AccountDataApi, AccountsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi, PlayerApi,
+    RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -31,6 +31,7 @@ type Apis = (
     PlayerApi,
     RoomsApi,
     RoomEventsApi,
+    LibraryApi,
     TiersApi,
     UsersApi,
 );
@@ -49,6 +50,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             PlayerApi { state: state.clone() },
             RoomsApi { state: state.clone() },
             RoomEventsApi { state: state.clone() },
+            LibraryApi { state: state.clone() },
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },
         ),

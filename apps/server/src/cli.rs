@@ -38,6 +38,20 @@ pub(crate) enum Command {
     /// Run every job once: provisioning (when a directory is set), tier analysis, analytics and
     /// clean-up.
     RunAll(RunAllArgs),
+    /// Scan the music folder now: read new and changed files, forget removed ones, and list the
+    /// files that cannot be read.
+    Scan(ScanArgs),
+}
+
+/// `scan`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ScanArgs {
+    #[command(flatten)]
+    pub(crate) job: JobArgs,
+
+    /// The folder of music to scan (as `serve` uses it).
+    #[arg(long, env = "SOIREE_MUSIC_DIR")]
+    pub(crate) music_dir: PathBuf,
 }
 
 /// Where the jobs find the database and the tier table.
@@ -222,6 +236,11 @@ pub(crate) struct ServeArgs {
     /// A session ends this long after login, however busy (for example `24h`, `7d`).
     #[arg(long, env = "SOIREE_SESSION_ABSOLUTE_TIMEOUT", default_value = "24h")]
     pub(crate) session_absolute_timeout: humantime::Duration,
+
+    /// The operator's folder of music (MP3, FLAC, Ogg, Opus, M4A, AAC, WAV), scanned at start
+    /// and on demand; everyone with an account can search and play it. Unset: no folder.
+    #[arg(long, env = "SOIREE_MUSIC_DIR")]
+    pub(crate) music_dir: Option<PathBuf>,
 
     /// How recent a session's login (or re-authentication) must be for sensitive changes:
     /// erasure, two-step login, provider credentials (for example `15m`, `1h`).

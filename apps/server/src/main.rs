@@ -17,6 +17,7 @@ mod demo;
 mod hashing;
 mod jobs;
 mod keys;
+mod library;
 mod limits;
 mod metrics;
 mod pages;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             Command::AnalyzeTiers(args) => jobs::analyze_tiers(&args).await,
             Command::GenerateAnalytics(args) => jobs::generate_analytics(&args).await,
             Command::RunAll(args) => jobs::run_all(&args).await,
+            Command::Scan(args) => jobs::scan(&args).await,
         }
     });
     match outcome {
@@ -298,6 +300,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
+    let library = library::Library::open(args.music_dir.as_deref(), &database)?;
+    if library.has_folder {
+        // In the background: the server answers while a large folder is read.
+        library.start_scan();
+    }
     let state = AppState {
         users,
         database: database.clone(),
@@ -309,6 +316,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         player,
         rooms,
         personal_rooms: Arc::new(database.rooms()),
+        library: library.clone(),
         voting,
         events,
         tracks,

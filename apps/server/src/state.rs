@@ -23,6 +23,8 @@ pub(crate) struct AppState {
     pub(crate) rooms: Arc<RoomsService>,
     /// What the rooms hold of one person, for their export and erasure.
     pub(crate) personal_rooms: Arc<dyn soiree_rooms::PersonalRoomData>,
+    /// The music library and its folder's scan.
+    pub(crate) library: crate::library::Library,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
     /// What is known of tracks, shared with the voting service and the event hub.

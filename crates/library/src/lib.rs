@@ -35,8 +35,7 @@ mod service;
 
 pub use error::TrackError;
 pub use model::{
-    FileEntry, MediaFile, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
-    PAGE_SIZE,
+    FileEntry, MediaFile, PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
 };
 pub use ports::{Indexed, MusicFolder, ReadFile, TrackRepository, Unreadable};
 pub use scan::{ScanProgress, ScanReport, Skipped};

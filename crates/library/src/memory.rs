@@ -16,11 +16,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A file of the folder: where it is listed, and its tags or why it cannot be read.
+type StoredFile = (FileEntry, Result<TrackTags, String>);
+
 /// A music folder in memory: files with their tags, or a reason they cannot be read. Counts
 /// reads, so tests see what a scan read again.
 #[derive(Debug, Default)]
 pub struct InMemoryFolder {
-    files: Mutex<BTreeMap<String, (FileEntry, Result<TrackTags, String>)>>,
+    files: Mutex<BTreeMap<String, StoredFile>>,
     reads: AtomicUsize,
     clock: AtomicUsize,
 }
@@ -104,11 +107,10 @@ fn matches(track: &Track, query: &SongQuery) -> bool {
     let artists = search_key(&track.tags.artists.join(" "));
     let album = search_key(track.tags.album.as_deref().unwrap_or_default());
     let all = format!("{} {artists} {album}", search_key(&track.tags.title));
-    let words_match = query.words.as_deref().is_none_or(|words| {
-        search_key(words)
-            .split(' ')
-            .all(|word| all.contains(word))
-    });
+    let words_match = query
+        .words
+        .as_deref()
+        .is_none_or(|words| search_key(words).split(' ').all(|word| all.contains(word)));
     words_match
         && query
             .artist

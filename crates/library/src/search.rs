@@ -24,7 +24,10 @@ mod tests {
     fn case_and_accents_fold_alike() {
         assert_eq!(search_key("Beyoncé"), "beyonce");
         assert_eq!(search_key("BEYONCE"), "beyonce");
-        assert_eq!(search_key("Sigur Rós  –  Ágætis byrjun"), "sigur ros – agætis byrjun");
+        assert_eq!(
+            search_key("Sigur Rós  –  Ágætis byrjun"),
+            "sigur ros – agætis byrjun"
+        );
         assert_eq!(search_key("Ｍｏｔörhead"), "motorhead");
         assert_eq!(search_key("Zoë Keating"), "zoe keating");
     }

@@ -139,7 +139,10 @@ mod tests {
             .songs(UserId::generate(), &SongQuery::words("remastered"))
             .await
             .unwrap();
-        assert_eq!(changed.tracks[0].id, before, "a changed file keeps its track");
+        assert_eq!(
+            changed.tracks[0].id, before,
+            "a changed file keeps its track"
+        );
         assert_eq!(
             library
                 .songs(UserId::generate(), &SongQuery::default())
@@ -169,7 +172,11 @@ mod tests {
                 reason: "no MPEG frame found".into()
             }]
         );
-        assert_eq!(*seen.lock().unwrap(), [1, 2, 3], "progress after every file");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [1, 2, 3],
+            "progress after every file"
+        );
     }
 
     #[tokio::test]
@@ -178,7 +185,10 @@ mod tests {
         let mut halo = TrackTags::titled("Halo", "Beyoncé");
         halo.album = Some("I Am… Sasha Fierce".into());
         folder.put("halo.flac", halo);
-        folder.put("hoppipolla.flac", TrackTags::titled("Hoppípolla", "Sigur Rós"));
+        folder.put(
+            "hoppipolla.flac",
+            TrackTags::titled("Hoppípolla", "Sigur Rós"),
+        );
         library.scan(&|_| {}).await.unwrap();
         let viewer = UserId::generate();
         let library = &library;

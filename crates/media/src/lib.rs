@@ -35,7 +35,11 @@ impl FolderOnDisk {
         let root = root
             .canonicalize()
             .with_context(|| format!("the music folder {} cannot be opened", root.display()))?;
-        anyhow::ensure!(root.is_dir(), "the music folder {} is not a folder", root.display());
+        anyhow::ensure!(
+            root.is_dir(),
+            "the music folder {} is not a folder",
+            root.display()
+        );
         Ok(Self { root })
     }
 
@@ -170,7 +174,7 @@ fn read_file(full: &Path) -> Result<ReadFile, Unreadable> {
         .unwrap_or_default();
     let mut tags = tags_of(file.primary_tag().or_else(|| file.first_tag()), stem);
     let duration = file.properties().duration();
-    tags.duration_ms = (!duration.is_zero()).then(|| duration.as_millis() as u64);
+    tags.duration_ms = (!duration.is_zero()).then_some(duration.as_millis() as u64);
     Ok(ReadFile {
         tags,
         content_type: content_type.to_owned(),
@@ -179,11 +183,7 @@ fn read_file(full: &Path) -> Result<ReadFile, Unreadable> {
 
 fn cover_of(full: &Path) -> anyhow::Result<Option<(String, Vec<u8>)>> {
     let file = Probe::open(full)?.guess_file_type()?.read()?;
-    let picture = file
-        .tags()
-        .iter()
-        .flat_map(|tag| tag.pictures())
-        .next();
+    let picture = file.tags().iter().flat_map(|tag| tag.pictures()).next();
     Ok(picture.map(|picture| {
         let mime = picture
             .mime_type()
@@ -227,5 +227,28 @@ impl MusicFolder for FolderOnDisk {
     fn location(&self, path: &str) -> Option<PathBuf> {
         let full = self.root.join(path).canonicalize().ok()?;
         full.starts_with(&self.root).then_some(full)
+    }
+}
+
+/// No music folder (`SOIREE_MUSIC_DIR` unset): nothing to list, read or stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoFolder;
+
+#[async_trait]
+impl MusicFolder for NoFolder {
+    async fn files(&self) -> anyhow::Result<Vec<FileEntry>> {
+        Ok(Vec::new())
+    }
+
+    async fn read(&self, _path: &str) -> Result<ReadFile, Unreadable> {
+        Err(Unreadable("no music folder is configured".to_owned()))
+    }
+
+    async fn cover(&self, _path: &str) -> anyhow::Result<Option<(String, Vec<u8>)>> {
+        Ok(None)
+    }
+
+    fn location(&self, _path: &str) -> Option<PathBuf> {
+        None
     }
 }

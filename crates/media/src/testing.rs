@@ -72,11 +72,11 @@ pub fn mp3_bytes() -> Vec<u8> {
 
 /// Writes `bytes` at `path` and tags the file with `tags` (ID3v2 for MP3 and WAV, Vorbis
 /// comments for FLAC).
-pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) {
+pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) -> anyhow::Result<()> {
     if let Some(folder) = path.parent() {
-        std::fs::create_dir_all(folder).expect("a folder for the file");
+        std::fs::create_dir_all(folder)?;
     }
-    std::fs::write(path, bytes).expect("writing an audio file");
+    std::fs::write(path, bytes)?;
     let tag_type = if bytes.starts_with(b"fLaC") {
         TagType::VorbisComments
     } else {
@@ -99,8 +99,8 @@ pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) {
                 .build(),
         );
     }
-    tag.save_to_path(path, WriteOptions::default())
-        .expect("tagging an audio file");
+    tag.save_to_path(path, WriteOptions::default())?;
+    Ok(())
 }
 
 /// The smallest PNG: one transparent pixel.

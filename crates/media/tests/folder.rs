@@ -21,7 +21,8 @@ async fn each_format_is_listed_and_read_by_its_content() {
             track: Some(1),
             cover: Some(PNG_PIXEL),
         },
-    );
+    )
+    .unwrap();
     write_tagged(
         &root.join("Sigur Rós/Hoppípolla.mp3"),
         &mp3_bytes(),
@@ -30,7 +31,8 @@ async fn each_format_is_listed_and_read_by_its_content() {
             artist: "Sigur Rós",
             ..Tagged::default()
         },
-    );
+    )
+    .unwrap();
     write_tagged(
         &root.join("field/recording.wav"),
         &wav_bytes(),
@@ -39,7 +41,8 @@ async fn each_format_is_listed_and_read_by_its_content() {
             artist: "Nobody",
             ..Tagged::default()
         },
-    );
+    )
+    .unwrap();
     // A FLAC named .mp3 is a FLAC; a text file named .mp3 is reported; a picture is not listed.
     std::fs::write(root.join("misnamed.mp3"), flac_bytes()).unwrap();
     std::fs::write(root.join("notes.mp3"), b"not audio at all").unwrap();
@@ -103,7 +106,8 @@ async fn nothing_outside_the_folder_is_reached() {
             artist: "Someone",
             ..Tagged::default()
         },
-    );
+    )
+    .unwrap();
     let inside = outside.path().join("music");
     std::fs::create_dir(&inside).unwrap();
     let folder = FolderOnDisk::new(&inside).unwrap();

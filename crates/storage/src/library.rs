@@ -112,8 +112,8 @@ fn conditions(query: &SongQuery) -> Condition {
     let mut condition = Condition::all();
     if let Some(words) = &query.words {
         for word in search_key(words).split(' ').filter(|word| !word.is_empty()) {
-            condition = condition
-                .add(Expr::col(library_tracks::Column::SearchText).like(containing(word)));
+            condition =
+                condition.add(Expr::col(library_tracks::Column::SearchText).like(containing(word)));
         }
     }
     if let Some(artist) = &query.artist {

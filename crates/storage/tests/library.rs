@@ -34,8 +34,14 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
                 tags(&format!("Song {number}"), "Various", "Mix", number),
             );
         }
-        folder.put("b/halo.flac", tags("Halo", "Beyoncé", "I Am… Sasha Fierce", 1));
-        folder.put("s/hoppipolla.flac", tags("Hoppípolla", "Sigur Rós", "Takk…", 2));
+        folder.put(
+            "b/halo.flac",
+            tags("Halo", "Beyoncé", "I Am… Sasha Fierce", 1),
+        );
+        folder.put(
+            "s/hoppipolla.flac",
+            tags("Hoppípolla", "Sigur Rós", "Takk…", 2),
+        );
         folder.put("p/percent.flac", tags("100% Pure", "Odd_Name", "Tests", 3));
         let libraries: Vec<Arc<LibraryService>> = [&test.database, &second]
             .into_iter()
@@ -76,11 +82,26 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
                 .map(|track| track.tags.title)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(titles(SongQuery::words("BEYONCE")).await, ["Halo"], "{backend}");
-        assert_eq!(titles(SongQuery::words("hoppipolla ros")).await, ["Hoppípolla"]);
+        assert_eq!(
+            titles(SongQuery::words("BEYONCE")).await,
+            ["Halo"],
+            "{backend}"
+        );
+        assert_eq!(
+            titles(SongQuery::words("hoppipolla ros")).await,
+            ["Hoppípolla"]
+        );
         // LIKE's own characters are searched for, not obeyed.
-        assert_eq!(titles(SongQuery::words("100%")).await, ["100% Pure"], "{backend}");
-        assert_eq!(titles(SongQuery::words("d_n")).await, ["100% Pure"], "{backend}");
+        assert_eq!(
+            titles(SongQuery::words("100%")).await,
+            ["100% Pure"],
+            "{backend}"
+        );
+        assert_eq!(
+            titles(SongQuery::words("d_n")).await,
+            ["100% Pure"],
+            "{backend}"
+        );
         assert!(titles(SongQuery::words("%")).await.len() == 1, "{backend}");
         let album = SongQuery {
             album: Some("takk".into()),
@@ -101,11 +122,23 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
             .unwrap()
             .tracks[0]
             .clone();
-        folder.put("b/halo.flac", tags("Halo (live)", "Beyoncé", "I Am… Sasha Fierce", 1));
+        folder.put(
+            "b/halo.flac",
+            tags("Halo (live)", "Beyoncé", "I Am… Sasha Fierce", 1),
+        );
         folder.delete("p/percent.flac");
         let report = library.scan(&|_| {}).await.unwrap();
-        assert_eq!((report.updated, report.removed, report.unchanged), (1, 1, 31));
-        let again = test.database.library().track(halo.id).await.unwrap().unwrap();
+        assert_eq!(
+            (report.updated, report.removed, report.unchanged),
+            (1, 1, 31)
+        );
+        let again = test
+            .database
+            .library()
+            .track(halo.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(again.tags.title, "Halo (live)", "{backend}");
         assert_eq!(again.tags.album.as_deref(), Some("I Am… Sasha Fierce"));
         test.finish().await;

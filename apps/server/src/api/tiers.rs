@@ -224,7 +224,7 @@ fn operator_only() -> Problem {
 }
 
 /// The caller, if they are an operator.
-fn operator(auth: &SessionAuth) -> Result<&Authenticated, Problem> {
+pub(crate) fn operator(auth: &SessionAuth) -> Result<&Authenticated, Problem> {
     let caller = auth.caller();
     if caller.user.operator {
         Ok(caller)

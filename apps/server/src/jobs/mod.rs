@@ -295,3 +295,35 @@ async fn run_job(
         Job::CleanUp => Ok(swept_words(&clean_up(context).await?)),
     }
 }
+
+/// `soiree scan`: the music folder scanned now, with a progress bar on a terminal; the files that
+/// cannot be read are listed with why, and do not fail the command.
+pub(crate) async fn scan(args: &crate::cli::ScanArgs) -> anyhow::Result<()> {
+    let context = Context::open(&args.job).await?;
+    let library = crate::library::Library::open(Some(&args.music_dir), &context.database)?;
+    let bar = progress(0, "scanning");
+    let shown = bar.clone();
+    let report = library
+        .service
+        .scan(&move |step: soiree_library::ScanProgress| {
+            shown.set_length(step.total as u64);
+            shown.set_position(step.done as u64);
+        })
+        .await;
+    bar.finish_and_clear();
+    context.database.close().await?;
+    let report = report?;
+    println!(
+        "{} audio files: {} added, {} read again, {} unchanged, {} removed, {} not readable.",
+        report.files,
+        report.added,
+        report.updated,
+        report.unchanged,
+        report.removed,
+        report.skipped.len()
+    );
+    for skipped in &report.skipped {
+        println!("  {}: {}", skipped.path, skipped.reason);
+    }
+    Ok(())
+}

@@ -1,0 +1,538 @@
+//! The library: `GET /api/v1/songs` (search), `GET /api/v1/library/tracks/{id}` (one track),
+//! `…/stream` (the file, with ranges), `…/cover` (its picture), and the operator's
+//! `POST|GET /api/v1/library/scan`.
+
+use poem::http::StatusCode;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::registry::{
+    MetaMediaType, MetaResponse, MetaResponses, MetaSchema, MetaSchemaRef, Registry,
+};
+use poem_openapi::types::Type as _;
+use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+use soiree_library::{PAGE_SIZE, SongQuery, Track, TrackError, TrackId};
+
+use crate::auth::SessionAuth;
+use crate::problem::{Problem, capitalised, problem_variants};
+use crate::state::AppState;
+
+#[derive(Tags)]
+enum LibraryTags {
+    /// The music library: the operator's folder, searched and streamed.
+    Library,
+}
+
+/// A track of the library.
+#[derive(Object, Debug)]
+#[oai(rename = "Song")]
+struct SongOut {
+    id: uuid::Uuid,
+    title: String,
+    artists: Vec<String>,
+    #[oai(skip_serializing_if_is_none)]
+    album: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    album_artist: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    track_number: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    disc_number: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    year: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    genre: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    duration_ms: Option<u64>,
+    /// The file's media type, found from its content.
+    content_type: String,
+    /// The file's size in bytes.
+    size: u64,
+    /// `GET` it for the audio (ranges accepted).
+    stream_url: String,
+    /// `GET` it for the embedded cover; absent when the file has none.
+    #[oai(skip_serializing_if_is_none)]
+    cover_url: Option<String>,
+}
+
+impl From<Track> for SongOut {
+    fn from(track: Track) -> Self {
+        let id = track.id.as_uuid();
+        let tags = track.tags;
+        Self {
+            id,
+            title: tags.title,
+            artists: tags.artists,
+            album: tags.album,
+            album_artist: tags.album_artist,
+            track_number: tags.track_number,
+            disc_number: tags.disc_number,
+            year: tags.year,
+            genre: tags.genre,
+            duration_ms: tags.duration_ms,
+            content_type: track.media.content_type,
+            size: track.media.size,
+            stream_url: format!("/api/v1/library/tracks/{id}/stream"),
+            cover_url: tags
+                .has_cover
+                .then(|| format!("/api/v1/library/tracks/{id}/cover")),
+        }
+    }
+}
+
+#[derive(Object, Debug)]
+struct SongsOut {
+    songs: Vec<SongOut>,
+    /// How many match in all.
+    total: u64,
+    /// This page (from 0).
+    page: u32,
+    /// Songs per page.
+    page_size: u32,
+}
+
+/// A file the scan could not read.
+#[derive(Object, Debug)]
+struct SkippedOut {
+    path: String,
+    reason: String,
+}
+
+/// The last scan's result.
+#[derive(Object, Debug)]
+struct ScanResultOut {
+    finished_at: chrono::DateTime<chrono::Utc>,
+    /// `ok`, or `failed` (see `error`).
+    outcome: String,
+    #[oai(skip_serializing_if_is_none)]
+    error: Option<String>,
+    files: u64,
+    added: u64,
+    updated: u64,
+    unchanged: u64,
+    removed: u64,
+    /// Files that could not be read, with why (at most 100 listed; `skipped_total` counts all).
+    skipped: Vec<SkippedOut>,
+    skipped_total: u64,
+}
+
+/// Where the music folder's scan stands.
+#[derive(Object, Debug)]
+#[oai(rename = "LibraryScan")]
+struct ScanOut {
+    /// Whether a music folder is configured (`SOIREE_MUSIC_DIR`).
+    music_folder: bool,
+    running: bool,
+    /// While running: files looked at, and in all.
+    #[oai(skip_serializing_if_is_none)]
+    done: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
+    total: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
+    last: Option<ScanResultOut>,
+}
+
+fn scan_out(state: &AppState) -> ScanOut {
+    let scan = state.library.scan_state();
+    let last = scan.last.map(|(finished_at, result)| match result {
+        Ok(report) => ScanResultOut {
+            finished_at,
+            outcome: "ok".to_owned(),
+            error: None,
+            files: report.files as u64,
+            added: report.added as u64,
+            updated: report.updated as u64,
+            unchanged: report.unchanged as u64,
+            removed: report.removed,
+            skipped_total: report.skipped.len() as u64,
+            skipped: report
+                .skipped
+                .into_iter()
+                .take(100)
+                .map(|skipped| SkippedOut {
+                    path: skipped.path,
+                    reason: skipped.reason,
+                })
+                .collect(),
+        },
+        Err(error) => ScanResultOut {
+            finished_at,
+            outcome: "failed".to_owned(),
+            error: Some(error),
+            files: 0,
+            added: 0,
+            updated: 0,
+            unchanged: 0,
+            removed: 0,
+            skipped: Vec::new(),
+            skipped_total: 0,
+        },
+    });
+    ScanOut {
+        music_folder: state.library.has_folder,
+        running: scan.running.is_some(),
+        done: scan.running.map(|(done, _)| done as u64),
+        total: scan.running.map(|(_, total)| total as u64),
+        last,
+    }
+}
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "SongsResponse::bad_request_handler")]
+enum SongsResponse {
+    /// A page of the catalogue.
+    #[oai(status = 200)]
+    Ok(Json<SongsOut>),
+    /// `bad_request`: a parameter is out of range.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(SongsResponse { 400 => BadRequest, 401 => Unauthenticated, 500 => Internal });
+
+#[derive(ApiResponse)]
+#[oai(bad_request_handler = "TrackResponse::bad_request_handler")]
+enum TrackResponse {
+    /// The track.
+    #[oai(status = 200)]
+    Ok(Json<SongOut>),
+    /// `bad_request`: the id is not a track id.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `track_not_found`: no such track among those the caller may see.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(TrackResponse {
+    400 => BadRequest, 401 => Unauthenticated, 404 => NotFound, 500 => Internal,
+});
+
+/// The audio of a track, or its cover: bytes, with what HTTP says of ranges and validators.
+struct FileResponse(poem::Response);
+
+impl poem::IntoResponse for FileResponse {
+    fn into_response(self) -> poem::Response {
+        self.0
+    }
+}
+
+fn problem_response(status: u16, description: &'static str) -> MetaResponse {
+    MetaResponse {
+        description,
+        status: Some(status),
+        status_range: None,
+        content: vec![MetaMediaType {
+            content_type: "application/problem+json",
+            schema: Problem::schema_ref(),
+        }],
+        headers: vec![],
+    }
+}
+
+fn bytes_response(
+    status: u16,
+    description: &'static str,
+    content_type: &'static str,
+) -> MetaResponse {
+    MetaResponse {
+        description,
+        status: Some(status),
+        status_range: None,
+        content: vec![MetaMediaType {
+            content_type,
+            schema: MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format(
+                "string", "binary",
+            ))),
+        }],
+        headers: vec![],
+    }
+}
+
+impl ApiResponse for FileResponse {
+    const BAD_REQUEST_HANDLER: bool = true;
+
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![
+                bytes_response(
+                    200,
+                    "The whole file, with `Accept-Ranges: bytes`, `ETag` and `Last-Modified`; its real media type.",
+                    "*/*",
+                ),
+                bytes_response(206, "The range asked for (`Content-Range`).", "*/*"),
+                MetaResponse {
+                    description: "The client's copy is current (`If-None-Match`, `If-Modified-Since`).",
+                    status: Some(304),
+                    status_range: None,
+                    content: vec![],
+                    headers: vec![],
+                },
+                problem_response(400, "`bad_request`: the id is not a track id."),
+                problem_response(401, "`unauthenticated`."),
+                problem_response(
+                    404,
+                    "`track_not_found`, or `cover_not_found` (the file has no picture).",
+                ),
+                MetaResponse {
+                    description: "The range lies outside the file (`Content-Range: bytes */{length}`).",
+                    status: Some(416),
+                    status_range: None,
+                    content: vec![],
+                    headers: vec![],
+                },
+                problem_response(500, "`internal_error`."),
+            ],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        Problem::register(registry);
+    }
+
+    fn from_parse_request_error(error: poem::Error) -> Self {
+        Self::problem(crate::problem::problem_for_unreadable_request(&error))
+    }
+}
+
+impl FileResponse {
+    fn problem(problem: Problem) -> Self {
+        use poem::IntoResponse as _;
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = problem.json().into_response();
+        response.set_status(status);
+        response.headers_mut().insert(
+            poem::http::header::CONTENT_TYPE,
+            poem::http::HeaderValue::from_static("application/problem+json"),
+        );
+        Self(response)
+    }
+}
+
+fn track_not_found(error: &TrackError) -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "track_not_found",
+        "No such track",
+        capitalised(error),
+    )
+}
+
+#[derive(ApiResponse)]
+enum ScanResponse {
+    /// Where the scan stands.
+    #[oai(status = 200)]
+    Ok(Json<ScanOut>),
+    /// A scan started; follow it with `GET /api/v1/library/scan`.
+    #[oai(status = 202)]
+    Started(Json<ScanOut>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `operator_only`.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// `scan_running`: a scan is under way; `no_music_folder`: `SOIREE_MUSIC_DIR` is not set.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(ScanResponse {
+    401 => Unauthenticated, 403 => Forbidden, 409 => Conflict, 500 => Internal,
+} else internal);
+
+/// The music library.
+pub(crate) struct LibraryApi {
+    pub(crate) state: AppState,
+}
+
+/// Longest text of a search parameter.
+const MAX_SEARCH: usize = 200;
+
+#[OpenApi(prefix_path = "/api/v1", tag = "LibraryTags::Library")]
+impl LibraryApi {
+    /// The catalogue the caller may see (the operator's music folder), by artist, album, disc,
+    /// track number and title; `q` finds words in the title, artists and album, `artist` and
+    /// `album` narrow, all without regard to case or accents. 50 a page.
+    #[oai(path = "/songs", method = "get")]
+    async fn songs(
+        &self,
+        auth: SessionAuth,
+        /// Words to find.
+        #[oai(validator(max_length = 200))]
+        q: Query<Option<String>>,
+        /// Part of an artist's name.
+        #[oai(validator(max_length = 200))]
+        artist: Query<Option<String>>,
+        /// Part of the album's name.
+        #[oai(validator(max_length = 200))]
+        album: Query<Option<String>>,
+        /// The page, from 0.
+        #[oai(validator(maximum(value = "100000")))]
+        page: Query<Option<u32>>,
+    ) -> SongsResponse {
+        let text = |value: Option<String>| {
+            value
+                .map(|value| value.chars().take(MAX_SEARCH).collect::<String>())
+                .filter(|value| !value.trim().is_empty())
+        };
+        let query = SongQuery {
+            words: text(q.0),
+            artist: text(artist.0),
+            album: text(album.0),
+            page: page.0.unwrap_or(0),
+        };
+        match self
+            .state
+            .library
+            .service
+            .songs(auth.caller().user.id, &query)
+            .await
+        {
+            Ok(found) => SongsResponse::Ok(Json(SongsOut {
+                songs: found.tracks.into_iter().map(SongOut::from).collect(),
+                total: found.total,
+                page: found.page,
+                page_size: PAGE_SIZE,
+            })),
+            Err(error) => SongsResponse::from_problem(Problem::internal(&error)),
+        }
+    }
+
+    /// One track of the catalogue.
+    #[oai(path = "/library/tracks/:id", method = "get")]
+    async fn track(&self, auth: SessionAuth, id: Path<uuid::Uuid>) -> TrackResponse {
+        match self
+            .state
+            .library
+            .service
+            .track(auth.caller().user.id, TrackId::from_uuid(id.0))
+            .await
+        {
+            Ok(track) => TrackResponse::Ok(Json(track.into())),
+            Err(error @ TrackError::NotFound) => {
+                TrackResponse::from_problem(track_not_found(&error))
+            }
+            Err(TrackError::Unknown(error)) => {
+                TrackResponse::from_problem(Problem::internal(&error))
+            }
+        }
+    }
+
+    /// The track's audio, for a player: ranges (`Range`, `If-Range`), validators (`ETag`,
+    /// `Last-Modified`) and `HEAD` as HTTP says, so that seeking works.
+    #[oai(path = "/library/tracks/:id/stream", method = "get")]
+    async fn stream(
+        &self,
+        request: &poem::Request,
+        auth: SessionAuth,
+        id: Path<uuid::Uuid>,
+    ) -> FileResponse {
+        let found = self
+            .state
+            .library
+            .service
+            .stream(auth.caller().user.id, TrackId::from_uuid(id.0))
+            .await;
+        let (track, location) = match found {
+            Ok(found) => found,
+            Err(error @ TrackError::NotFound) => {
+                return FileResponse::problem(track_not_found(&error));
+            }
+            Err(TrackError::Unknown(error)) => {
+                return FileResponse::problem(Problem::internal(&error));
+            }
+        };
+        match crate::library::stream::respond(
+            &location,
+            &track.media.content_type,
+            request.headers(),
+        )
+        .await
+        {
+            Ok(response) => FileResponse(response),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                FileResponse::problem(track_not_found(&TrackError::NotFound))
+            }
+            Err(error) => FileResponse::problem(Problem::internal(&error)),
+        }
+    }
+
+    /// The picture embedded in the track's file.
+    #[oai(path = "/library/tracks/:id/cover", method = "get")]
+    async fn cover(&self, auth: SessionAuth, id: Path<uuid::Uuid>) -> FileResponse {
+        match self
+            .state
+            .library
+            .service
+            .cover(auth.caller().user.id, TrackId::from_uuid(id.0))
+            .await
+        {
+            Ok(Some((content_type, bytes))) => FileResponse(
+                poem::Response::builder()
+                    .content_type(content_type)
+                    .header(poem::http::header::CACHE_CONTROL, "private, max-age=86400")
+                    .body(bytes),
+            ),
+            Ok(None) => FileResponse::problem(Problem::new(
+                StatusCode::NOT_FOUND,
+                "cover_not_found",
+                "No cover",
+                "This track's file holds no picture.",
+            )),
+            Err(error @ TrackError::NotFound) => FileResponse::problem(track_not_found(&error)),
+            Err(TrackError::Unknown(error)) => FileResponse::problem(Problem::internal(&error)),
+        }
+    }
+
+    /// Scan the music folder now (operators): new and changed files are read, removed ones
+    /// forgotten. It runs in the background; `GET /api/v1/library/scan` shows its progress.
+    #[oai(path = "/library/scan", method = "post")]
+    async fn start_scan(&self, auth: SessionAuth) -> ScanResponse {
+        if let Err(problem) = super::tiers::operator(&auth) {
+            return ScanResponse::from_problem(problem);
+        }
+        if !self.state.library.has_folder {
+            return ScanResponse::from_problem(Problem::new(
+                StatusCode::CONFLICT,
+                "no_music_folder",
+                "No music folder",
+                "No music folder is configured: set SOIREE_MUSIC_DIR to a folder of music and restart the server.",
+            ));
+        }
+        if !self.state.library.start_scan() {
+            return ScanResponse::from_problem(Problem::new(
+                StatusCode::CONFLICT,
+                "scan_running",
+                "A scan is running",
+                "A scan of the music folder is under way; follow it with GET /api/v1/library/scan.",
+            ));
+        }
+        ScanResponse::Started(Json(scan_out(&self.state)))
+    }
+
+    /// Where the music folder's scan stands (operators): its progress while it runs, and the
+    /// last one's result with every file it could not read.
+    #[oai(path = "/library/scan", method = "get")]
+    async fn scan(&self, auth: SessionAuth) -> ScanResponse {
+        if let Err(problem) = super::tiers::operator(&auth) {
+            return ScanResponse::from_problem(problem);
+        }
+        ScanResponse::Ok(Json(scan_out(&self.state)))
+    }
+}

@@ -1,0 +1,106 @@
+//! The library in the server: the music folder (`SOIREE_MUSIC_DIR`) wired to the catalogue, the
+//! scan run in the background with its progress for the operator, and streaming with ranges.
+
+pub(crate) mod stream;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::Context as _;
+use soiree_library::{LibraryService, ScanReport};
+use soiree_storage::Database;
+
+/// Where a scan stands, for `GET /api/v1/library/scan` and the log.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScanState {
+    /// Files looked at and in all, while a scan runs.
+    pub(crate) running: Option<(usize, usize)>,
+    /// The last scan's report and when it ended.
+    pub(crate) last: Option<(chrono::DateTime<chrono::Utc>, Result<ScanReport, String>)>,
+}
+
+/// The library with its scan state.
+#[derive(Debug, Clone)]
+pub(crate) struct Library {
+    pub(crate) service: Arc<LibraryService>,
+    /// Whether a music folder is configured.
+    pub(crate) has_folder: bool,
+    state: Arc<Mutex<ScanState>>,
+}
+
+impl Library {
+    /// The library over `music_dir` (checked now: a missing folder fails the start with its
+    /// path) and the database's catalogue; without a folder, an empty one.
+    pub(crate) fn open(music_dir: Option<&Path>, database: &Database) -> anyhow::Result<Self> {
+        let folder: Arc<dyn soiree_library::MusicFolder> = match music_dir {
+            Some(dir) => Arc::new(soiree_media::FolderOnDisk::new(dir).context(
+                "SOIREE_MUSIC_DIR: set it to an existing folder of music, or leave it unset",
+            )?),
+            None => Arc::new(soiree_media::NoFolder),
+        };
+        Ok(Self {
+            service: Arc::new(LibraryService::new(
+                folder,
+                Arc::new(database.library()),
+                Arc::new(soiree_kernel::SystemClock),
+            )),
+            has_folder: music_dir.is_some(),
+            state: Arc::new(Mutex::new(ScanState::default())),
+        })
+    }
+
+    /// Where the scan stands.
+    pub(crate) fn scan_state(&self) -> ScanState {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Starts a scan in the background unless one runs; whether it started.
+    pub(crate) fn start_scan(&self) -> bool {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if state.running.is_some() {
+                return false;
+            }
+            state.running = Some((0, 0));
+        }
+        let library = self.clone();
+        tokio::spawn(async move {
+            let report = library.scan_now().await;
+            if let Err(error) = &report {
+                tracing::error!(error = format!("{error:#}"), "the music folder scan failed");
+            }
+        });
+        true
+    }
+
+    /// Scans now, recording progress (and logging it every 10 %); the report.
+    pub(crate) async fn scan_now(&self) -> anyhow::Result<ScanReport> {
+        let state = Arc::clone(&self.state);
+        let progress = move |progress: soiree_library::ScanProgress| {
+            let step = (progress.total / 10).max(1);
+            if progress.done.is_multiple_of(step) || progress.done == progress.total {
+                tracing::info!(
+                    done = progress.done,
+                    total = progress.total,
+                    "scanning the music folder"
+                );
+            }
+            state.lock().unwrap_or_else(PoisonError::into_inner).running =
+                Some((progress.done, progress.total));
+        };
+        let report = self.service.scan(&progress).await;
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.running = None;
+        state.last = Some((
+            chrono::Utc::now(),
+            report
+                .as_ref()
+                .map(Clone::clone)
+                .map_err(|error| format!("{error:#}")),
+        ));
+        report
+    }
+}

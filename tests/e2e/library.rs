@@ -1,0 +1,233 @@
+//! The library through the real binary: the music folder scanned at start and by `soiree scan`,
+//! searched, and streamed with ranges.
+
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode, header};
+use serde_json::Value;
+use soiree_media::testing::{PNG_PIXEL, Tagged, flac_bytes, mp3_bytes, wav_bytes, write_tagged};
+
+use crate::support::{TestApp, eventually, problem, spawn_app_with};
+
+/// A small music folder: three tagged files in three formats, and one that is not audio.
+fn music_folder(root: &Path) {
+    write_tagged(
+        &root.join("Beyoncé/I Am/01 Halo.flac"),
+        &flac_bytes(),
+        &Tagged {
+            title: "Halo",
+            artist: "Beyoncé",
+            album: Some("I Am… Sasha Fierce"),
+            track: Some(1),
+            cover: Some(PNG_PIXEL),
+        },
+    )
+    .unwrap();
+    write_tagged(
+        &root.join("Sigur Rós/Hoppípolla.mp3"),
+        &mp3_bytes(),
+        &Tagged {
+            title: "Hoppípolla",
+            artist: "Sigur Rós",
+            album: Some("Takk…"),
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
+    write_tagged(
+        &root.join("field/rain.wav"),
+        &wav_bytes(),
+        &Tagged {
+            title: "Rain",
+            artist: "Nobody",
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
+    std::fs::write(root.join("field/notes.mp3"), b"not audio").unwrap();
+}
+
+async fn songs(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app.get(&format!("/api/v1/songs{query}"), Some(token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn halo(app: &TestApp, token: &str) -> Value {
+    songs(app, token, "?q=BEYONCE%20halo").await["songs"][0].clone()
+}
+
+#[tokio::test]
+async fn the_music_folder_is_scanned_at_start_and_searched_without_accents() {
+    let music = tempfile::tempdir().unwrap();
+    music_folder(music.path());
+    let app = spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())]).await;
+    let token = app.signed_up("ada").await;
+    eventually(Duration::from_secs(20), "the start-up scan", || {
+        let listed = songs(&app, &token, "");
+        async { listed.await["total"] == 3 }
+    })
+    .await;
+    let all = songs(&app, &token, "").await;
+    let titles: Vec<&str> = all["songs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|song| song["title"].as_str().unwrap())
+        .collect();
+    // By artist: Beyoncé, Nobody, Sigur Rós.
+    assert_eq!(titles, ["Halo", "Rain", "Hoppípolla"]);
+    let found = halo(&app, &token).await;
+    assert_eq!(found["artists"], serde_json::json!(["Beyoncé"]));
+    assert_eq!(found["content_type"], "audio/flac");
+    assert_eq!(found["duration_ms"], 2000);
+    assert_eq!(
+        songs(&app, &token, "?artist=sigur%20ros").await["songs"][0]["title"],
+        "Hoppípolla"
+    );
+    assert_eq!(
+        songs(&app, &token, "?q=nothing%20like%20this").await["total"],
+        0
+    );
+    // The unreadable file is in the log with its reason, and did not stop the scan.
+    assert!(app.logs().contains("notes.mp3"), "{}", app.logs());
+
+    // Not signed in: nothing.
+    assert_eq!(
+        app.get("/api/v1/songs", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let unknown = app
+        .get(
+            "/api/v1/library/tracks/01890a5d-ac96-774b-bcce-b302099a8057",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        problem(unknown, StatusCode::NOT_FOUND).await["code"],
+        "track_not_found"
+    );
+
+    // `soiree scan` beside the server: nothing changed, nothing read again; the bad file listed.
+    let output = app.command(&["scan"]);
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{printed}");
+    assert!(
+        printed.contains(
+            "4 audio files: 0 added, 0 read again, 3 unchanged, 0 removed, 1 not readable"
+        ),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("field/notes.mp3: not a readable"),
+        "{printed}"
+    );
+}
+
+#[tokio::test]
+async fn a_track_streams_with_ranges_validators_and_head() {
+    let music = tempfile::tempdir().unwrap();
+    music_folder(music.path());
+    let app = spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())]).await;
+    let token = app.signed_up("ada").await;
+    eventually(Duration::from_secs(20), "the start-up scan", || {
+        let listed = songs(&app, &token, "");
+        async { listed.await["total"] == 3 }
+    })
+    .await;
+    let song = halo(&app, &token).await;
+    let bytes = std::fs::read(music.path().join("Beyoncé/I Am/01 Halo.flac")).unwrap();
+    let url = app.url(song["stream_url"].as_str().unwrap());
+    let get = |range: Option<&str>, extra: Option<(&str, String)>| {
+        let mut request = app.client.get(&url).bearer_auth(&token);
+        if let Some(range) = range {
+            request = request.header(header::RANGE, range);
+        }
+        if let Some((name, value)) = extra {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+
+    let whole = get(None, None).await.unwrap();
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.headers()[header::CONTENT_TYPE], "audio/flac");
+    assert_eq!(whole.headers()[header::ACCEPT_RANGES], "bytes");
+    let etag = whole.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert!(whole.headers().contains_key(header::LAST_MODIFIED));
+    assert_eq!(whole.bytes().await.unwrap(), bytes);
+
+    let part = get(Some("bytes=4-13"), None).await.unwrap();
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.headers()[header::CONTENT_RANGE],
+        format!("bytes 4-13/{}", bytes.len()).as_str()
+    );
+    assert_eq!(part.bytes().await.unwrap(), bytes[4..14]);
+
+    let tail = get(Some("bytes=-8"), None).await.unwrap();
+    assert_eq!(tail.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(tail.bytes().await.unwrap(), bytes[bytes.len() - 8..]);
+
+    let beyond = get(Some(&format!("bytes={}-", bytes.len())), None)
+        .await
+        .unwrap();
+    assert_eq!(beyond.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+    assert_eq!(
+        beyond.headers()[header::CONTENT_RANGE],
+        format!("bytes */{}", bytes.len()).as_str()
+    );
+
+    // If-Range: the range while the file is the one the client had, else the whole file.
+    let same = get(Some("bytes=0-3"), Some(("if-range", etag.clone())))
+        .await
+        .unwrap();
+    assert_eq!(same.status(), StatusCode::PARTIAL_CONTENT);
+    let changed = get(Some("bytes=0-3"), Some(("if-range", "\"old\"".to_owned())))
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    let cached = get(None, Some(("if-none-match", etag))).await.unwrap();
+    assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
+
+    let head = app
+        .client
+        .request(Method::HEAD, &url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(
+        head.headers()[header::CONTENT_LENGTH],
+        bytes.len().to_string().as_str()
+    );
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    let cover = app
+        .get(song["cover_url"].as_str().unwrap(), Some(&token))
+        .await;
+    assert_eq!(cover.status(), StatusCode::OK);
+    assert_eq!(cover.headers()[header::CONTENT_TYPE], "image/png");
+    assert_eq!(cover.bytes().await.unwrap(), PNG_PIXEL);
+
+    // Without a session (a client with no cookie): nothing.
+    assert_eq!(
+        reqwest::get(&url).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_missing_music_folder_stops_the_start_with_what_to_do() {
+    let missing = tempfile::tempdir().unwrap().path().join("not-there");
+    let app = spawn_app_with(&[]).await;
+    let output = app.command(&["scan", "--music-dir", missing.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("SOIREE_MUSIC_DIR") && said.contains("not-there"),
+        "{said}"
+    );
+}
