@@ -5,8 +5,8 @@ use anyhow::Context as _;
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseConnection, EntityTrait as _,
-    PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    ActiveValue::Set, ColumnTrait as _, Condition, DatabaseBackend, DatabaseConnection,
+    EntityTrait as _, PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 use soiree_kernel::UserId;
 use soiree_library::{
@@ -108,8 +108,38 @@ fn containing(text: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-fn conditions(query: &SongQuery) -> Condition {
+/// The text the search index can narrow by: the longest part of the query with three
+/// characters or more (trigrams), which is usually the rarest.
+fn narrowing_text(query: &SongQuery) -> Option<String> {
+    let words = query.words.iter().flat_map(|words| {
+        search_key(words)
+            .split(' ')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    });
+    let others = [&query.artist, &query.album]
+        .into_iter()
+        .flatten()
+        .map(|text| search_key(text));
+    words
+        .chain(others)
+        .filter(|text| text.chars().count() >= 3)
+        .max_by_key(|text| text.chars().count())
+}
+
+fn conditions(query: &SongQuery, backend: DatabaseBackend) -> Condition {
     let mut condition = Condition::all();
+    // SQLite reads the trigram index only through MATCH; the exact conditions below still
+    // decide. (PostgreSQL's trigram index serves the LIKE itself.)
+    if backend == DatabaseBackend::Sqlite
+        && let Some(text) = narrowing_text(query)
+    {
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        condition = condition.add(Expr::cust_with_values(
+            "library_tracks.rowid IN (SELECT rowid FROM library_search WHERE library_search MATCH ?)",
+            [phrase],
+        ));
+    }
     if let Some(words) = &query.words {
         for word in search_key(words).split(' ').filter(|word| !word.is_empty()) {
             condition =
@@ -214,7 +244,8 @@ impl TrackRepository for SqlLibraryStore {
         limit: u64,
     ) -> anyhow::Result<(Vec<Track>, u64)> {
         // Folder tracks are everyone's; uploads and provider tracks will filter by owner here.
-        let matching = library_tracks::Entity::find().filter(conditions(query));
+        let matching = library_tracks::Entity::find()
+            .filter(conditions(query, self.connection.get_database_backend()));
         let total = matching
             .clone()
             .count(&self.connection)

@@ -140,6 +140,16 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
             .unwrap()
             .unwrap();
         assert_eq!(again.tags.title, "Halo (live)", "{backend}");
+        // The search index follows changes and removals.
+        assert_eq!(
+            titles(SongQuery::words("halo live")).await,
+            ["Halo (live)"],
+            "{backend}"
+        );
+        assert!(
+            titles(SongQuery::words("pure")).await.is_empty(),
+            "{backend}"
+        );
         assert_eq!(again.tags.album.as_deref(), Some("I Am… Sasha Fierce"));
         test.finish().await;
     }

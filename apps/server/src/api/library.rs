@@ -285,13 +285,10 @@ impl ApiResponse for FileResponse {
                     404,
                     "`track_not_found`, or `cover_not_found` (the file has no picture).",
                 ),
-                MetaResponse {
-                    description: "The range lies outside the file (`Content-Range: bytes */{length}`).",
-                    status: Some(416),
-                    status_range: None,
-                    content: vec![],
-                    headers: vec![],
-                },
+                problem_response(
+                    416,
+                    "`range_not_satisfiable`: the range lies outside the file (`Content-Range: bytes */{length}`).",
+                ),
                 problem_response(500, "`internal_error`."),
             ],
         }

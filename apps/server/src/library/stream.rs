@@ -104,10 +104,19 @@ pub(crate) async fn respond(
         .typed_header(LastModified::from(modified));
     let response = match decide(headers, len, &etag, modified) {
         Decision::NotModified => response.status(StatusCode::NOT_MODIFIED).finish(),
-        Decision::Unsatisfiable => response
-            .status(StatusCode::RANGE_NOT_SATISFIABLE)
-            .header(header::CONTENT_RANGE, format!("bytes */{len}"))
-            .finish(),
+        Decision::Unsatisfiable => {
+            let problem = crate::problem::Problem::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                "Range not satisfiable",
+                format!("The file has {len} bytes; ask for a range that starts inside it."),
+            );
+            response
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{len}"))
+                .content_type("application/problem+json")
+                .body(poem_openapi::types::ToJSON::to_json_string(&problem))
+        }
         Decision::Whole => {
             response = response.content_type(content_type);
             response
