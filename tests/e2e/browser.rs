@@ -580,3 +580,62 @@ async fn a_person_turns_on_two_step_login_signs_in_with_a_code_and_deletes_their
     laptop.close().await;
     phone.close().await;
 }
+
+#[tokio::test]
+async fn a_person_finds_a_song_in_the_library_and_plays_it_from_the_middle() {
+    let Some(driver) =
+        driver("a_person_finds_a_song_in_the_library_and_plays_it_from_the_middle").await
+    else {
+        return;
+    };
+    use soiree_media::testing::{Tagged, wav_of_seconds, write_tagged};
+    let music = tempfile::tempdir().unwrap();
+    write_tagged(
+        &music.path().join("Field/Long Rain.wav"),
+        &wav_of_seconds(20),
+        &Tagged {
+            title: "Long Rain",
+            artist: "Zoë",
+            album: Some("Weather"),
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
+    let app =
+        crate::support::spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())])
+            .await;
+    app.signed_up("gus").await;
+    let browser = driver.browser(Screen::Desktop, &app.base_url).await;
+    browser.open("/login").await;
+    browser.log_in("gus").await;
+    browser.arrives_at("/dashboard").await;
+    browser.click("a[href='/library']").await;
+    browser.arrives_at("/library").await;
+    // Accents and case do not matter.
+    browser.fill("#query", "ZOE").await;
+    browser.click("#search button[type=submit]").await;
+    browser.sees("#songs", "Long Rain").await;
+    browser.sees("#count", "1").await;
+    browser.click("#songs .song button").await;
+    browser.sees("#playing-title", "Long Rain").await;
+    // The player seeks to the middle and goes on from there.
+    let seeked = browser
+        .script(
+            "const player = document.getElementById('player');
+             return new Promise((done) => {
+               const seek = () => { player.currentTime = 10; };
+               player.addEventListener('seeked', () => done({ at: player.currentTime, error: player.error && player.error.code }), { once: true });
+               if (player.readyState >= 1) seek(); else player.addEventListener('loadedmetadata', seek, { once: true });
+             });",
+        )
+        .await;
+    assert!(seeked["error"].is_null(), "{seeked}");
+    assert!(seeked["at"].as_f64().unwrap() >= 9.9, "{seeked}");
+    browser.screenshot("library-desktop").await;
+    assert!(
+        app.logs().contains("status=206"),
+        "the player asked for ranges:\n{}",
+        app.logs()
+    );
+    browser.close().await;
+}

@@ -25,7 +25,12 @@ pub struct Tagged<'a> {
 
 /// One second of 8 kHz 16-bit mono silence as WAV.
 pub fn wav_bytes() -> Vec<u8> {
-    let samples = 8_000_u32;
+    wav_of_seconds(1)
+}
+
+/// `seconds` of 8 kHz 16-bit mono silence as WAV.
+pub fn wav_of_seconds(seconds: u32) -> Vec<u8> {
+    let samples = 8_000_u32 * seconds;
     let data_len = samples * 2;
     let mut bytes = Vec::new();
     bytes.extend_from_slice(b"RIFF");

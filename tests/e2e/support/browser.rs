@@ -266,6 +266,19 @@ impl Browser {
             .expect("scrolling");
     }
 
+    /// Runs `script` in the page (an async function body; its result, awaited).
+    pub(crate) async fn script(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute_async(
+                &format!(
+                    "const done = arguments[arguments.length - 1]; (async () => {{ {script} }})().then(done, (error) => done({{ error: String(error) }}));"
+                ),
+                vec![],
+            )
+            .await
+            .expect("running a script in the page")
+    }
+
     /// Answers "OK" to the page's next confirmation dialogs (`window.confirm`), as a person who
     /// means it would.
     pub(crate) async fn confirms_dialogs(&self) {

@@ -28,6 +28,7 @@ static ASSETS: &[Asset] = assets! {
     "connect.js",
     "settings.js",
     "music.js",
+    "library.js",
     "room-new.js",
     "room.js",
     "tv.js",

@@ -38,6 +38,10 @@ macro_rules! script_texts {
 texts! {
     nav_dashboard: "Dashboard", "Tableau de bord";
     nav_music: "Player", "Lecteur";
+    nav_library: "Library", "Bibliothèque";
+    library_hint: "The server's music: search by title, artist or album, and play it here.", "La musique du serveur : cherchez par titre, artiste ou album, et écoutez-la ici.";
+    library_search: "Title, artist or album", "Titre, artiste ou album";
+    library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
     nav_settings: "Settings", "Réglages";
     nav_logout: "Log out", "Se déconnecter";
     nav_login: "Log in", "Se connecter";
@@ -350,4 +354,8 @@ script_texts! {
     event_tier_changed: "Tier changed", "Formule changée";
     event_new_device: "new device", "nouvel appareil";
     events_review: "Review in Settings", "Voir dans les Réglages";
+    library_play: "Play", "Écouter";
+    library_found: "Songs found:", "Chansons trouvées :";
+    library_more: "More", "Plus";
+    library_nothing: "Nothing found.", "Rien trouvé.";
 }

@@ -42,6 +42,7 @@ pub(crate) fn routes() -> Route {
         .at("/connect", poem::get(connect))
         .at("/settings", poem::get(settings))
         .at("/music", poem::get(music))
+        .at("/library", poem::get(library))
         .at("/operator", poem::get(operator))
         .at("/rooms/new", poem::get(new_room))
         .at("/rooms/:code", poem::get(party))
@@ -210,6 +211,7 @@ page!(
     redirect_soundcloud: String,
 );
 page!(MusicPage, "music.html");
+page!(LibraryPage, "library.html");
 page!(OperatorPage, "operator.html");
 page!(NewRoomPage, "room_new.html");
 page!(RoomPage, "room.html", code: String, room_title: String, share_url: String, qr_svg: String);
@@ -424,6 +426,18 @@ async fn music(request: &Request, Data(state): Data<&AppState>) -> Response {
     match signed_in(state, request).await {
         Ok((visit, _)) => ok(MusicPage {
             common: visit.common("music"),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+/// The library: search the music folder and play a song here, in the browser.
+#[handler]
+async fn library(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, _)) => ok(LibraryPage {
+            common: visit.common("library"),
         }
         .render()),
         Err(redirect) => redirect,
