@@ -295,6 +295,10 @@ async fn every_page_works_on_a_phone_and_on_a_laptop() {
         person.sees("#profile-saved", "Saved").await;
         person.screenshot(&shot("settings")).await;
 
+        // The library without a music folder says what the operator can do.
+        person.open("/library").await;
+        person.sees("#empty", "SOIREE_MUSIC_DIR").await;
+
         // The player: a device, a search, a song played.
         person.open("/music").await;
         person.sees("#devices", "Living Room").await;
