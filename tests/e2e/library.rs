@@ -6,46 +6,21 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode, header};
 use serde_json::Value;
-use soiree_media::testing::{PNG_PIXEL, Tagged, flac_bytes, mp3_bytes, wav_bytes, write_tagged};
+use soiree_media::testing::{PNG_PIXEL, sample_folder};
 
 use crate::support::{TestApp, eventually, problem, spawn_app_with};
 
-/// A small music folder: three tagged files in three formats, and one that is not audio.
-fn music_folder(root: &Path) {
-    write_tagged(
-        &root.join("Beyoncé/I Am/01 Halo.flac"),
-        &flac_bytes(),
-        &Tagged {
-            title: "Halo",
-            artist: "Beyoncé",
-            album: Some("I Am… Sasha Fierce"),
-            track: Some(1),
-            cover: Some(PNG_PIXEL),
-        },
-    )
-    .unwrap();
-    write_tagged(
-        &root.join("Sigur Rós/Hoppípolla.mp3"),
-        &mp3_bytes(),
-        &Tagged {
-            title: "Hoppípolla",
-            artist: "Sigur Rós",
-            album: Some("Takk…"),
-            ..Tagged::default()
-        },
-    )
-    .unwrap();
-    write_tagged(
-        &root.join("field/rain.wav"),
-        &wav_bytes(),
-        &Tagged {
-            title: "Rain",
-            artist: "Nobody",
-            ..Tagged::default()
-        },
-    )
-    .unwrap();
-    std::fs::write(root.join("field/notes.mp3"), b"not audio").unwrap();
+/// A server over the sample music folder, scanned; a person's token.
+async fn scanned(music: &Path) -> (TestApp, String) {
+    sample_folder(music).unwrap();
+    let app = spawn_app_with(&[("SOIREE_MUSIC_DIR", music.to_str().unwrap())]).await;
+    let token = app.signed_up("ada").await;
+    eventually(Duration::from_secs(20), "the start-up scan", || {
+        let listed = songs(&app, &token, "");
+        async { listed.await["total"] == 3 }
+    })
+    .await;
+    (app, token)
 }
 
 async fn songs(app: &TestApp, token: &str, query: &str) -> Value {
@@ -61,14 +36,7 @@ async fn halo(app: &TestApp, token: &str) -> Value {
 #[tokio::test]
 async fn the_music_folder_is_scanned_at_start_and_searched_without_accents() {
     let music = tempfile::tempdir().unwrap();
-    music_folder(music.path());
-    let app = spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())]).await;
-    let token = app.signed_up("ada").await;
-    eventually(Duration::from_secs(20), "the start-up scan", || {
-        let listed = songs(&app, &token, "");
-        async { listed.await["total"] == 3 }
-    })
-    .await;
+    let (app, token) = scanned(music.path()).await;
     let all = songs(&app, &token, "").await;
     let titles: Vec<&str> = all["songs"]
         .as_array()
@@ -128,14 +96,7 @@ async fn the_music_folder_is_scanned_at_start_and_searched_without_accents() {
 #[tokio::test]
 async fn a_track_streams_with_ranges_validators_and_head() {
     let music = tempfile::tempdir().unwrap();
-    music_folder(music.path());
-    let app = spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())]).await;
-    let token = app.signed_up("ada").await;
-    eventually(Duration::from_secs(20), "the start-up scan", || {
-        let listed = songs(&app, &token, "");
-        async { listed.await["total"] == 3 }
-    })
-    .await;
+    let (app, token) = scanned(music.path()).await;
     let song = halo(&app, &token).await;
     let bytes = std::fs::read(music.path().join("Beyoncé/I Am/01 Halo.flac")).unwrap();
     let url = app.url(song["stream_url"].as_str().unwrap());

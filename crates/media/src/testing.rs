@@ -108,6 +108,43 @@ pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) -> anyhow::Res
     Ok(())
 }
 
+/// A small music folder under `root`: "Halo" by Beyoncé (FLAC, with a cover), "Hoppípolla" by
+/// Sigur Rós (MP3), "Rain" by Nobody (WAV), and `field/notes.mp3`, which is not audio.
+pub fn sample_folder(root: &Path) -> anyhow::Result<()> {
+    write_tagged(
+        &root.join("Beyoncé/I Am/01 Halo.flac"),
+        &flac_bytes(),
+        &Tagged {
+            title: "Halo",
+            artist: "Beyoncé",
+            album: Some("I Am… Sasha Fierce"),
+            track: Some(1),
+            cover: Some(PNG_PIXEL),
+        },
+    )?;
+    write_tagged(
+        &root.join("Sigur Rós/Hoppípolla.mp3"),
+        &mp3_bytes(),
+        &Tagged {
+            title: "Hoppípolla",
+            artist: "Sigur Rós",
+            album: Some("Takk…"),
+            ..Tagged::default()
+        },
+    )?;
+    write_tagged(
+        &root.join("field/rain.wav"),
+        &wav_bytes(),
+        &Tagged {
+            title: "Rain",
+            artist: "Nobody",
+            ..Tagged::default()
+        },
+    )?;
+    std::fs::write(root.join("field/notes.mp3"), b"not audio")?;
+    Ok(())
+}
+
 /// The smallest PNG: one transparent pixel.
 pub const PNG_PIXEL: &[u8] = &[
     0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,

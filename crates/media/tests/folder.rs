@@ -5,47 +5,16 @@
 
 use soiree_library::MusicFolder as _;
 use soiree_media::FolderOnDisk;
-use soiree_media::testing::{PNG_PIXEL, Tagged, flac_bytes, mp3_bytes, wav_bytes, write_tagged};
+use soiree_media::testing::{PNG_PIXEL, Tagged, flac_bytes, sample_folder, write_tagged};
 
 #[tokio::test]
 async fn each_format_is_listed_and_read_by_its_content() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tagged(
-        &root.join("Beyoncé/I Am/01 Halo.flac"),
-        &flac_bytes(),
-        &Tagged {
-            title: "Halo",
-            artist: "Beyoncé",
-            album: Some("I Am… Sasha Fierce"),
-            track: Some(1),
-            cover: Some(PNG_PIXEL),
-        },
-    )
-    .unwrap();
-    write_tagged(
-        &root.join("Sigur Rós/Hoppípolla.mp3"),
-        &mp3_bytes(),
-        &Tagged {
-            title: "Hoppípolla",
-            artist: "Sigur Rós",
-            ..Tagged::default()
-        },
-    )
-    .unwrap();
-    write_tagged(
-        &root.join("field/recording.wav"),
-        &wav_bytes(),
-        &Tagged {
-            title: "Rain",
-            artist: "Nobody",
-            ..Tagged::default()
-        },
-    )
-    .unwrap();
-    // A FLAC named .mp3 is a FLAC; a text file named .mp3 is reported; a picture is not listed.
+    sample_folder(root).unwrap();
+    // A FLAC named .mp3 is a FLAC; a text file named .mp3 is reported (field/notes.mp3); a
+    // picture is not listed.
     std::fs::write(root.join("misnamed.mp3"), flac_bytes()).unwrap();
-    std::fs::write(root.join("notes.mp3"), b"not audio at all").unwrap();
     std::fs::write(root.join("cover.png"), PNG_PIXEL).unwrap();
 
     let folder = FolderOnDisk::new(root).unwrap();
@@ -56,9 +25,9 @@ async fn each_format_is_listed_and_read_by_its_content() {
         [
             "Beyoncé/I Am/01 Halo.flac",
             "Sigur Rós/Hoppípolla.mp3",
-            "field/recording.wav",
+            "field/notes.mp3",
+            "field/rain.wav",
             "misnamed.mp3",
-            "notes.mp3"
         ]
     );
 
@@ -82,7 +51,7 @@ async fn each_format_is_listed_and_read_by_its_content() {
     assert_eq!(mp3.tags.title, "Hoppípolla");
     assert!(mp3.tags.duration_ms.is_some_and(|ms| ms > 500), "{mp3:?}");
 
-    let wav = folder.read("field/recording.wav").await.unwrap();
+    let wav = folder.read("field/rain.wav").await.unwrap();
     assert_eq!(wav.content_type, "audio/wav");
     assert_eq!(wav.tags.title, "Rain");
     assert_eq!(wav.tags.duration_ms, Some(1_000));
@@ -91,7 +60,7 @@ async fn each_format_is_listed_and_read_by_its_content() {
     assert_eq!(misnamed.content_type, "audio/flac", "the content decides");
     assert_eq!(misnamed.tags.title, "misnamed", "no tags: the file's name");
 
-    let notes = folder.read("notes.mp3").await.unwrap_err();
+    let notes = folder.read("field/notes.mp3").await.unwrap_err();
     assert!(notes.0.contains("not a readable Mpeg file"), "{notes}");
 }
 

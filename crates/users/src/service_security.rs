@@ -289,13 +289,7 @@ impl UsersService {
         self.ensure_recent_authentication(caller)?;
         let user_id = caller.user.id;
         let now = self.clock.now();
-        let record = self
-            .ports
-            .mfa
-            .mfa_of(user_id)
-            .await?
-            .filter(MfaRecord::is_enabled)
-            .ok_or(MfaError::NotEnrolled)?;
+        let record = self.enabled_mfa(user_id).await?;
         let text = password_or_code.expose_secret();
         let client = &caller.session.client;
         let proved = if SecondFactor::parse(text).is_some() {
@@ -331,12 +325,7 @@ impl UsersService {
     ) -> Result<Vec<RecoveryCode>, MfaError> {
         self.ensure_recent_authentication(caller)?;
         let user_id = caller.user.id;
-        self.ports
-            .mfa
-            .mfa_of(user_id)
-            .await?
-            .filter(MfaRecord::is_enabled)
-            .ok_or(MfaError::NotEnrolled)?;
+        self.enabled_mfa(user_id).await?;
         let (codes, hashes) = fresh_recovery_codes();
         self.ports
             .mfa
@@ -350,6 +339,16 @@ impl UsersService {
         )
         .await?;
         Ok(codes)
+    }
+
+    /// The account's two-step login, if it is on.
+    async fn enabled_mfa(&self, user_id: UserId) -> Result<MfaRecord, MfaError> {
+        self.ports
+            .mfa
+            .mfa_of(user_id)
+            .await?
+            .filter(MfaRecord::is_enabled)
+            .ok_or(MfaError::NotEnrolled)
     }
 
     /// Logs an event for `user_id` (the app logs those the users service does not see:
