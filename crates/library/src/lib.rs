@@ -1,6 +1,7 @@
 //! The music library of Soirée: the tracks of the operator's music folder, scanned incrementally
 //! (a file is read again only when its size or modification time changed), searched without
-//! regard to case or accents, and shown only to those who may see them.
+//! regard to case or accents, and shown only to those who may see them; and people's playlists,
+//! within their tier's quota, seen and changed by their owner only.
 //!
 //! The crate owns the rules and the ports they need ([`MusicFolder`] reads the folder and the
 //! files' tags, [`TrackRepository`] keeps the catalogue); [`LibraryService`] is the use-case entry
@@ -28,6 +29,7 @@
 mod error;
 pub mod memory;
 mod model;
+mod playlist;
 mod ports;
 mod scan;
 mod search;
@@ -37,7 +39,14 @@ pub use error::TrackError;
 pub use model::{
     FileEntry, MediaFile, PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
 };
-pub use ports::{Indexed, MusicFolder, ReadFile, TrackRepository, Unreadable};
+pub use playlist::{
+    CreatePlaylistError, EntryId, InvalidPlaylistName, MAX_ENTRIES, Playlist, PlaylistEntry,
+    PlaylistError, PlaylistId, PlaylistItem, PlaylistName, PlaylistSummary, PlaylistsService,
+};
+pub use ports::{
+    Indexed, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile, TrackRepository,
+    Unreadable,
+};
 pub use scan::{ScanProgress, ScanReport, Skipped};
 pub use search::search_key;
 pub use service::LibraryService;

@@ -6,10 +6,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use soiree_kernel::UserId;
+use soiree_kernel::{Timestamp, UserId};
 
 use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackSource, TrackTags};
-use crate::ports::{Indexed, MusicFolder, ReadFile, TrackRepository, Unreadable};
+use crate::playlist::{
+    EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
+};
+use crate::ports::{
+    Indexed, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile, TrackRepository,
+    Unreadable,
+};
 use crate::search::search_key;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -194,5 +200,124 @@ impl TrackRepository for InMemoryTracks {
 
     async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>> {
         Ok(lock(&self.tracks).get(&id).cloned())
+    }
+}
+
+/// Playlists in memory. Cloning shares them.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryPlaylists {
+    playlists: Arc<Mutex<BTreeMap<PlaylistId, Playlist>>>,
+}
+
+#[async_trait]
+impl PlaylistRepository for InMemoryPlaylists {
+    async fn create(&self, playlist: &Playlist, limit: Option<u32>) -> anyhow::Result<bool> {
+        let mut stored = lock(&self.playlists);
+        let owned = stored
+            .values()
+            .filter(|kept| kept.owner == playlist.owner)
+            .count();
+        if limit.is_some_and(|limit| owned >= limit as usize) {
+            return Ok(false);
+        }
+        stored.insert(playlist.id, playlist.clone());
+        Ok(true)
+    }
+
+    async fn playlists_of(&self, owner: UserId) -> anyhow::Result<Vec<PlaylistSummary>> {
+        let mut found: Vec<PlaylistSummary> = lock(&self.playlists)
+            .values()
+            .filter(|playlist| playlist.owner == owner)
+            .map(|playlist| PlaylistSummary {
+                id: playlist.id,
+                name: playlist.name.clone(),
+                entries: playlist.entries.len() as u32,
+                updated_at: playlist.updated_at,
+            })
+            .collect();
+        found.sort_by_key(|summary| std::cmp::Reverse(summary.updated_at));
+        Ok(found)
+    }
+
+    async fn playlist(&self, id: PlaylistId) -> anyhow::Result<Option<Playlist>> {
+        Ok(lock(&self.playlists).get(&id).cloned())
+    }
+
+    async fn rename(
+        &self,
+        id: PlaylistId,
+        name: &PlaylistName,
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        Ok(lock(&self.playlists)
+            .get_mut(&id)
+            .map(|playlist| {
+                playlist.name = name.clone();
+                playlist.updated_at = at;
+            })
+            .is_some())
+    }
+
+    async fn delete(&self, id: PlaylistId) -> anyhow::Result<bool> {
+        Ok(lock(&self.playlists).remove(&id).is_some())
+    }
+
+    async fn append(
+        &self,
+        id: PlaylistId,
+        entries: &[PlaylistEntry],
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        Ok(lock(&self.playlists)
+            .get_mut(&id)
+            .map(|playlist| {
+                playlist.entries.extend_from_slice(entries);
+                playlist.updated_at = at;
+            })
+            .is_some())
+    }
+
+    async fn remove_entry(
+        &self,
+        id: PlaylistId,
+        entry: EntryId,
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut stored = lock(&self.playlists);
+        let Some(playlist) = stored.get_mut(&id) else {
+            return Ok(false);
+        };
+        let before = playlist.entries.len();
+        playlist.entries.retain(|kept| kept.id != entry);
+        playlist.updated_at = at;
+        Ok(playlist.entries.len() < before)
+    }
+
+    async fn reorder(
+        &self,
+        id: PlaylistId,
+        order: &[EntryId],
+        at: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut stored = lock(&self.playlists);
+        let Some(playlist) = stored.get_mut(&id) else {
+            return Ok(false);
+        };
+        playlist
+            .entries
+            .sort_by_key(|entry| order.iter().position(|id| *id == entry.id));
+        playlist.updated_at = at;
+        Ok(true)
+    }
+}
+
+/// The same playlist allowance for everyone.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FixedPlaylistAllowance(pub Option<u32>);
+
+#[async_trait]
+impl PlaylistAllowance for FixedPlaylistAllowance {
+    async fn playlists_allowed(&self, _owner: UserId) -> anyhow::Result<Option<u32>> {
+        Ok(self.0)
     }
 }

@@ -8,6 +8,9 @@ use async_trait::async_trait;
 use soiree_kernel::UserId;
 
 use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackTags};
+use crate::playlist::{
+    EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
+};
 
 /// What reading a file gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,4 +80,63 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
 
     /// The track with this id, whoever may see it.
     async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>>;
+}
+
+/// Playlists.
+#[async_trait]
+pub trait PlaylistRepository: Send + Sync + std::fmt::Debug {
+    /// Stores a new playlist unless its owner has `limit` or more already (`None`: no limit);
+    /// whether it did. MUST count and insert in one step per owner, so that playlists made at
+    /// once, through any number of processes, never pass the limit.
+    async fn create(&self, playlist: &Playlist, limit: Option<u32>) -> anyhow::Result<bool>;
+
+    /// The owner's playlists, most recently changed first.
+    async fn playlists_of(&self, owner: UserId) -> anyhow::Result<Vec<PlaylistSummary>>;
+
+    /// The playlist with its entries in order, whoever owns it.
+    async fn playlist(&self, id: PlaylistId) -> anyhow::Result<Option<Playlist>>;
+
+    /// Renames it at `at`; `false` when there is no such playlist.
+    async fn rename(
+        &self,
+        id: PlaylistId,
+        name: &PlaylistName,
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Deletes it with its entries; `false` when there is no such playlist.
+    async fn delete(&self, id: PlaylistId) -> anyhow::Result<bool>;
+
+    /// Appends entries after the last one; `false` when there is no such playlist.
+    async fn append(
+        &self,
+        id: PlaylistId,
+        entries: &[PlaylistEntry],
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Removes one entry; `false` when it is not in the playlist.
+    async fn remove_entry(
+        &self,
+        id: PlaylistId,
+        entry: EntryId,
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool>;
+
+    /// Gives the entries the positions of `order` (every entry of the playlist, once). SHOULD
+    /// be one statement, whatever the length of the playlist; `false` when there is no such
+    /// playlist.
+    async fn reorder(
+        &self,
+        id: PlaylistId,
+        order: &[EntryId],
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<bool>;
+}
+
+/// How many playlists an account may keep (the app satisfies it with the tiers service).
+#[async_trait]
+pub trait PlaylistAllowance: Send + Sync + std::fmt::Debug {
+    /// `None`: no limit.
+    async fn playlists_allowed(&self, owner: UserId) -> anyhow::Result<Option<u32>>;
 }
