@@ -20,6 +20,7 @@ mod m20261123_000011_participant_name_keys;
 mod m20261123_000012_session_clients;
 mod m20261203_000013_account_security;
 mod m20261203_000014_library_tracks;
+mod m20261203_000015_playlists;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_session_clients::Migration),
             Box::new(m20261203_000013_account_security::Migration),
             Box::new(m20261203_000014_library_tracks::Migration),
+            Box::new(m20261203_000015_playlists::Migration),
         ]
     }
 }

@@ -153,6 +153,11 @@ impl Database {
         crate::library::SqlLibraryStore::new(self.connection.clone())
     }
 
+    /// People's playlists.
+    pub fn playlists(&self) -> crate::playlists::SqlPlaylistStore {
+        crate::playlists::SqlPlaylistStore::new(self.connection.clone())
+    }
+
     /// Scheduled jobs' claims and housekeeping.
     pub fn jobs(&self) -> crate::jobs::SqlJobs {
         crate::jobs::SqlJobs::new(self.connection.clone())

@@ -154,3 +154,82 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
         test.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_playlist_quota_holds_across_two_instances_and_a_reorder_is_kept() {
+    use soiree_kernel::TrackRef;
+    use soiree_library::memory::FixedPlaylistAllowance;
+    use soiree_library::{PlaylistItem, PlaylistName, PlaylistsService};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let owner = support::account(&test.database, "ada").await;
+        let services: Vec<Arc<PlaylistsService>> = [&test.database, &second]
+            .into_iter()
+            .map(|database| {
+                Arc::new(PlaylistsService::new(
+                    Arc::new(database.playlists()),
+                    Arc::new(database.library()),
+                    Arc::new(FixedPlaylistAllowance(Some(10))),
+                    Arc::new(SystemClock),
+                ))
+            })
+            .collect();
+        // 30 at once through two instances; ten allowed.
+        let attempts: Vec<_> = (0..30)
+            .map(|attempt| {
+                let service = services[attempt % 2].clone();
+                tokio::spawn(async move {
+                    service
+                        .create(
+                            owner,
+                            PlaylistName::parse(&format!("List {attempt}")).unwrap(),
+                        )
+                        .await
+                        .is_ok()
+                })
+            })
+            .collect();
+        let mut made = 0;
+        for attempt in attempts {
+            made += usize::from(attempt.await.unwrap());
+        }
+        assert_eq!(made, 10, "{backend}: the quota holds");
+        let service = &services[0];
+        let lists = service.list(owner).await.unwrap();
+        assert_eq!(lists.len(), 10);
+
+        let id = lists[0].id;
+        let items: Vec<PlaylistItem> = (0..5)
+            .map(|_| {
+                PlaylistItem::Provider(
+                    TrackRef::parse("spotify:track:4uLU6hMCjMI75M1A2tKUQC").unwrap(),
+                )
+            })
+            .collect();
+        let filled = service.add(owner, id, items).await.unwrap();
+        let ids: Vec<_> = filled.entries.iter().map(|entry| entry.id).collect();
+        let order = vec![ids[4], ids[2], ids[0], ids[3], ids[1]];
+        let reordered = service.reorder(owner, id, order.clone()).await.unwrap();
+        assert_eq!(
+            reordered
+                .entries
+                .iter()
+                .map(|entry| entry.id)
+                .collect::<Vec<_>>(),
+            order,
+            "{backend}"
+        );
+        let after = services[1].remove(owner, id, ids[2]).await.unwrap();
+        assert_eq!(after.entries.len(), 4, "{backend}");
+        assert_eq!(
+            service.list(owner).await.unwrap()[0].entries,
+            4,
+            "{backend}"
+        );
+        second.close().await.unwrap();
+        test.finish().await;
+    }
+}

@@ -7,6 +7,8 @@ pub(crate) mod login_failures;
 pub(crate) mod mfa_recovery_codes;
 pub(crate) mod mfa_totp;
 pub(crate) mod oauth_authorizations;
+pub(crate) mod playlist_entries;
+pub(crate) mod playlists;
 pub(crate) mod room_events;
 pub(crate) mod room_participants;
 pub(crate) mod room_players;
