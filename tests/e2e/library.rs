@@ -192,3 +192,204 @@ async fn a_missing_music_folder_stops_the_start_with_what_to_do() {
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn az_1_a_playlist_mixes_library_and_provider_tracks_and_is_its_owners_alone() {
+    let music = tempfile::tempdir().unwrap();
+    let (app, ada) = scanned(music.path()).await;
+    let bob = app.signed_up("bob").await;
+    let halo = halo(&app, &ada).await["id"].as_str().unwrap().to_owned();
+    let created = app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&ada),
+            Some(serde_json::json!({"name": "Road trip"})),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/v1/playlists/{id}");
+    let spotify = "spotify:track:4uLU6hMCjMI75M1A2tKUQC";
+    let added = app
+        .send(
+            Method::POST,
+            &format!("{path}/tracks"),
+            Some(&ada),
+            Some(serde_json::json!({"tracks": [halo, spotify, halo]})),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+    let list: Value = added.json().await.unwrap();
+    let entries: Vec<String> = list["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(list["entries"][1]["track_uri"], spotify);
+    assert_eq!(list["entries"][0]["track_id"], halo.as_str());
+
+    // Reordered with one list; a list that is not the playlist's entries is refused.
+    let order = serde_json::json!({"entries": [entries[2], entries[0], entries[1]]});
+    let reordered: Value = app
+        .send(
+            Method::PUT,
+            &format!("{path}/order"),
+            Some(&ada),
+            Some(order),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reordered["entries"][0]["id"], entries[2].as_str());
+    assert_eq!(reordered["entries"][2]["track_uri"], spotify);
+    let partial = app
+        .send(
+            Method::PUT,
+            &format!("{path}/order"),
+            Some(&ada),
+            Some(serde_json::json!({"entries": [entries[0]]})),
+        )
+        .await;
+    assert_eq!(
+        problem(partial, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+        "order_mismatch"
+    );
+    for (track, code) in [
+        ("not a track", "invalid_track"),
+        ("01890a5d-ac96-774b-bcce-b302099a8057", "unknown_track"),
+    ] {
+        let refused = app
+            .send(
+                Method::POST,
+                &format!("{path}/tracks"),
+                Some(&ada),
+                Some(serde_json::json!({"tracks": [track]})),
+            )
+            .await;
+        assert_eq!(
+            problem(refused, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+            code
+        );
+    }
+    let removed: Value = app
+        .send(
+            Method::DELETE,
+            &format!("{path}/tracks/{}", entries[1]),
+            Some(&ada),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(removed["entries"].as_array().unwrap().len(), 2);
+
+    // Bob sees none of it and changes none of it.
+    for (method, route, body) in [
+        (Method::GET, path.clone(), None),
+        (
+            Method::PATCH,
+            path.clone(),
+            Some(serde_json::json!({"name": "Mine now"})),
+        ),
+        (
+            Method::POST,
+            format!("{path}/tracks"),
+            Some(serde_json::json!({"tracks": [spotify]})),
+        ),
+        (
+            Method::DELETE,
+            format!("{path}/tracks/{}", entries[0]),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("{path}/order"),
+            Some(serde_json::json!({"entries": []})),
+        ),
+        (Method::DELETE, path.clone(), None),
+    ] {
+        let refused = app.send(method.clone(), &route, Some(&bob), body).await;
+        assert_eq!(
+            problem(refused, StatusCode::NOT_FOUND).await["code"],
+            "playlist_not_found",
+            "{method} {route}"
+        );
+    }
+    let bobs: Value = app
+        .get("/api/v1/playlists", Some(&bob))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(bobs["playlists"].as_array().unwrap().is_empty());
+    let adas: Value = app
+        .get("/api/v1/playlists", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(adas["playlists"][0]["entries"], 2);
+    assert_eq!(app.get(&path, Some(&ada)).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_free_account_keeps_ten_playlists_however_many_it_asks_for_at_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let tiers = directory.path().join("tiers.toml");
+    std::fs::write(&tiers, "[pages]\nrequests = \"unlimited\"\n").unwrap();
+    let app = spawn_app_with(&[("SOIREE_TIERS_FILE", tiers.to_str().unwrap())]).await;
+    let token = app.signed_up("ada").await;
+    let asked = futures_util::future::join_all((0..14).map(|number| {
+        app.send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&token),
+            Some(serde_json::json!({"name": format!("List {number}")})),
+        )
+    }))
+    .await;
+    let mut created = Vec::new();
+    for response in asked {
+        match response.status() {
+            StatusCode::CREATED => created.push(
+                response.json::<Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ),
+            StatusCode::FORBIDDEN => {
+                assert_eq!(
+                    problem(response, StatusCode::FORBIDDEN).await["code"],
+                    "quota_exceeded"
+                );
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created.len(), 10);
+    let deleted = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/playlists/{}", created[0]),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    let again = app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&token),
+            Some(serde_json::json!({"name": "One more"})),
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+}

@@ -10,7 +10,7 @@ use poem_openapi::OpenApiService;
 
 use crate::api::{
     AccountDataApi, AccountsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi, PlayerApi,
-    RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
+    PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -32,6 +32,7 @@ type Apis = (
     RoomsApi,
     RoomEventsApi,
     LibraryApi,
+    PlaylistsApi,
     TiersApi,
     UsersApi,
 );
@@ -51,6 +52,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             RoomsApi { state: state.clone() },
             RoomEventsApi { state: state.clone() },
             LibraryApi { state: state.clone() },
+            PlaylistsApi { state: state.clone() },
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },
         ),

@@ -300,7 +300,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
-    let library = library::Library::open(args.music_dir.as_deref(), &database)?;
+    let library = library::Library::open(args.music_dir.as_deref(), &database, Arc::clone(&tiers))?;
     if library.has_folder {
         // In the background: the server answers while a large folder is read.
         library.start_scan();

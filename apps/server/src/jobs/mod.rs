@@ -300,7 +300,11 @@ async fn run_job(
 /// cannot be read are listed with why, and do not fail the command.
 pub(crate) async fn scan(args: &crate::cli::ScanArgs) -> anyhow::Result<()> {
     let context = Context::open(&args.job).await?;
-    let library = crate::library::Library::open(Some(&args.music_dir), &context.database)?;
+    let library = crate::library::Library::open(
+        Some(&args.music_dir),
+        &context.database,
+        Arc::clone(&context.tiers),
+    )?;
     let bar = progress(0, "scanning");
     let shown = bar.clone();
     let report = library

@@ -7,8 +7,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context as _;
-use soiree_library::{LibraryService, ScanReport};
+use async_trait::async_trait;
+use soiree_kernel::UserId;
+use soiree_library::{LibraryService, PlaylistAllowance, PlaylistsService, ScanReport};
 use soiree_storage::Database;
+use soiree_tiers::{Limit, QuotaBook as _, TiersService};
 
 /// Where a scan stands, for `GET /api/v1/library/scan` and the log.
 #[derive(Debug, Clone, Default)]
@@ -23,6 +26,7 @@ pub(crate) struct ScanState {
 #[derive(Debug, Clone)]
 pub(crate) struct Library {
     pub(crate) service: Arc<LibraryService>,
+    pub(crate) playlists: Arc<PlaylistsService>,
     /// Whether a music folder is configured.
     pub(crate) has_folder: bool,
     state: Arc<Mutex<ScanState>>,
@@ -31,17 +35,28 @@ pub(crate) struct Library {
 impl Library {
     /// The library over `music_dir` (checked now: a missing folder fails the start with its
     /// path) and the database's catalogue; without a folder, an empty one.
-    pub(crate) fn open(music_dir: Option<&Path>, database: &Database) -> anyhow::Result<Self> {
+    pub(crate) fn open(
+        music_dir: Option<&Path>,
+        database: &Database,
+        tiers: Arc<TiersService>,
+    ) -> anyhow::Result<Self> {
         let folder: Arc<dyn soiree_library::MusicFolder> = match music_dir {
             Some(dir) => Arc::new(soiree_media::FolderOnDisk::new(dir).context(
                 "SOIREE_MUSIC_DIR: set it to an existing folder of music, or leave it unset",
             )?),
             None => Arc::new(soiree_media::NoFolder),
         };
+        let tracks = Arc::new(database.library());
         Ok(Self {
             service: Arc::new(LibraryService::new(
                 folder,
-                Arc::new(database.library()),
+                tracks.clone(),
+                Arc::new(soiree_kernel::SystemClock),
+            )),
+            playlists: Arc::new(PlaylistsService::new(
+                Arc::new(database.playlists()),
+                tracks,
+                Arc::new(TierPlaylists(tiers)),
                 Arc::new(soiree_kernel::SystemClock),
             )),
             has_folder: music_dir.is_some(),
@@ -102,5 +117,20 @@ impl Library {
                 .map_err(|error| format!("{error:#}")),
         ));
         report
+    }
+}
+
+/// How many playlists an account's tier allows (its overrides included).
+#[derive(Debug)]
+struct TierPlaylists(Arc<TiersService>);
+
+#[async_trait]
+impl PlaylistAllowance for TierPlaylists {
+    async fn playlists_allowed(&self, owner: UserId) -> anyhow::Result<Option<u32>> {
+        let standing = self.0.standing(owner).await?;
+        Ok(match standing.limits.quotas.playlists {
+            Limit::AtMost(most) => Some(u32::try_from(most).unwrap_or(u32::MAX)),
+            Limit::Unlimited => None,
+        })
     }
 }
