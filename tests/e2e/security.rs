@@ -331,6 +331,15 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
             .is_success()
     );
 
+    let playlist = app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&ada),
+            Some(json!({"name": "Ada's mix"})),
+        )
+        .await;
+    assert_eq!(playlist.status(), StatusCode::CREATED);
     let export = app.get("/api/v1/me/export", Some(&ada)).await;
     assert_eq!(export.status(), StatusCode::OK);
     assert!(
@@ -346,6 +355,7 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
     assert_eq!(data["rooms"].as_array().unwrap().len(), 2, "{text}");
     assert_eq!(data["votes"][0]["room"], bobs.as_str());
     assert_eq!(data["connections"][0]["status"], "connected");
+    assert_eq!(data["playlists"][0]["name"], "Ada's mix");
     assert!(!data["sessions"].as_array().unwrap().is_empty());
     assert!(!data["security_events"].as_array().unwrap().is_empty());
     // No secret: not the session token, not the provider app's secret, not a token.

@@ -122,6 +122,16 @@ struct TierChangeOut {
     reason: Option<String>,
 }
 
+/// A playlist of theirs, with its entries in order.
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedPlaylist")]
+struct PlaylistOut {
+    name: String,
+    created_at: DateTime<Utc>,
+    /// Each a library track's id or a provider's track URI.
+    tracks: Vec<String>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -138,6 +148,7 @@ struct ExportOut {
     votes: Vec<VoteOut>,
     security_events: Vec<EventOut>,
     tier_changes: Vec<TierChangeOut>,
+    playlists: Vec<PlaylistOut>,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -214,10 +225,11 @@ enum Section {
     Votes,
     SecurityEvents,
     TierChanges,
+    Playlists,
 }
 
 impl Section {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -226,6 +238,7 @@ impl Section {
         Self::Votes,
         Self::SecurityEvents,
         Self::TierChanges,
+        Self::Playlists,
     ];
 
     fn name(self) -> &'static str {
@@ -238,6 +251,7 @@ impl Section {
             Self::Votes => "votes",
             Self::SecurityEvents => "security_events",
             Self::TierChanges => "tier_changes",
+            Self::Playlists => "playlists",
         }
     }
 }
@@ -381,6 +395,29 @@ async fn section(
                 })
                 .collect(),
         ),
+        Section::Playlists => {
+            let mut playlists = Vec::new();
+            for summary in state.library.playlists.list(user_id).await? {
+                let Ok(playlist) = state.library.playlists.get(user_id, summary.id).await else {
+                    continue; // deleted meanwhile
+                };
+                playlists.push(PlaylistOut {
+                    name: playlist.name.as_str().to_owned(),
+                    created_at: playlist.created_at,
+                    tracks: playlist
+                        .entries
+                        .into_iter()
+                        .map(|entry| match entry.item {
+                            soiree_library::PlaylistItem::Library(track) => {
+                                track.as_uuid().to_string()
+                            }
+                            soiree_library::PlaylistItem::Provider(uri) => uri.as_str().to_owned(),
+                        })
+                        .collect(),
+                });
+            }
+            listed(playlists)
+        }
     })
 }
 
