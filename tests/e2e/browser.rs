@@ -298,6 +298,8 @@ async fn every_page_works_on_a_phone_and_on_a_laptop() {
         // The library without a music folder says what the operator can do.
         person.open("/library").await;
         person.sees("#empty", "SOIREE_MUSIC_DIR").await;
+        person.open("/playlists").await;
+        person.sees("#playlists", "No playlist yet").await;
 
         // The player: a device, a search, a song played.
         person.open("/music").await;
@@ -641,5 +643,67 @@ async fn a_person_finds_a_song_in_the_library_and_plays_it_from_the_middle() {
         "the player asked for ranges:\n{}",
         app.logs()
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_person_fills_a_playlist_from_the_library_and_puts_it_in_order() {
+    let Some(driver) =
+        driver("a_person_fills_a_playlist_from_the_library_and_puts_it_in_order").await
+    else {
+        return;
+    };
+    use soiree_media::testing::{Tagged, wav_bytes, write_tagged};
+    let music = tempfile::tempdir().unwrap();
+    for (file, title, artist) in [
+        ("a/morning.wav", "Morning", "Ada"),
+        ("b/evening.wav", "Evening", "Bob"),
+    ] {
+        write_tagged(
+            &music.path().join(file),
+            &wav_bytes(),
+            &Tagged {
+                title,
+                artist,
+                ..Tagged::default()
+            },
+        )
+        .unwrap();
+    }
+    let app =
+        crate::support::spawn_app_with(&[("SOIREE_MUSIC_DIR", music.path().to_str().unwrap())])
+            .await;
+    app.signed_up("hana").await;
+    let browser = driver.browser(Screen::Phone, &app.base_url).await;
+    browser.open("/login").await;
+    browser.log_in("hana").await;
+    browser.arrives_at("/dashboard").await;
+
+    browser.open("/playlists").await;
+    browser.sees("#playlists", "No playlist yet").await;
+    browser.fill("#new-name", "Road trip").await;
+    browser.click("#new button[type=submit]").await;
+    browser.sees("#entries", "Empty").await;
+    browser.sees("#playlists", "Road trip").await;
+
+    // From the library: choose the playlist, add both songs (Ada's first, by artist).
+    browser.open("/library").await;
+    browser.sees("#songs", "Evening").await;
+    browser.click("#add-to option:nth-child(2)").await;
+    browser.click("#songs li:nth-child(1) .add").await;
+    browser.sees("#banner", "Morning").await;
+    browser.click("#songs li:nth-child(2) .add").await;
+    browser.sees("#banner", "Evening").await;
+
+    // In order, then the second moved up, then one removed.
+    browser.open("/playlists").await;
+    browser.click("#playlists .playlist button").await;
+    browser.sees("#entries li:nth-child(1)", "Morning").await;
+    browser.sees("#entries li:nth-child(2)", "Evening").await;
+    browser.click("#entries li:nth-child(2) .up").await;
+    browser.sees("#entries li:nth-child(1)", "Evening").await;
+    browser.screenshot("playlists-phone").await;
+    browser.click("#entries li:nth-child(2) .remove").await;
+    browser.sees("#playlists", "1 songs").await;
     browser.close().await;
 }

@@ -1,6 +1,6 @@
 // The library: search the server's music and play a song in this browser (the stream answers
 // ranges, so the player seeks without downloading the whole file).
-import { $, api, el, showError, texts, toLogin } from "./soiree.js";
+import { $, api, banner, el, showError, texts, toLogin } from "./soiree.js";
 
 let query = "";
 let page = 0;
@@ -22,10 +22,35 @@ function play(song) {
   player.play().catch(() => {});
 }
 
+async function addTo(song) {
+  const select = $("add-to");
+  if (!select.value) {
+    banner(texts.library_add_to, "error");
+    select.focus();
+    return;
+  }
+  try {
+    await api("POST", `/api/v1/playlists/${select.value}/tracks`, { tracks: [song.id] });
+    banner(`${texts.playlist_added} ${select.selectedOptions[0].textContent}: ${song.title}`, "ok");
+  } catch (error) {
+    showError(error, {}, "banner");
+  }
+}
+
+async function showPlaylists() {
+  try {
+    const { playlists } = await api("GET", "/api/v1/playlists");
+    $("add-to").append(...playlists.map((playlist) => el("option", { value: playlist.id }, playlist.name)));
+  } catch {
+    // Searching and playing stand without it.
+  }
+}
+
 function songItem(song) {
   const what = [song.artists.join(", "), song.album].filter(Boolean).join(" · ");
   return el("li", { class: "song", "data-song": song.id },
     el("button", { type: "button", class: "small", onclick: () => play(song) }, texts.library_play),
+    el("button", { type: "button", class: "small secondary add", "aria-label": texts.library_add_to, onclick: () => addTo(song) }, "+"),
     el("span", { class: "song-title" }, ` ${song.title} `),
     el("span", { class: "muted" }, `${what} ${clock(song.duration_ms)}`));
 }
@@ -56,6 +81,7 @@ $("search").addEventListener("submit", (event) => {
   query = $("query").value.trim();
   page = 0;
   load(false);
+showPlaylists();
 });
 
 $("more").addEventListener("click", () => {
@@ -64,3 +90,4 @@ $("more").addEventListener("click", () => {
 });
 
 load(false);
+showPlaylists();

@@ -29,6 +29,7 @@ static ASSETS: &[Asset] = assets! {
     "settings.js",
     "music.js",
     "library.js",
+    "playlists.js",
     "room-new.js",
     "room.js",
     "tv.js",

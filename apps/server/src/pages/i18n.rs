@@ -39,6 +39,15 @@ texts! {
     nav_dashboard: "Dashboard", "Tableau de bord";
     nav_music: "Player", "Lecteur";
     nav_library: "Library", "Bibliothèque";
+    nav_playlists: "Playlists", "Listes";
+    playlists_hint: "Your playlists: add songs from the Library, put them in order, keep what you like.", "Vos listes : ajoutez des chansons depuis la Bibliothèque, mettez-les dans l'ordre, gardez ce qui vous plaît.";
+    playlist_new: "New playlist", "Nouvelle liste";
+    field_playlist_name: "Name", "Nom";
+    playlist_create: "Create", "Créer";
+    playlist_rename: "Rename", "Renommer";
+    playlist_delete: "Delete this playlist", "Supprimer cette liste";
+    playlist_reorder_hint: "Drag a song, or use ↑, to change the order.", "Glissez une chanson, ou utilisez ↑, pour changer l'ordre.";
+    library_add_to: "Add to playlist", "Ajouter à la liste";
     library_hint: "The server's music: search by title, artist or album, and play it here.", "La musique du serveur : cherchez par titre, artiste ou album, et écoutez-la ici.";
     library_search: "Title, artist or album", "Titre, artiste ou album";
     library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
@@ -358,4 +367,13 @@ script_texts! {
     library_found: "Songs found:", "Chansons trouvées :";
     library_more: "More", "Plus";
     library_nothing: "Nothing found.", "Rien trouvé.";
+    playlist_empty: "Empty: add songs from the Library.", "Vide : ajoutez des chansons depuis la Bibliothèque.";
+    playlist_none: "No playlist yet.", "Pas encore de liste.";
+    playlist_songs: "songs", "chansons";
+    playlist_up: "Move up", "Monter";
+    playlist_remove: "Remove", "Retirer";
+    playlist_delete_confirm: "Delete this playlist?", "Supprimer cette liste ?";
+    playlist_added: "Added to", "Ajoutée à";
+    library_add_to: "Choose a playlist first (or make one on the Playlists page).", "Choisissez d'abord une liste (ou créez-en une sur la page Listes).";
+    quota_exceeded: "You have as many as your tier allows; delete one, or ask for a bigger tier.", "Vous en avez autant que votre formule le permet ; supprimez-en une, ou demandez une formule plus grande.";
 }

@@ -43,6 +43,7 @@ pub(crate) fn routes() -> Route {
         .at("/settings", poem::get(settings))
         .at("/music", poem::get(music))
         .at("/library", poem::get(library))
+        .at("/playlists", poem::get(playlists))
         .at("/operator", poem::get(operator))
         .at("/rooms/new", poem::get(new_room))
         .at("/rooms/:code", poem::get(party))
@@ -212,6 +213,7 @@ page!(
 );
 page!(MusicPage, "music.html");
 page!(LibraryPage, "library.html");
+page!(PlaylistsPage, "playlists.html");
 page!(OperatorPage, "operator.html");
 page!(NewRoomPage, "room_new.html");
 page!(RoomPage, "room.html", code: String, room_title: String, share_url: String, qr_svg: String);
@@ -438,6 +440,18 @@ async fn library(request: &Request, Data(state): Data<&AppState>) -> Response {
     match signed_in(state, request).await {
         Ok((visit, _)) => ok(LibraryPage {
             common: visit.common("library"),
+        }
+        .render()),
+        Err(redirect) => redirect,
+    }
+}
+
+/// Playlists: make them, fill them from the library, reorder, remove.
+#[handler]
+async fn playlists(request: &Request, Data(state): Data<&AppState>) -> Response {
+    match signed_in(state, request).await {
+        Ok((visit, _)) => ok(PlaylistsPage {
+            common: visit.common("playlists"),
         }
         .render()),
         Err(redirect) => redirect,

@@ -1,0 +1,116 @@
+// Playlists: make one, open it, put its songs in order (drag, or ↑ on a phone), remove songs,
+// rename or delete it. Songs are added from the Library page.
+import { $, api, busy, el, onSubmit, showError, texts, toLogin } from "./soiree.js";
+
+let opened = null;
+const names = new Map();
+
+async function describe(entry) {
+  if (entry.track_uri) return { title: entry.track_uri, by: "" };
+  if (!names.has(entry.track_id)) {
+    try {
+      const song = await api("GET", `/api/v1/library/tracks/${entry.track_id}`);
+      names.set(entry.track_id, { title: song.title, by: song.artists.join(", ") });
+    } catch {
+      names.set(entry.track_id, { title: "?", by: "" });
+    }
+  }
+  return names.get(entry.track_id);
+}
+
+async function showList() {
+  let listed;
+  try {
+    listed = await api("GET", "/api/v1/playlists");
+  } catch (error) {
+    if (error.status === 401) { toLogin(); return; }
+    showError(error, {}, "banner");
+    return;
+  }
+  $("playlists").replaceChildren(...(listed.playlists.length
+    ? listed.playlists.map((playlist) => el("li", { class: "playlist", "data-playlist": playlist.id },
+      el("button", { type: "button", class: "link", onclick: () => open(playlist.id) }, playlist.name),
+      el("span", { class: "muted" }, ` ${playlist.entries} ${texts.playlist_songs}`)))
+    : [el("li", { class: "muted" }, texts.playlist_none)]));
+}
+
+async function reorder(order) {
+  $("entries-error").hidden = true;
+  try {
+    await show(await api("PUT", `/api/v1/playlists/${opened}/order`, { entries: order }));
+  } catch (error) {
+    showError(error, {}, "entries-error");
+  }
+}
+
+async function show(playlist) {
+  opened = playlist.id;
+  $("open").hidden = false;
+  $("name").value = playlist.name;
+  const ids = playlist.entries.map((entry) => entry.id);
+  const items = await Promise.all(playlist.entries.map(async (entry, index) => {
+    const { title, by } = await describe(entry);
+    const item = el("li", { class: "entry", draggable: "true", "data-entry": entry.id },
+      el("span", { class: "entry-title" }, title),
+      el("span", { class: "muted" }, by ? ` ${by} ` : " "),
+      el("button", {
+        type: "button", class: "small secondary up", "aria-label": texts.playlist_up, disabled: index === 0 ? "" : undefined,
+        onclick: () => reorder([...ids.slice(0, index - 1), ids[index], ids[index - 1], ...ids.slice(index + 1)]),
+      }, "↑"),
+      el("button", { type: "button", class: "small secondary remove", onclick: (event) => busy(event.currentTarget, () => remove(entry.id)) }, texts.playlist_remove));
+    item.addEventListener("dragstart", (event) => event.dataTransfer.setData("text/plain", entry.id));
+    item.addEventListener("dragover", (event) => event.preventDefault());
+    item.addEventListener("drop", (event) => {
+      event.preventDefault();
+      const moved = event.dataTransfer.getData("text/plain");
+      if (!moved || moved === entry.id) return;
+      const order = ids.filter((id) => id !== moved);
+      order.splice(order.indexOf(entry.id), 0, moved);
+      reorder(order);
+    });
+    return item;
+  }));
+  $("entries").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, texts.playlist_empty)]));
+  await showList();
+}
+
+async function open(id) {
+  try {
+    await show(await api("GET", `/api/v1/playlists/${id}`));
+  } catch (error) {
+    showError(error, {}, "banner");
+  }
+}
+
+async function remove(entry) {
+  try {
+    await show(await api("DELETE", `/api/v1/playlists/${opened}/tracks/${entry}`));
+  } catch (error) {
+    showError(error, {}, "entries-error");
+  }
+}
+
+onSubmit($("new"), async () => {
+  const playlist = await api("POST", "/api/v1/playlists", { name: $("new-name").value.trim() });
+  $("new-name").value = "";
+  await show(playlist);
+}, { invalid_playlist_name: "new-name" }, "new-error");
+
+onSubmit($("rename"), async () => {
+  await show(await api("PATCH", `/api/v1/playlists/${opened}`, { name: $("name").value.trim() }));
+}, { invalid_playlist_name: "name" }, "rename-error");
+
+$("delete").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  if (!window.confirm(texts.playlist_delete_confirm)) return;
+  try {
+    await api("DELETE", `/api/v1/playlists/${opened}`);
+    opened = null;
+    $("open").hidden = true;
+    await showList();
+  } catch (error) {
+    showError(error, {}, "entries-error");
+  }
+}));
+
+const wanted = new URLSearchParams(window.location.search).get("open");
+showList().then(() => wanted && open(wanted));
