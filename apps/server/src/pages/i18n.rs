@@ -375,5 +375,4 @@ script_texts! {
     playlist_delete_confirm: "Delete this playlist?", "Supprimer cette liste ?";
     playlist_added: "Added to", "Ajoutée à";
     library_add_to: "Choose a playlist first (or make one on the Playlists page).", "Choisissez d'abord une liste (ou créez-en une sur la page Listes).";
-    quota_exceeded: "You have as many as your tier allows; delete one, or ask for a bigger tier.", "Vous en avez autant que votre formule le permet ; supprimez-en une, ou demandez une formule plus grande.";
 }
