@@ -17,7 +17,7 @@ function amount(name, value) {
 /** Rows of a limits table: each limit, what is used of it where known, and whether the operator
  * set it for this account. */
 export function limitRows(standing) {
-  const used = { open_rooms: standing.usage.open_rooms };
+  const used = { open_rooms: standing.usage.open_rooms, playlists: standing.usage.playlists };
   return LIMITS.map((name) => {
     const value = standing.limits[name];
     const shown = used[name] === undefined

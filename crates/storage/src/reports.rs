@@ -11,8 +11,8 @@ use soiree_kernel::{Tier, Timestamp, UserId};
 use soiree_tiers::{Activity, Census, Usage, UsageReports};
 
 use crate::entity::{
-    connections, login_failures, room_participants, room_votes, rooms, sessions, tier_changes,
-    users,
+    connections, login_failures, playlists, room_participants, room_votes, rooms, sessions,
+    tier_changes, users,
 };
 
 /// Reports over the database.
@@ -73,9 +73,15 @@ impl UsageReports for SqlUsageReports {
         } else {
             None
         };
+        let playlists = playlists::Entity::find()
+            .filter(playlists::Column::OwnerId.eq(user.as_uuid()))
+            .count(&self.connection)
+            .await
+            .context("counting an account's playlists")?;
         Ok(Usage {
             open_rooms: open.len() as u64,
             fullest_room: fullest,
+            playlists,
             api_requests_this_hour,
         })
     }

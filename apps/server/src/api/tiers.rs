@@ -78,6 +78,8 @@ fn limits_out(standing: &Standing) -> LimitsOut {
 struct UsageOut {
     /// Rooms open with the account as host.
     open_rooms: u32,
+    /// Playlists the account keeps.
+    playlists: u32,
 }
 
 /// One recorded change of tier or overrides.
@@ -265,6 +267,7 @@ impl AppState {
             limits: limits_out(&standing),
             usage: UsageOut {
                 open_rooms: u32::try_from(overview.usage.open_rooms).unwrap_or(u32::MAX),
+                playlists: u32::try_from(overview.usage.playlists).unwrap_or(u32::MAX),
             },
             self_service: self.tiers.table().self_service,
             changes: overview.changes.into_iter().map(Into::into).collect(),

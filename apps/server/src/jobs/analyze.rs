@@ -83,6 +83,11 @@ async fn lines(context: &Context, all: bool) -> anyhow::Result<(Vec<Line>, u64)>
                     Some(usage.fullest_room),
                 ),
                 measure(
+                    "playlists",
+                    standing.limit(Quota::Playlists),
+                    Some(usage.playlists),
+                ),
+                measure(
                     "api_requests_per_hour",
                     api_per_hour,
                     usage.api_requests_this_hour,
