@@ -375,7 +375,12 @@ async fn a_free_account_keeps_ten_playlists_however_many_it_asks_for_at_once() {
     }
     assert_eq!(created.len(), 10);
     // The tier's page shows what is used of the quota.
-    let standing: Value = app.get("/api/v1/me/tier", Some(&token)).await.json().await.unwrap();
+    let standing: Value = app
+        .get("/api/v1/me/tier", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(standing["usage"]["playlists"], 10);
     assert_eq!(standing["limits"]["playlists"], 10);
     let deleted = app
