@@ -21,6 +21,7 @@ mod m20261123_000012_session_clients;
 mod m20261203_000013_account_security;
 mod m20261203_000014_library_tracks;
 mod m20261203_000015_playlists;
+mod m20261203_000016_app_passwords;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_account_security::Migration),
             Box::new(m20261203_000014_library_tracks::Migration),
             Box::new(m20261203_000015_playlists::Migration),
+            Box::new(m20261203_000016_app_passwords::Migration),
         ]
     }
 }

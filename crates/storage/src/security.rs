@@ -16,11 +16,14 @@ use sea_orm::{
 use secrecy::{ExposeSecret as _, SecretString};
 use soiree_kernel::{Timestamp, UserId};
 use soiree_users::{
-    ClientInfo, KnownClient, LoginChallenge, MfaRecord, MfaRepository, RecoveryCodeHash,
-    SecurityEvent, SecurityEventKind, SecurityEventRepository, TokenHash, TotpSeed, device_family,
+    AppPassword, AppPasswordId, AppPasswordName, AppPasswordRepository, AppSecret, ClientInfo,
+    KnownClient, LoginChallenge, MfaRecord, MfaRepository, RecoveryCodeHash, SecurityEvent,
+    SecurityEventKind, SecurityEventRepository, TokenHash, TotpSeed, device_family,
 };
 
-use crate::entity::{login_challenges, mfa_recovery_codes, mfa_totp, security_events};
+use crate::entity::{
+    app_passwords, login_challenges, mfa_recovery_codes, mfa_totp, security_events,
+};
 use crate::sealing::Sealer;
 use crate::users::SqlUserStore;
 
@@ -387,5 +390,121 @@ impl SecurityEventRepository for SqlUserStore {
             .await
             .context("acknowledging security events")?;
         Ok(acknowledged.rows_affected)
+    }
+}
+
+/// What an app password's secret is sealed for: its own row.
+fn app_secret_context(id: AppPasswordId) -> String {
+    format!("app_passwords.secret:{}", id.as_uuid())
+}
+
+fn app_password_of(row: &app_passwords::Model) -> anyhow::Result<AppPassword> {
+    Ok(AppPassword {
+        id: AppPasswordId::from_uuid(row.id),
+        user_id: UserId::from_uuid(row.user_id),
+        name: AppPasswordName::parse(&row.name).context("a stored app password name")?,
+        created_at: row.created_at,
+    })
+}
+
+#[async_trait]
+impl AppPasswordRepository for SqlMfaStore {
+    async fn insert_app_password(
+        &self,
+        app_password: &AppPassword,
+        secret: &AppSecret,
+        limit: usize,
+    ) -> anyhow::Result<bool> {
+        let sealed = self.sealer.seal(
+            &SecretString::from(secret.expose().to_owned()),
+            &app_secret_context(app_password.id),
+        )?;
+        let transaction = self
+            .connection
+            .begin()
+            .await
+            .context("starting a new app password")?;
+        // The account's row first (its lock), so that app passwords made at once are counted in
+        // turn.
+        crate::entity::users::Entity::update_many()
+            .col_expr(
+                crate::entity::users::Column::Id,
+                Expr::col(crate::entity::users::Column::Id),
+            )
+            .filter(crate::entity::users::Column::Id.eq(app_password.user_id.as_uuid()))
+            .exec(&transaction)
+            .await
+            .context("locking the account for an app password")?;
+        let owned = app_passwords::Entity::find()
+            .filter(app_passwords::Column::UserId.eq(app_password.user_id.as_uuid()))
+            .count(&transaction)
+            .await
+            .context("counting app passwords")?;
+        if owned >= limit as u64 {
+            return Ok(false);
+        }
+        app_passwords::Entity::insert(app_passwords::ActiveModel {
+            id: Set(app_password.id.as_uuid()),
+            user_id: Set(app_password.user_id.as_uuid()),
+            name: Set(app_password.name.as_str().to_owned()),
+            sealed_secret: Set(sealed),
+            created_at: Set(app_password.created_at),
+        })
+        .exec_without_returning(&transaction)
+        .await
+        .context("storing an app password")?;
+        transaction
+            .commit()
+            .await
+            .context("storing an app password")?;
+        Ok(true)
+    }
+
+    async fn app_passwords_of(&self, user_id: UserId) -> anyhow::Result<Vec<AppPassword>> {
+        app_passwords::Entity::find()
+            .filter(app_passwords::Column::UserId.eq(user_id.as_uuid()))
+            .order_by_asc(app_passwords::Column::CreatedAt)
+            .order_by_asc(app_passwords::Column::Id)
+            .all(&self.connection)
+            .await
+            .context("listing app passwords")?
+            .iter()
+            .map(app_password_of)
+            .collect()
+    }
+
+    async fn app_secrets_of(
+        &self,
+        user_id: UserId,
+    ) -> anyhow::Result<Vec<(AppPasswordId, AppSecret)>> {
+        app_passwords::Entity::find()
+            .filter(app_passwords::Column::UserId.eq(user_id.as_uuid()))
+            .all(&self.connection)
+            .await
+            .context("loading app passwords")?
+            .into_iter()
+            .map(|row| {
+                let id = AppPasswordId::from_uuid(row.id);
+                let secret = self
+                    .sealer
+                    .open(&row.sealed_secret, &app_secret_context(id))
+                    .context("opening an app password")?;
+                Ok((id, AppSecret::from_stored(secret)))
+            })
+            .collect()
+    }
+
+    async fn delete_app_password(
+        &self,
+        user_id: UserId,
+        id: AppPasswordId,
+    ) -> anyhow::Result<bool> {
+        let deleted = app_passwords::Entity::delete_many()
+            .filter(app_passwords::Column::UserId.eq(user_id.as_uuid()))
+            .filter(app_passwords::Column::Id.eq(id.as_uuid()))
+            .exec(&self.connection)
+            .await
+            .context("revoking an app password")?;
+        Ok(deleted.rows_affected == 1)
     }
 }

@@ -64,8 +64,9 @@ impl SqlUserStore {
             users: Arc::new(self.clone()),
             sessions: Arc::new(self.clone()),
             login_attempts: Arc::new(self.clone()),
-            mfa: Arc::new(SqlMfaStore::new(self.connection.clone(), sealer)),
+            mfa: Arc::new(SqlMfaStore::new(self.connection.clone(), sealer.clone())),
             events: Arc::new(self.clone()),
+            app_passwords: Arc::new(SqlMfaStore::new(self.connection.clone(), sealer)),
         }
     }
 

@@ -235,3 +235,75 @@ async fn new_devices_are_told_apart_and_gd_1_erasure_removes_everything_of_the_a
         test.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn app_passwords_are_sealed_and_counted_at_once_across_two_instances() {
+    use soiree_users::{AppPassword, AppPasswordId, AppPasswordName, AppSecret};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let key = sealer();
+        let ports = [
+            test.database.users().ports(key.clone()),
+            second.users().ports(key.clone()),
+        ];
+        let ada = stored("ada");
+        ports[0].users.insert_user(&ada).await.unwrap();
+        let id = ada.user.id;
+        let attempts: Vec<_> = (0..30)
+            .map(|attempt| {
+                let ports = ports[attempt % 2].clone();
+                tokio::spawn(async move {
+                    let app_password = AppPassword {
+                        id: AppPasswordId::generate(),
+                        user_id: id,
+                        name: AppPasswordName::parse(&format!("App {attempt}")).unwrap(),
+                        created_at: instant(attempt as i64),
+                    };
+                    let secret = AppSecret::generate();
+                    let kept = ports
+                        .app_passwords
+                        .insert_app_password(&app_password, &secret, 20)
+                        .await
+                        .unwrap();
+                    (kept, secret.expose().to_owned())
+                })
+            })
+            .collect();
+        let mut kept = Vec::new();
+        for attempt in attempts {
+            let (stored, secret) = attempt.await.unwrap();
+            if stored {
+                kept.push(secret);
+            }
+        }
+        assert_eq!(kept.len(), 20, "{backend}: the limit holds");
+        let dump = dump_tables(&test.database, &["app_passwords"])
+            .await
+            .unwrap();
+        assert!(dump.contains(".k1."), "{backend}: the dump is real");
+        for secret in &kept {
+            assert!(
+                !dump.contains(secret.as_str()),
+                "{backend}: a secret in the clear"
+            );
+        }
+        let opened = ports[1].app_passwords.app_secrets_of(id).await.unwrap();
+        assert_eq!(opened.len(), 20);
+        assert!(
+            opened
+                .iter()
+                .all(|(_, secret)| kept.contains(&secret.expose().to_owned()))
+        );
+        // Another key opens none.
+        let other = test.database.users().ports(sealer());
+        assert!(
+            other.app_passwords.app_secrets_of(id).await.is_err(),
+            "{backend}"
+        );
+        second.close().await.unwrap();
+        test.finish().await;
+    }
+}

@@ -168,3 +168,20 @@ pub enum MfaError {
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
+
+/// Why an app password could not be made or revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum AppPasswordError {
+    /// The session is too old for this change.
+    #[error(transparent)]
+    StepUp(#[from] StepUpError),
+    /// The account has as many app passwords as allowed.
+    #[error("you have 20 app passwords; revoke one you no longer use first")]
+    TooMany,
+    /// No such app password among the caller's.
+    #[error("no such app password among yours; list them with GET /api/v1/me/app-passwords")]
+    NotFound,
+    /// A failure of storage.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}

@@ -40,11 +40,15 @@ pub enum SecurityEventKind {
     DataExported,
     /// The account's tier changed.
     TierChanged,
+    /// An app password was made.
+    AppPasswordCreated,
+    /// An app password was revoked.
+    AppPasswordRevoked,
 }
 
 impl SecurityEventKind {
     /// Every kind, for adapters that map them.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 17] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginThrottled,
@@ -60,6 +64,8 @@ impl SecurityEventKind {
         Self::CredentialsChanged,
         Self::DataExported,
         Self::TierChanged,
+        Self::AppPasswordCreated,
+        Self::AppPasswordRevoked,
     ];
 
     /// The stable name stored and shown by the API (`login_succeeded`, ...).
@@ -80,6 +86,8 @@ impl SecurityEventKind {
             Self::CredentialsChanged => "credentials_changed",
             Self::DataExported => "data_exported",
             Self::TierChanged => "tier_changed",
+            Self::AppPasswordCreated => "app_password_created",
+            Self::AppPasswordRevoked => "app_password_revoked",
         }
     }
 

@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+mod app_password;
 mod error;
 mod events;
 pub mod memory;
@@ -43,9 +44,13 @@ mod service;
 mod session;
 mod throttle;
 
+pub use app_password::{
+    AppPassword, AppPasswordId, AppPasswordName, AppSecret, InvalidAppPasswordName,
+    MAX_APP_PASSWORDS,
+};
 pub use error::{
-    AuthenticateError, ChangePasswordError, InsertUserError, LoginError, MfaError,
-    ReauthenticateError, RegisterError, RevokeSessionError, SecondStepError, StepUpError,
+    AppPasswordError, AuthenticateError, ChangePasswordError, InsertUserError, LoginError,
+    MfaError, ReauthenticateError, RegisterError, RevokeSessionError, SecondStepError, StepUpError,
     UpdateProfileError,
 };
 pub use events::{KnownClient, SecurityEvent, SecurityEventKind, device_family};
@@ -62,8 +67,8 @@ pub use password::{
     WeakPassword,
 };
 pub use ports::{
-    FailureSummary, LoginAttemptRepository, MfaRepository, SecurityEventRepository,
-    SessionRepository, StoredUser, UserPorts, UserRepository,
+    AppPasswordRepository, FailureSummary, LoginAttemptRepository, MfaRepository,
+    SecurityEventRepository, SessionRepository, StoredUser, UserPorts, UserRepository,
 };
 pub use service::{Authenticated, NewSession, SignIn, UsersConfig, UsersService};
 pub use session::{ClientInfo, Session, SessionId, SessionPolicy, SessionToken, TokenHash};

@@ -7,13 +7,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
+use crate::app_password::{AppPassword, AppPasswordId, AppSecret};
 use crate::error::InsertUserError;
 use crate::events::{KnownClient, SecurityEvent, SecurityEventKind, device_family};
 use crate::mfa::{LoginChallenge, MfaRecord, RecoveryCodeHash, TotpSeed};
 use crate::model::{Profile, User};
 use crate::ports::{
-    FailureSummary, LoginAttemptRepository, MfaRepository, SecurityEventRepository,
-    SessionRepository, StoredUser, UserPorts, UserRepository,
+    AppPasswordRepository, FailureSummary, LoginAttemptRepository, MfaRepository,
+    SecurityEventRepository, SessionRepository, StoredUser, UserPorts, UserRepository,
 };
 use crate::session::{ClientInfo, Session, SessionId, TokenHash};
 
@@ -25,6 +26,7 @@ struct State {
     mfa: HashMap<UserId, StoredMfa>,
     challenges: HashMap<TokenHash, LoginChallenge>,
     events: Vec<SecurityEvent>,
+    app_passwords: Vec<(AppPassword, String)>,
 }
 
 #[derive(Debug)]
@@ -50,6 +52,7 @@ impl InMemoryUserStore {
             login_attempts: Arc::new(self.clone()),
             mfa: Arc::new(self.clone()),
             events: Arc::new(self.clone()),
+            app_passwords: Arc::new(self.clone()),
         }
     }
 
@@ -132,6 +135,7 @@ impl UserRepository for InMemoryUserStore {
             .challenges
             .retain(|_, challenge| challenge.user_id != id);
         state.events.retain(|event| event.user_id != id);
+        state.app_passwords.retain(|(kept, _)| kept.user_id != id);
         Ok(found)
     }
 
@@ -469,5 +473,70 @@ impl SecurityEventRepository for InMemoryUserStore {
             count += 1;
         }
         Ok(count)
+    }
+}
+
+#[async_trait]
+impl AppPasswordRepository for InMemoryUserStore {
+    async fn insert_app_password(
+        &self,
+        app_password: &AppPassword,
+        secret: &AppSecret,
+        limit: usize,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let owned = state
+            .app_passwords
+            .iter()
+            .filter(|(kept, _)| kept.user_id == app_password.user_id)
+            .count();
+        if owned >= limit {
+            return Ok(false);
+        }
+        state
+            .app_passwords
+            .push((app_password.clone(), secret.expose().to_owned()));
+        Ok(true)
+    }
+
+    async fn app_passwords_of(&self, user_id: UserId) -> anyhow::Result<Vec<AppPassword>> {
+        Ok(self
+            .lock()
+            .app_passwords
+            .iter()
+            .filter(|(kept, _)| kept.user_id == user_id)
+            .map(|(kept, _)| kept.clone())
+            .collect())
+    }
+
+    async fn app_secrets_of(
+        &self,
+        user_id: UserId,
+    ) -> anyhow::Result<Vec<(AppPasswordId, AppSecret)>> {
+        Ok(self
+            .lock()
+            .app_passwords
+            .iter()
+            .filter(|(kept, _)| kept.user_id == user_id)
+            .map(|(kept, secret)| {
+                (
+                    kept.id,
+                    AppSecret::from_stored(secrecy::SecretString::from(secret.clone())),
+                )
+            })
+            .collect())
+    }
+
+    async fn delete_app_password(
+        &self,
+        user_id: UserId,
+        id: AppPasswordId,
+    ) -> anyhow::Result<bool> {
+        let mut state = self.lock();
+        let before = state.app_passwords.len();
+        state
+            .app_passwords
+            .retain(|(kept, _)| !(kept.user_id == user_id && kept.id == id));
+        Ok(state.app_passwords.len() < before)
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
+use crate::app_password::{AppPassword, AppPasswordId, AppSecret};
 use crate::error::InsertUserError;
 use crate::events::{KnownClient, SecurityEvent};
 use crate::mfa::{LoginChallenge, MfaRecord, RecoveryCodeHash, TotpSeed};
@@ -213,6 +214,32 @@ pub trait SecurityEventRepository: Send + Sync + std::fmt::Debug {
     async fn acknowledge_events(&self, user_id: UserId, at: Timestamp) -> anyhow::Result<u64>;
 }
 
+/// App passwords, their secrets sealed.
+#[async_trait]
+pub trait AppPasswordRepository: Send + Sync + std::fmt::Debug {
+    /// Stores an app password with its secret (sealed by the adapter) unless the account has
+    /// `limit` already; whether it did. MUST count and insert in one step per account.
+    async fn insert_app_password(
+        &self,
+        app_password: &AppPassword,
+        secret: &AppSecret,
+        limit: usize,
+    ) -> anyhow::Result<bool>;
+
+    /// The account's app passwords, oldest first.
+    async fn app_passwords_of(&self, user_id: UserId) -> anyhow::Result<Vec<AppPassword>>;
+
+    /// The account's app passwords with their secrets (for checking one an app presents).
+    async fn app_secrets_of(
+        &self,
+        user_id: UserId,
+    ) -> anyhow::Result<Vec<(AppPasswordId, AppSecret)>>;
+
+    /// Removes one of the account's app passwords; `false` when it has no such one.
+    async fn delete_app_password(&self, user_id: UserId, id: AppPasswordId)
+    -> anyhow::Result<bool>;
+}
+
 /// The storage ports the users service needs, bundled so that one adapter can supply them all.
 #[derive(Debug, Clone)]
 pub struct UserPorts {
@@ -226,4 +253,6 @@ pub struct UserPorts {
     pub mfa: Arc<dyn MfaRepository>,
     /// The security-event log.
     pub events: Arc<dyn SecurityEventRepository>,
+    /// App passwords.
+    pub app_passwords: Arc<dyn AppPasswordRepository>,
 }

@@ -6,7 +6,10 @@ use soiree_kernel::{Timestamp, UserId};
 use tracing::instrument;
 
 use super::{Authenticated, NewSession, SignIn, UsersService};
-use crate::error::{MfaError, ReauthenticateError, SecondStepError, StepUpError};
+use crate::app_password::{
+    AppPassword, AppPasswordId, AppPasswordName, AppSecret, MAX_APP_PASSWORDS,
+};
+use crate::error::{AppPasswordError, MfaError, ReauthenticateError, SecondStepError, StepUpError};
 use crate::events::{SecurityEvent, SecurityEventKind};
 use crate::mfa::{
     CHALLENGE_LIFETIME, ChallengeToken, LoginChallenge, MfaRecord, MfaStatus, RECOVERY_CODES,
@@ -351,6 +354,96 @@ impl UsersService {
             .ok_or(MfaError::NotEnrolled)
     }
 
+    /// A new app password for a music app, shown once (a credential: it needs a recent
+    /// authentication); at most [`MAX_APP_PASSWORDS`] per account, counted atomically.
+    #[instrument(skip_all, fields(user_id = %caller.user.id))]
+    pub async fn create_app_password(
+        &self,
+        caller: &Authenticated,
+        name: AppPasswordName,
+    ) -> Result<(AppPassword, AppSecret), AppPasswordError> {
+        self.ensure_recent_authentication(caller)?;
+        let app_password = AppPassword {
+            id: AppPasswordId::generate(),
+            user_id: caller.user.id,
+            name,
+            created_at: self.clock.now(),
+        };
+        let secret = AppSecret::generate();
+        if !self
+            .ports
+            .app_passwords
+            .insert_app_password(&app_password, &secret, MAX_APP_PASSWORDS)
+            .await?
+        {
+            return Err(AppPasswordError::TooMany);
+        }
+        self.record(
+            caller.user.id,
+            SecurityEventKind::AppPasswordCreated,
+            &caller.session.client,
+            Some(app_password.name.as_str()),
+        )
+        .await?;
+        Ok((app_password, secret))
+    }
+
+    /// The account's app passwords (names and dates, never the secrets).
+    pub async fn app_passwords(&self, user_id: UserId) -> anyhow::Result<Vec<AppPassword>> {
+        self.ports.app_passwords.app_passwords_of(user_id).await
+    }
+
+    /// Revokes one of the caller's app passwords: the app using it is refused from now on.
+    #[instrument(skip_all, fields(user_id = %caller.user.id))]
+    pub async fn revoke_app_password(
+        &self,
+        caller: &Authenticated,
+        id: AppPasswordId,
+    ) -> Result<(), AppPasswordError> {
+        if !self
+            .ports
+            .app_passwords
+            .delete_app_password(caller.user.id, id)
+            .await?
+        {
+            return Err(AppPasswordError::NotFound);
+        }
+        self.record(
+            caller.user.id,
+            SecurityEventKind::AppPasswordRevoked,
+            &caller.session.client,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The account whose username is `username`, if `password` is one of its app passwords
+    /// (compared in constant time). For music apps; the account's own password never works here.
+    pub async fn user_by_app_password(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<Option<crate::model::User>> {
+        let Some(stored) = self
+            .ports
+            .users
+            .find_by_login_key(&username.trim().to_lowercase())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let secrets = self
+            .ports
+            .app_passwords
+            .app_secrets_of(stored.user.id)
+            .await?;
+        let matches = secrets.iter().fold(false, |found, (_, secret)| {
+            found | constant_time_eq(secret.expose().as_bytes(), password.as_bytes())
+        });
+        Ok(matches.then_some(stored.user))
+    }
+
     /// Logs an event for `user_id` (the app logs those the users service does not see:
     /// connections, credentials, exports, tier changes).
     pub async fn record(
@@ -407,4 +500,9 @@ fn fresh_recovery_codes() -> (Vec<RecoveryCode>, Vec<RecoveryCodeHash>) {
         .collect();
     let hashes = codes.iter().map(RecoveryCode::hash).collect();
     (codes, hashes)
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

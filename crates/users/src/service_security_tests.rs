@@ -427,3 +427,73 @@ async fn gd_1_an_erased_account_cannot_log_in_and_its_name_is_free() {
     assert_ne!(again.id, ada.caller.user.id);
     assert!(!h.service.mfa_status(again.id).await.unwrap().enabled);
 }
+
+#[tokio::test]
+async fn app_passwords_are_shown_once_work_for_apps_only_and_are_revoked() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let caller = caller_of(&h, &session).await;
+    let name = crate::app_password::AppPasswordName::parse("Phone").unwrap();
+    let (phone, secret_text) = h.service.create_app_password(&caller, name).await.unwrap();
+    let listed = h.service.app_passwords(caller.user.id).await.unwrap();
+    assert_eq!(listed, [phone.clone()]);
+    let found = h
+        .service
+        .user_by_app_password("ADA", secret_text.expose())
+        .await
+        .unwrap();
+    assert_eq!(found.map(|user| user.id), Some(caller.user.id));
+    // The account's own password is not an app password.
+    assert!(
+        h.service
+            .user_by_app_password("ada", PASSWORD)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    h.service
+        .revoke_app_password(&caller, phone.id)
+        .await
+        .unwrap();
+    assert!(
+        h.service
+            .user_by_app_password("ada", secret_text.expose())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        h.service.revoke_app_password(&caller, phone.id).await,
+        Err(crate::error::AppPasswordError::NotFound)
+    ));
+    // At most twenty; an old session must confirm first.
+    for number in 0..crate::app_password::MAX_APP_PASSWORDS {
+        let name = crate::app_password::AppPasswordName::parse(&format!("App {number}")).unwrap();
+        h.service.create_app_password(&caller, name).await.unwrap();
+    }
+    let one_more = crate::app_password::AppPasswordName::parse("One more").unwrap();
+    assert!(matches!(
+        h.service
+            .create_app_password(&caller, one_more.clone())
+            .await,
+        Err(crate::error::AppPasswordError::TooMany)
+    ));
+    h.clock.advance(Duration::hours(2));
+    let stale = caller_of(
+        &h,
+        &h.service.login("ada", &secret(PASSWORD)).await.unwrap(),
+    )
+    .await;
+    let stale = Authenticated {
+        session: Session {
+            authenticated_at: stale.session.authenticated_at - Duration::hours(2),
+            ..stale.session
+        },
+        ..stale
+    };
+    assert!(matches!(
+        h.service.create_app_password(&stale, one_more).await,
+        Err(crate::error::AppPasswordError::StepUp(_))
+    ));
+}

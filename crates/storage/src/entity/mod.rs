@@ -1,5 +1,6 @@
 //! SeaORM entities: the shape of rows, private to this crate.
 
+pub(crate) mod app_passwords;
 pub(crate) mod connections;
 pub(crate) mod library_tracks;
 pub(crate) mod login_challenges;
