@@ -500,6 +500,13 @@ async fn a_person_signs_out_a_lost_device_and_changes_their_password_from_settin
     laptop.fill("#current_password", PASSWORD).await;
     laptop.click("#password button[type=submit]").await;
     laptop.sees("#password-saved", "Password changed").await;
+
+    // A password for a music app, shown once, then listed by name.
+    laptop.fill("#app-password-name", "Phone app").await;
+    laptop.click("#app-password button[type=submit]").await;
+    let secret = laptop.sees("#app-password-secret", "").await;
+    assert_eq!(secret.trim().len(), 24, "{secret}");
+    laptop.sees("#app-passwords", "Phone app").await;
     assert_eq!(
         app.login("dora", "a much longer passphrase").await.status(),
         StatusCode::OK

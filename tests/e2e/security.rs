@@ -340,6 +340,18 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         )
         .await;
     assert_eq!(playlist.status(), StatusCode::CREATED);
+    let app_password: Value = app
+        .send(
+            Method::POST,
+            "/api/v1/me/app-passwords",
+            Some(&ada),
+            Some(json!({"name": "Ada's phone"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let app_secret = app_password["password"].as_str().unwrap().to_owned();
     let export = app.get("/api/v1/me/export", Some(&ada)).await;
     assert_eq!(export.status(), StatusCode::OK);
     assert!(
@@ -356,6 +368,8 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
     assert_eq!(data["votes"][0]["room"], bobs.as_str());
     assert_eq!(data["connections"][0]["status"], "connected");
     assert_eq!(data["playlists"][0]["name"], "Ada's mix");
+    assert_eq!(data["app_passwords"][0]["name"], "Ada's phone");
+    assert!(!text.contains(&app_secret), "an app password in the export");
     assert!(!data["sessions"].as_array().unwrap().is_empty());
     assert!(!data["security_events"].as_array().unwrap().is_empty());
     // No secret: not the session token, not the provider app's secret, not a token.
@@ -365,7 +379,8 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         "client_secret",
         "access_token",
         "refresh_token",
-        "password",
+        "password_hash",
+        "\"password\"",
         "seed",
     ] {
         assert!(!text.contains(secret_word), "{secret_word} in {text}");
@@ -444,4 +459,56 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         app.register("ada", PASSWORD, None).await.status(),
         StatusCode::CREATED
     );
+}
+
+#[tokio::test]
+async fn app_passwords_are_shown_once_listed_without_secrets_and_revoked_by_their_owner_only() {
+    let app = spawn_app().await;
+    let ada = app.signed_up("ada").await;
+    let bob = app.signed_up("bob").await;
+    let made = app
+        .send(
+            Method::POST,
+            "/api/v1/me/app-passwords",
+            Some(&ada),
+            Some(json!({"name": "Phone"})),
+        )
+        .await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: Value = made.json().await.unwrap();
+    let secret = made["password"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 24);
+    let listed = app
+        .get("/api/v1/me/app-passwords", Some(&ada))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("Phone") && !listed.contains(&secret),
+        "{listed}"
+    );
+    let route = format!("/api/v1/me/app-passwords/{}", made["id"].as_str().unwrap());
+    let foreign = app.send(Method::DELETE, &route, Some(&bob), None).await;
+    assert_eq!(
+        problem(foreign, StatusCode::NOT_FOUND).await["code"],
+        "app_password_not_found"
+    );
+    assert_eq!(
+        app.send(Method::DELETE, &route, Some(&ada), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let events = app
+        .get("/api/v1/me/security-events", Some(&ada))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        events.contains("app_password_created") && events.contains("app_password_revoked"),
+        "{events}"
+    );
+    assert!(!app.logs().contains(&secret), "the secret reached the log");
 }

@@ -254,5 +254,40 @@ onSubmit($("erase"), async () => {
   window.location.assign("/");
 }, { erase_mismatch: "erase-username", wrong_password: "erase-password", mfa_code_required: "erase-code" }, "erase-error");
 
+// App passwords for music apps: made here (shown once), revoked one by one.
+async function showAppPasswords() {
+  let listed;
+  try { listed = await api("GET", "/api/v1/me/app-passwords"); } catch { return; }
+  $("app-passwords").replaceChildren(...(listed.app_passwords.length
+    ? listed.app_passwords.map((app) => el("li", { class: "app-password", "data-app-password": app.id },
+      el("strong", {}, app.name),
+      el("span", { class: "muted" }, ` ${new Date(app.created_at).toLocaleDateString(document.documentElement.lang)} `),
+      el("button", {
+        type: "button", class: "small secondary",
+        onclick: (event) => busy(event.currentTarget, async () => {
+          try {
+            await api("DELETE", `/api/v1/me/app-passwords/${app.id}`);
+          } catch (error) {
+            showError(error, {}, "app-password-error");
+          }
+          $("app-password-new").hidden = true;
+          await Promise.all([showAppPasswords(), showEvents()]);
+        }),
+      }, texts.app_password_revoke)))
+    : [el("li", { class: "muted" }, texts.app_password_none)]));
+}
+
+onSubmit($("app-password"), async () => {
+  const name = $("app-password-name").value.trim();
+  await withStepUp(async () => {
+    const made = await api("POST", "/api/v1/me/app-passwords", { name });
+    $("app-password-name").value = "";
+    $("app-password-new").replaceChildren(`${texts.app_password_shown_once} `, el("code", { id: "app-password-secret" }, made.password));
+    $("app-password-new").hidden = false;
+    await Promise.all([showAppPasswords(), showEvents()]);
+  }, "app-password-error");
+}, { invalid_app_password_name: "app-password-name" }, "app-password-error");
+
 showMfa();
+showAppPasswords();
 showEvents();

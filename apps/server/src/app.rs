@@ -9,8 +9,8 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountDataApi, AccountsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi, PlayerApi,
-    PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
+    AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi,
+    PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -27,6 +27,7 @@ type Apis = (
     AccountDataApi,
     SessionsApi,
     SecurityApi,
+    AppPasswordsApi,
     ConnectionsApi,
     PlayerApi,
     RoomsApi,
@@ -47,6 +48,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             AccountDataApi { state: state.clone() },
             SessionsApi { state: state.clone() },
             SecurityApi { state: state.clone() },
+            AppPasswordsApi { state: state.clone() },
             ConnectionsApi { state: state.clone() },
             PlayerApi { state: state.clone() },
             RoomsApi { state: state.clone() },

@@ -103,6 +103,21 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
             "{backend}"
         );
         assert!(titles(SongQuery::words("%")).await.len() == 1, "{backend}");
+        // Control characters count as spaces (and never reach the index as such).
+        assert_eq!(
+            titles(SongQuery::words("\u{0}\u{7f}Hoppí\u{6}polla")).await,
+            ["Hoppípolla"],
+            "{backend}"
+        );
+        assert_eq!(
+            titles(SongQuery {
+                album: Some("\u{0}takk\u{7f}".into()),
+                ..SongQuery::default()
+            })
+            .await,
+            ["Hoppípolla"],
+            "{backend}"
+        );
         let album = SongQuery {
             album: Some("takk".into()),
             ..SongQuery::default()

@@ -437,7 +437,7 @@ async fn app_passwords_are_shown_once_work_for_apps_only_and_are_revoked() {
     let name = crate::app_password::AppPasswordName::parse("Phone").unwrap();
     let (phone, secret_text) = h.service.create_app_password(&caller, name).await.unwrap();
     let listed = h.service.app_passwords(caller.user.id).await.unwrap();
-    assert_eq!(listed, [phone.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&phone));
     let found = h
         .service
         .user_by_app_password("ADA", secret_text.expose())

@@ -132,6 +132,14 @@ struct PlaylistOut {
     tracks: Vec<String>,
 }
 
+/// An app password's name and date (never its secret).
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedAppPassword")]
+struct AppPasswordOut {
+    name: String,
+    created_at: DateTime<Utc>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -149,6 +157,7 @@ struct ExportOut {
     security_events: Vec<EventOut>,
     tier_changes: Vec<TierChangeOut>,
     playlists: Vec<PlaylistOut>,
+    app_passwords: Vec<AppPasswordOut>,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -226,10 +235,11 @@ enum Section {
     SecurityEvents,
     TierChanges,
     Playlists,
+    AppPasswords,
 }
 
 impl Section {
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 10] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -239,6 +249,7 @@ impl Section {
         Self::SecurityEvents,
         Self::TierChanges,
         Self::Playlists,
+        Self::AppPasswords,
     ];
 
     fn name(self) -> &'static str {
@@ -252,6 +263,7 @@ impl Section {
             Self::SecurityEvents => "security_events",
             Self::TierChanges => "tier_changes",
             Self::Playlists => "playlists",
+            Self::AppPasswords => "app_passwords",
         }
     }
 }
@@ -418,6 +430,18 @@ async fn section(
             }
             listed(playlists)
         }
+        Section::AppPasswords => listed(
+            state
+                .users
+                .app_passwords(user_id)
+                .await?
+                .into_iter()
+                .map(|app_password| AppPasswordOut {
+                    name: app_password.name.as_str().to_owned(),
+                    created_at: app_password.created_at,
+                })
+                .collect(),
+        ),
     })
 }
 

@@ -4,6 +4,7 @@
 
 mod account_data;
 mod accounts;
+mod app_passwords;
 pub(crate) mod checked;
 mod connections;
 mod health;
@@ -22,6 +23,7 @@ mod tiers;
 
 pub(crate) use account_data::AccountDataApi;
 pub(crate) use accounts::AccountsApi;
+pub(crate) use app_passwords::AppPasswordsApi;
 pub(crate) use connections::{ConnectionsApi, callback_path};
 pub(crate) use health::HealthApi;
 pub(crate) use library::LibraryApi;

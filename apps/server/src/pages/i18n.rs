@@ -144,6 +144,10 @@ texts! {
     reauth_hint: "This change needs your password (and, with two-step login, a code) once more.", "Cette modification demande votre mot de passe (et, avec la connexion en deux étapes, un code) une fois de plus.";
     field_code_optional: "Code from the app (with two-step login)", "Code de l'application (avec la connexion en deux étapes)";
     events_title: "Security log", "Journal de sécurité";
+    app_passwords_title: "Music apps", "Applications de musique";
+    app_passwords_hint: "Phone and desktop music apps that speak Subsonic sign in with your username and an app password made here, never your own password. Revoke one and that app is signed out.", "Les applications de musique qui parlent Subsonic se connectent avec votre nom d'utilisateur et un mot de passe d'application créé ici, jamais votre propre mot de passe. Révoquez-en un et l'application est déconnectée.";
+    app_password_name: "Which app (e.g. Phone)", "Quelle application (ex. Téléphone)";
+    app_password_create: "Make a password", "Créer un mot de passe";
     events_hint: "Logins, failed attempts and changes to your account, newest first.", "Connexions, tentatives échouées et changements de votre compte, du plus récent au plus ancien.";
     events_acknowledge: "These were me", "C'était moi";
     data_title: "Your data", "Vos données";
@@ -363,6 +367,11 @@ script_texts! {
     event_tier_changed: "Tier changed", "Formule changée";
     event_new_device: "new device", "nouvel appareil";
     events_review: "Review in Settings", "Voir dans les Réglages";
+    app_password_shown_once: "Type this into the app now; it is not shown again:", "Saisissez-le dans l'application maintenant ; il ne sera plus affiché :";
+    app_password_revoke: "Revoke", "Révoquer";
+    app_password_none: "No app password yet.", "Pas encore de mot de passe d'application.";
+    event_app_password_created: "App password made", "Mot de passe d'application créé";
+    event_app_password_revoked: "App password revoked", "Mot de passe d'application révoqué";
     library_play: "Play", "Écouter";
     library_found: "Songs found:", "Chansons trouvées :";
     library_more: "More", "Plus";
