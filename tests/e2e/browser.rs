@@ -504,8 +504,11 @@ async fn a_person_signs_out_a_lost_device_and_changes_their_password_from_settin
     // A password for a music app, shown once, then listed by name.
     laptop.fill("#app-password-name", "Phone app").await;
     laptop.click("#app-password button[type=submit]").await;
-    let secret = laptop.sees("#app-password-secret", "").await;
-    assert_eq!(secret.trim().len(), 24, "{secret}");
+    laptop.sees("#app-password-new", "not shown again").await;
+    let secret = laptop
+        .script("return document.getElementById('app-password-secret').textContent;")
+        .await;
+    assert_eq!(secret.as_str().map(str::len), Some(24), "{secret}");
     laptop.sees("#app-passwords", "Phone app").await;
     assert_eq!(
         app.login("dora", "a much longer passphrase").await.status(),
@@ -701,6 +704,10 @@ async fn a_person_fills_a_playlist_from_the_library_and_puts_it_in_order() {
     browser.sees("#banner", "Morning").await;
     browser.click("#songs li:nth-child(2) .add").await;
     browser.sees("#banner", "Evening").await;
+
+    // The dashboard shows the playlist quota in use.
+    browser.open("/dashboard").await;
+    browser.sees("#quotas", "Playlists 1 of").await;
 
     // In order, then the second moved up, then one removed.
     browser.open("/playlists").await;

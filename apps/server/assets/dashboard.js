@@ -1,5 +1,6 @@
 // The dashboard: the person's music services and parties at a glance.
 import { $, api, el, explain, texts, toLogin } from "./soiree.js";
+import { LIMITS, limitRows } from "./tiers.js";
 
 const BADGES = {
   connected: "ok",
@@ -65,3 +66,17 @@ async function attention() {
 }
 
 attention();
+
+// The tier's quotas with what is used of them (rooms open, playlists kept).
+async function quotas() {
+  try {
+    const standing = await api("GET", "/api/v1/me/tier");
+    const shown = new Set(["open_rooms", "playlists"]);
+    $("quota-rows").replaceChildren(...limitRows(standing).filter((_, index) => shown.has(LIMITS[index])));
+    $("quotas").hidden = false;
+  } catch {
+    // The rest of the dashboard stands without it.
+  }
+}
+
+quotas();

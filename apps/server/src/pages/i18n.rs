@@ -40,6 +40,7 @@ texts! {
     nav_music: "Player", "Lecteur";
     nav_library: "Library", "Bibliothèque";
     nav_playlists: "Playlists", "Listes";
+    dashboard_quotas: "What your tier allows", "Ce que permet votre formule";
     playlists_hint: "Your playlists: add songs from the Library, put them in order, keep what you like.", "Vos listes : ajoutez des chansons depuis la Bibliothèque, mettez-les dans l'ordre, gardez ce qui vous plaît.";
     playlist_new: "New playlist", "Nouvelle liste";
     field_playlist_name: "Name", "Nom";
