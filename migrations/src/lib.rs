@@ -22,6 +22,7 @@ mod m20261203_000013_account_security;
 mod m20261203_000014_library_tracks;
 mod m20261203_000015_playlists;
 mod m20261203_000016_app_passwords;
+mod m20261203_000017_library_browsing;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000014_library_tracks::Migration),
             Box::new(m20261203_000015_playlists::Migration),
             Box::new(m20261203_000016_app_passwords::Migration),
+            Box::new(m20261203_000017_library_browsing::Migration),
         ]
     }
 }

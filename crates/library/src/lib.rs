@@ -11,11 +11,16 @@
 //! ```
 //! # use std::sync::Arc;
 //! # use soiree_kernel::{SystemClock, UserId};
-//! # use soiree_library::{LibraryService, SongQuery, memory::{InMemoryFolder, InMemoryTracks}, TrackTags};
+//! # use soiree_library::{LibraryService, SongQuery, memory::{InMemoryFolder, InMemoryListening, InMemoryTracks}, TrackTags};
 //! # tokio_test_block_on(async {
 //! let folder = Arc::new(InMemoryFolder::default());
 //! folder.put("Beyoncé/Halo.flac", TrackTags::titled("Halo", "Beyoncé"));
-//! let library = LibraryService::new(folder, Arc::new(InMemoryTracks::default()), Arc::new(SystemClock));
+//! let library = LibraryService::new(
+//!     folder,
+//!     Arc::new(InMemoryTracks::default()),
+//!     Arc::new(InMemoryListening::default()),
+//!     Arc::new(SystemClock),
+//! );
 //! let report = library.scan(&|_| {}).await.unwrap();
 //! assert_eq!(report.added, 1);
 //! let found = library.songs(UserId::generate(), &SongQuery::words("beyonce")).await.unwrap();
@@ -26,6 +31,7 @@
 //! # }
 //! ```
 
+mod browse;
 mod error;
 pub mod memory;
 mod model;
@@ -35,6 +41,10 @@ mod scan;
 mod search;
 mod service;
 
+pub use browse::{
+    AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, Favourites,
+    NOW_PLAYING_FOR, NowPlaying,
+};
 pub use error::TrackError;
 pub use model::{
     FileEntry, MediaFile, PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
@@ -44,8 +54,8 @@ pub use playlist::{
     PlaylistError, PlaylistId, PlaylistItem, PlaylistName, PlaylistSummary, PlaylistsService,
 };
 pub use ports::{
-    Indexed, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile, TrackRepository,
-    Unreadable,
+    Indexed, ListeningRepository, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile,
+    TrackRepository, Unreadable,
 };
 pub use scan::{ScanProgress, ScanReport, Skipped};
 pub use search::search_key;

@@ -1,6 +1,6 @@
 //! In-process implementations of the library ports, for tests, examples and embedders.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -8,13 +8,16 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use soiree_kernel::{Timestamp, UserId};
 
+use crate::browse::{
+    AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, summarise,
+};
 use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackSource, TrackTags};
 use crate::playlist::{
     EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
 };
 use crate::ports::{
-    Indexed, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile, TrackRepository,
-    Unreadable,
+    Indexed, ListeningRepository, MusicFolder, PlaylistAllowance, PlaylistRepository, ReadFile,
+    TrackRepository, Unreadable,
 };
 use crate::search::search_key;
 
@@ -102,6 +105,7 @@ impl MusicFolder for InMemoryFolder {
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryTracks {
     tracks: Arc<Mutex<BTreeMap<TrackId, Track>>>,
+    listening: Option<InMemoryListening>,
 }
 
 fn folder_path(track: &Track) -> &str {
@@ -200,6 +204,236 @@ impl TrackRepository for InMemoryTracks {
 
     async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>> {
         Ok(lock(&self.tracks).get(&id).cloned())
+    }
+
+    async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+        let mut artists: BTreeMap<String, (String, BTreeSet<String>, u32)> = BTreeMap::new();
+        for track in lock(&self.tracks).values() {
+            let name = track.tags.main_artist();
+            let entry = artists
+                .entry(search_key(name))
+                .or_insert_with(|| (name.to_owned(), BTreeSet::new(), 0));
+            entry
+                .1
+                .insert(search_key(track.tags.album.as_deref().unwrap_or_default()));
+            entry.2 += 1;
+        }
+        Ok(artists
+            .into_values()
+            .map(|(name, albums, tracks)| ArtistSummary {
+                name,
+                albums: u32::try_from(albums.len()).unwrap_or(u32::MAX),
+                tracks,
+            })
+            .collect())
+    }
+
+    async fn albums(
+        &self,
+        viewer: UserId,
+        query: &AlbumQuery,
+    ) -> anyhow::Result<Vec<AlbumSummary>> {
+        let mut grouped: BTreeMap<(String, String), Vec<Track>> = BTreeMap::new();
+        for track in lock(&self.tracks).values() {
+            let key = AlbumKey::of(track);
+            grouped
+                .entry((key.artist, search_key(&key.title)))
+                .or_default()
+                .push(track.clone());
+        }
+        let mut albums: Vec<AlbumSummary> = grouped
+            .into_iter()
+            .filter_map(|((artist, _), tracks)| {
+                let key = AlbumKey::of(&tracks[0]);
+                summarise(&AlbumKey { artist, ..key }, &tracks)
+            })
+            .filter(|album| {
+                query
+                    .artist
+                    .as_ref()
+                    .is_none_or(|artist| &album.key.artist == artist)
+            })
+            .collect();
+        let listening = self.listening.clone().unwrap_or_default();
+        match &query.order {
+            AlbumOrder::Newest => albums.sort_by(|a, b| b.added_at.cmp(&a.added_at)),
+            AlbumOrder::ByTitle | AlbumOrder::Random => {
+                albums.sort_by_key(|album| search_key(&album.key.title));
+            }
+            AlbumOrder::ByArtist => albums
+                .sort_by_key(|album| (search_key(&album.key.artist), search_key(&album.key.title))),
+            AlbumOrder::ByYear { from, to } => {
+                let (low, high) = ((*from).min(*to), (*from).max(*to));
+                albums.retain(|album| album.year.is_some_and(|year| (low..=high).contains(&year)));
+                albums.sort_by_key(|album| album.year);
+                if from > to {
+                    albums.reverse();
+                }
+            }
+            AlbumOrder::ByGenre(genre) => {
+                albums.retain(|album| {
+                    album
+                        .genre
+                        .as_deref()
+                        .is_some_and(|own| search_key(own) == search_key(genre))
+                });
+                albums.sort_by_key(|album| search_key(&album.key.title));
+            }
+            AlbumOrder::Starred => {
+                let starred = listening.favourites_of(viewer).await?;
+                let when = |album: &AlbumSummary| {
+                    starred.iter().find_map(|(item, at)| match item {
+                        Favourite::Album(key)
+                            if key.artist == album.key.artist
+                                && search_key(&key.title) == search_key(&album.key.title) =>
+                        {
+                            Some(*at)
+                        }
+                        _ => None,
+                    })
+                };
+                albums.retain(|album| when(album).is_some());
+                albums.sort_by(|a, b| when(b).cmp(&when(a)));
+            }
+            AlbumOrder::Frequent | AlbumOrder::Recent => {
+                let plays = lock(&listening.plays).clone();
+                let tracks = lock(&self.tracks).clone();
+                let of = |album: &AlbumSummary| {
+                    plays
+                        .iter()
+                        .filter(|(user, id, _)| {
+                            *user == viewer
+                                && tracks.get(id).is_some_and(|track| album.key.holds(track))
+                        })
+                        .map(|(_, _, at)| *at)
+                        .collect::<Vec<_>>()
+                };
+                albums.retain(|album| !of(album).is_empty());
+                if query.order == AlbumOrder::Frequent {
+                    albums.sort_by_key(|album| std::cmp::Reverse(of(album).len()));
+                } else {
+                    albums.sort_by_key(|album| std::cmp::Reverse(of(album).into_iter().max()));
+                }
+            }
+        }
+        Ok(albums
+            .into_iter()
+            .skip(usize::try_from(query.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(query.limit).unwrap_or(usize::MAX))
+            .collect())
+    }
+
+    async fn album_tracks(&self, _viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+        let mut tracks: Vec<Track> = lock(&self.tracks)
+            .values()
+            .filter(|track| album.holds(track))
+            .cloned()
+            .collect();
+        tracks.sort_by_key(|track| {
+            (
+                track.tags.disc_number.unwrap_or(0),
+                track.tags.track_number.unwrap_or(0),
+                search_key(&track.tags.title),
+            )
+        });
+        Ok(tracks)
+    }
+
+    async fn random(&self, _viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+        // Not random in memory: the first ones, which is what tests can check.
+        Ok(lock(&self.tracks)
+            .values()
+            .take(count as usize)
+            .cloned()
+            .collect())
+    }
+}
+
+impl InMemoryTracks {
+    /// A catalogue whose album lists by stars and plays read `listening`.
+    pub fn sharing(listening: InMemoryListening) -> Self {
+        Self {
+            listening: Some(listening),
+            ..Self::default()
+        }
+    }
+}
+
+/// Stars, plays and what people play now, in memory. Cloning shares them.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryListening {
+    stars: Arc<Mutex<Vec<(UserId, Favourite, Timestamp)>>>,
+    plays: Arc<Mutex<Vec<(UserId, TrackId, Timestamp)>>>,
+    now: Arc<Mutex<BTreeMap<UserId, (TrackId, String, Timestamp)>>>,
+}
+
+#[async_trait]
+impl ListeningRepository for InMemoryListening {
+    async fn star(
+        &self,
+        user_id: UserId,
+        items: &[Favourite],
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut stars = lock(&self.stars);
+        for item in items {
+            if !stars
+                .iter()
+                .any(|(user, own, _)| *user == user_id && own == item)
+            {
+                stars.push((user_id, item.clone(), at));
+            }
+        }
+        Ok(())
+    }
+
+    async fn unstar(&self, user_id: UserId, items: &[Favourite]) -> anyhow::Result<()> {
+        lock(&self.stars).retain(|(user, item, _)| *user != user_id || !items.contains(item));
+        Ok(())
+    }
+
+    async fn favourites_of(&self, user_id: UserId) -> anyhow::Result<Vec<(Favourite, Timestamp)>> {
+        let mut own: Vec<(Favourite, Timestamp)> = lock(&self.stars)
+            .iter()
+            .filter(|(user, _, _)| *user == user_id)
+            .map(|(_, item, at)| (item.clone(), *at))
+            .collect();
+        own.sort_by(|a, b| b.1.cmp(&a.1));
+        Ok(own)
+    }
+
+    async fn record_play(
+        &self,
+        user_id: UserId,
+        track: TrackId,
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
+        lock(&self.plays).push((user_id, track, at));
+        Ok(())
+    }
+
+    async fn set_now_playing(
+        &self,
+        user_id: UserId,
+        track: TrackId,
+        client: &str,
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
+        lock(&self.now).insert(user_id, (track, client.to_owned(), at));
+        Ok(())
+    }
+
+    async fn now_playing(
+        &self,
+        since: Timestamp,
+    ) -> anyhow::Result<Vec<(UserId, TrackId, String, Timestamp)>> {
+        let mut playing: Vec<_> = lock(&self.now)
+            .iter()
+            .filter(|(_, (_, _, at))| *at >= since)
+            .map(|(user, (track, client, at))| (*user, *track, client.clone(), *at))
+            .collect();
+        playing.sort_by(|a, b| b.3.cmp(&a.3));
+        Ok(playing)
     }
 }
 

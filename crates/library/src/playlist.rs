@@ -349,7 +349,12 @@ mod tests {
                 std::sync::Arc::new(FixedPlaylistAllowance(limit)),
                 std::sync::Arc::new(SystemClock),
             ),
-            library: LibraryService::new(folder.clone(), tracks, std::sync::Arc::new(SystemClock)),
+            library: LibraryService::new(
+                folder.clone(),
+                tracks,
+                std::sync::Arc::new(crate::memory::InMemoryListening::default()),
+                std::sync::Arc::new(SystemClock),
+            ),
         };
         (harness, folder)
     }

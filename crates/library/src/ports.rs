@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use soiree_kernel::UserId;
 
+use crate::browse::{AlbumKey, AlbumQuery, AlbumSummary, ArtistSummary, Favourite};
 use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackTags};
 use crate::playlist::{
     EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
@@ -80,6 +81,67 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
 
     /// The track with this id, whoever may see it.
     async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>>;
+
+    /// Every artist `viewer` may see (tracks grouped by [`TrackTags::main_artist`]), by name
+    /// (compared by [`crate::search_key`]).
+    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>>;
+
+    /// The albums `viewer` may see (tracks grouped by main artist and folded album title), as
+    /// `query` asks. [`crate::AlbumOrder::Starred`], `Frequent` and `Recent` are the viewer's
+    /// own stars and plays.
+    async fn albums(&self, viewer: UserId, query: &AlbumQuery)
+    -> anyhow::Result<Vec<AlbumSummary>>;
+
+    /// The tracks of one album that `viewer` may see, by disc, track number and title.
+    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>>;
+
+    /// Up to `count` tracks `viewer` may see, drawn at random.
+    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>>;
+}
+
+/// A person's listening: stars, plays, and what they play now.
+#[async_trait]
+pub trait ListeningRepository: Send + Sync + std::fmt::Debug {
+    /// Stars `items` for `user_id` at `at`; an item starred already keeps its first time.
+    async fn star(
+        &self,
+        user_id: UserId,
+        items: &[Favourite],
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<()>;
+
+    /// Unstars `items`.
+    async fn unstar(&self, user_id: UserId, items: &[Favourite]) -> anyhow::Result<()>;
+
+    /// What `user_id` starred, most recent first. A track that left the catalogue MUST leave
+    /// its stars.
+    async fn favourites_of(
+        &self,
+        user_id: UserId,
+    ) -> anyhow::Result<Vec<(Favourite, soiree_kernel::Timestamp)>>;
+
+    /// Records a play of a track to its end.
+    async fn record_play(
+        &self,
+        user_id: UserId,
+        track: TrackId,
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<()>;
+
+    /// Records what `user_id` plays now (one track per person: it replaces the last).
+    async fn set_now_playing(
+        &self,
+        user_id: UserId,
+        track: TrackId,
+        client: &str,
+        at: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<()>;
+
+    /// Who plays what, reported at or after `since`, most recent first.
+    async fn now_playing(
+        &self,
+        since: soiree_kernel::Timestamp,
+    ) -> anyhow::Result<Vec<(UserId, TrackId, String, soiree_kernel::Timestamp)>>;
 }
 
 /// Playlists.

@@ -6,13 +6,16 @@ use soiree_kernel::{Clock, UserId};
 
 use crate::error::TrackError;
 use crate::model::{PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource};
-use crate::ports::{MusicFolder, TrackRepository};
+use crate::ports::{ListeningRepository, MusicFolder, TrackRepository};
 
 /// The library over its ports.
 #[derive(Debug)]
 pub struct LibraryService {
     pub(crate) folder: Arc<dyn MusicFolder>,
     pub(crate) tracks: Arc<dyn TrackRepository>,
+    /// Stars, plays and what people play now.
+    pub(crate) favourites: Arc<dyn ListeningRepository>,
+    pub(crate) plays: Arc<dyn ListeningRepository>,
     pub(crate) clock: Arc<dyn Clock>,
     /// One scan at a time in this process (two processes may scan at once: the catalogue keeps
     /// one track per file).
@@ -24,11 +27,14 @@ impl LibraryService {
     pub fn new(
         folder: Arc<dyn MusicFolder>,
         tracks: Arc<dyn TrackRepository>,
+        listening: Arc<dyn ListeningRepository>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             folder,
             tracks,
+            favourites: Arc::clone(&listening),
+            plays: listening,
             clock,
             scanning: async_lock::Mutex::new(()),
         }
@@ -91,7 +97,7 @@ mod tests {
     use soiree_kernel::{SystemClock, UserId};
 
     use super::*;
-    use crate::memory::{InMemoryFolder, InMemoryTracks};
+    use crate::memory::{InMemoryFolder, InMemoryListening, InMemoryTracks};
     use crate::model::TrackTags;
 
     fn library() -> (LibraryService, Arc<InMemoryFolder>) {
@@ -99,6 +105,7 @@ mod tests {
         let service = LibraryService::new(
             folder.clone(),
             Arc::new(InMemoryTracks::default()),
+            Arc::new(InMemoryListening::default()),
             Arc::new(SystemClock),
         );
         (service, folder)

@@ -153,6 +153,11 @@ impl Database {
         crate::library::SqlLibraryStore::new(self.connection.clone())
     }
 
+    /// People's stars, plays and what they play now.
+    pub fn listening(&self) -> crate::browse::SqlListeningStore {
+        crate::browse::SqlListeningStore::new(self.connection.clone())
+    }
+
     /// People's playlists.
     pub fn playlists(&self) -> crate::playlists::SqlPlaylistStore {
         crate::playlists::SqlPlaylistStore::new(self.connection.clone())

@@ -5,6 +5,7 @@
 //! every repository translates storage failures into the port's error type, with context. The
 //! domain crates know nothing of this one.
 
+mod browse;
 mod changes;
 mod connections;
 mod database;
@@ -23,6 +24,7 @@ mod tiers;
 mod tracks;
 mod users;
 
+pub use browse::SqlListeningStore;
 pub use changes::{Change, ChangeFeed};
 pub use connections::SqlConnectionStore;
 pub use database::{Backend, Database};

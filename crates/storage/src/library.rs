@@ -10,8 +10,8 @@ use sea_orm::{
 };
 use soiree_kernel::UserId;
 use soiree_library::{
-    FileEntry, Indexed, MediaFile, SongQuery, Track, TrackId, TrackRepository, TrackSource,
-    TrackTags, search_key,
+    AlbumKey, AlbumQuery, AlbumSummary, ArtistSummary, FileEntry, Indexed, MediaFile, SongQuery,
+    Track, TrackId, TrackRepository, TrackSource, TrackTags, search_key,
 };
 
 use crate::entity::library_tracks;
@@ -65,10 +65,11 @@ fn row_of(track: &Track) -> library_tracks::ActiveModel {
         album_key: Set(search_key(&album)),
         title_key: Set(search_key(&tags.title)),
         added_at: Set(track.added_at),
+        main_artist: Set(tags.main_artist().to_owned()),
     }
 }
 
-fn track_of(row: library_tracks::Model) -> Track {
+pub(crate) fn track_of(row: library_tracks::Model) -> Track {
     let number = |value: Option<i32>| value.and_then(|value| u32::try_from(value).ok());
     Track {
         id: TrackId::from_uuid(row.id),
@@ -211,6 +212,7 @@ impl TrackRepository for SqlLibraryStore {
                         C::ArtistKey,
                         C::AlbumKey,
                         C::TitleKey,
+                        C::MainArtist,
                     ])
                     .to_owned(),
             )
@@ -272,5 +274,25 @@ impl TrackRepository for SqlLibraryStore {
             .await
             .context("loading a track")?;
         Ok(row.map(track_of))
+    }
+
+    async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+        crate::browse::artists(&self.connection).await
+    }
+
+    async fn albums(
+        &self,
+        viewer: UserId,
+        query: &AlbumQuery,
+    ) -> anyhow::Result<Vec<AlbumSummary>> {
+        crate::browse::albums(&self.connection, viewer, query).await
+    }
+
+    async fn album_tracks(&self, _viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+        crate::browse::album_tracks(&self.connection, album).await
+    }
+
+    async fn random(&self, _viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+        crate::browse::random(&self.connection, count).await
     }
 }

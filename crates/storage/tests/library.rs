@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use soiree_kernel::{SystemClock, UserId};
 use soiree_library::memory::InMemoryFolder;
-use soiree_library::{LibraryService, SongQuery, TrackRepository as _, TrackTags};
+use soiree_library::{
+    AlbumKey, AlbumOrder, AlbumQuery, Favourite, LibraryService, SongQuery, TrackRepository as _,
+    TrackTags,
+};
 use support::test_databases;
 
 fn tags(title: &str, artist: &str, album: &str, track: u32) -> TrackTags {
@@ -49,6 +52,7 @@ async fn scans_at_once_through_two_instances_store_each_file_once_and_search_fol
                 Arc::new(LibraryService::new(
                     folder.clone(),
                     Arc::new(database.library()),
+                    Arc::new(database.listening()),
                     Arc::new(SystemClock),
                 ))
             })
@@ -246,5 +250,218 @@ async fn the_playlist_quota_holds_across_two_instances_and_a_reorder_is_kept() {
         );
         second.close().await.unwrap();
         test.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn artists_albums_stars_and_plays_on_both_databases() {
+    for test in test_databases().await {
+        let backend = test.backend;
+        let folder = Arc::new(InMemoryFolder::default());
+        let mut guest = tags("Third", "Bob", "first light", 3);
+        guest.album_artist = Some("Ada".into());
+        guest.year = Some(2003);
+        guest.has_cover = true;
+        folder.put("a/3.flac", guest);
+        let mut first = tags("First", "Ada", "First Light", 1);
+        first.year = Some(2001);
+        first.duration_ms = Some(1_000);
+        first.genre = Some("Ambient".into());
+        folder.put("a/1.flac", first);
+        folder.put("b/solo.flac", tags("Solo", "Bob", "Alone", 1));
+        folder.put("c/loose.flac", TrackTags::titled("Loose", "Cy"));
+        let library = LibraryService::new(
+            folder,
+            Arc::new(test.database.library()),
+            Arc::new(test.database.listening()),
+            Arc::new(SystemClock),
+        );
+        library.scan(&|_| {}).await.unwrap();
+        let ada = support::account(&test.database, "ada").await;
+        let bob = support::account(&test.database, "bob").await;
+
+        let artists = library.artists(ada).await.unwrap();
+        let summary: Vec<_> = artists
+            .iter()
+            .map(|a| (a.name.as_str(), a.albums, a.tracks))
+            .collect();
+        assert_eq!(
+            summary,
+            [("Ada", 1, 2), ("Bob", 1, 1), ("Cy", 1, 1)],
+            "{backend}"
+        );
+
+        let albums = |order: AlbumOrder, viewer| {
+            let library = &library;
+            async move {
+                library
+                    .albums(viewer, &AlbumQuery::first(order, 10))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|album| album.key.title)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            albums(AlbumOrder::ByTitle, ada).await,
+            ["", "Alone", "First Light"],
+            "{backend}"
+        );
+        assert_eq!(
+            albums(
+                AlbumOrder::ByYear {
+                    from: 2010,
+                    to: 2000
+                },
+                ada
+            )
+            .await,
+            ["First Light"],
+            "{backend}"
+        );
+        assert_eq!(
+            albums(AlbumOrder::ByGenre("ambient".into()), ada).await,
+            ["First Light"],
+            "{backend}"
+        );
+        assert_eq!(albums(AlbumOrder::Random, ada).await.len(), 3, "{backend}");
+        let by_ada = library
+            .albums(
+                ada,
+                &AlbumQuery {
+                    artist: Some("Ada".into()),
+                    ..AlbumQuery::first(
+                        AlbumOrder::ByYear {
+                            from: 2000,
+                            to: 2010,
+                        },
+                        10,
+                    )
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(by_ada.len(), 1, "{backend}");
+        let light = &by_ada[0];
+        assert_eq!(
+            (light.tracks, light.duration_ms, light.year, light.has_cover),
+            (2, 1_000, Some(2003), true),
+            "{backend}"
+        );
+
+        let (_, tracks) = library
+            .album(
+                ada,
+                &AlbumKey {
+                    artist: "Ada".into(),
+                    title: "FIRST LIGHT".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            tracks
+                .iter()
+                .map(|t| t.tags.title.as_str())
+                .collect::<Vec<_>>(),
+            ["First", "Third"],
+            "{backend}"
+        );
+        assert_eq!(
+            library.random_tracks(ada, 2).await.unwrap().len(),
+            2,
+            "{backend}"
+        );
+
+        // Stars: per person, once each, albums listed by them, gone with their track.
+        let solo = library
+            .songs(ada, &SongQuery::words("solo"))
+            .await
+            .unwrap()
+            .tracks[0]
+            .clone();
+        let alone = AlbumKey::of(&solo);
+        let items = [
+            Favourite::Track(solo.id),
+            Favourite::Album(alone.clone()),
+            Favourite::Artist("Bob".into()),
+        ];
+        library.star(ada, &items).await.unwrap();
+        library.star(ada, &items[..1]).await.unwrap();
+        let favourites = library.favourites(ada).await.unwrap();
+        assert_eq!(
+            (
+                favourites.tracks.len(),
+                favourites.albums.len(),
+                favourites.artists.len()
+            ),
+            (1, 1, 1),
+            "{backend}"
+        );
+        assert_eq!(favourites.albums[0].0.key.title, "Alone", "{backend}");
+        assert!(
+            library.favourites(bob).await.unwrap().tracks.is_empty(),
+            "{backend}"
+        );
+        assert_eq!(
+            albums(AlbumOrder::Starred, ada).await,
+            ["Alone"],
+            "{backend}"
+        );
+        assert!(
+            albums(AlbumOrder::Starred, bob).await.is_empty(),
+            "{backend}"
+        );
+        library.unstar(ada, &items[2..]).await.unwrap();
+        assert!(
+            library.favourites(ada).await.unwrap().artists.is_empty(),
+            "{backend}"
+        );
+
+        // Plays order albums; now playing is one track per person.
+        library.played(bob, solo.id, true, "DSub").await.unwrap();
+        library.played(bob, solo.id, true, "DSub").await.unwrap();
+        library
+            .played(bob, tracks[0].id, true, "DSub")
+            .await
+            .unwrap();
+        assert_eq!(
+            albums(AlbumOrder::Frequent, bob).await,
+            ["Alone", "First Light"],
+            "{backend}"
+        );
+        assert_eq!(
+            albums(AlbumOrder::Recent, bob).await,
+            ["First Light", "Alone"],
+            "{backend}"
+        );
+        let frequent = library
+            .albums(bob, &AlbumQuery::first(AlbumOrder::Frequent, 1))
+            .await
+            .unwrap();
+        assert_eq!(
+            frequent[0].tracks, 1,
+            "{backend}: plays do not multiply an album's tracks"
+        );
+        library.played(bob, solo.id, false, "DSub").await.unwrap();
+        library
+            .played(bob, tracks[0].id, false, "Feishin")
+            .await
+            .unwrap();
+        let playing = library.now_playing(ada).await.unwrap();
+        assert_eq!(playing.len(), 1, "{backend}");
+        assert_eq!(
+            (playing[0].client.as_str(), playing[0].track.id),
+            ("Feishin", tracks[0].id),
+            "{backend}"
+        );
+
+        // A track gone from the catalogue leaves the stars.
+        test.database.library().remove(&[solo.id]).await.unwrap();
+        assert!(
+            library.favourites(ada).await.unwrap().tracks.is_empty(),
+            "{backend}"
+        );
     }
 }

@@ -25,6 +25,7 @@ pub(crate) struct Model {
     pub(crate) album_key: String,
     pub(crate) title_key: String,
     pub(crate) added_at: DateTimeUtc,
+    pub(crate) main_artist: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

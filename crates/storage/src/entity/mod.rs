@@ -2,11 +2,14 @@
 
 pub(crate) mod app_passwords;
 pub(crate) mod connections;
+pub(crate) mod library_plays;
+pub(crate) mod library_stars;
 pub(crate) mod library_tracks;
 pub(crate) mod login_challenges;
 pub(crate) mod login_failures;
 pub(crate) mod mfa_recovery_codes;
 pub(crate) mod mfa_totp;
+pub(crate) mod now_playing;
 pub(crate) mod oauth_authorizations;
 pub(crate) mod playlist_entries;
 pub(crate) mod playlists;
