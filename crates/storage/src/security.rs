@@ -449,6 +449,7 @@ impl AppPasswordRepository for SqlMfaStore {
             name: Set(app_password.name.as_str().to_owned()),
             sealed_secret: Set(sealed),
             created_at: Set(app_password.created_at),
+            secret_lookup: Set(Some(secret.lookup())),
         })
         .exec_without_returning(&transaction)
         .await
@@ -471,6 +472,15 @@ impl AppPasswordRepository for SqlMfaStore {
             .iter()
             .map(app_password_of)
             .collect()
+    }
+
+    async fn user_by_app_lookup(&self, lookup: &str) -> anyhow::Result<Option<UserId>> {
+        let row = app_passwords::Entity::find()
+            .filter(app_passwords::Column::SecretLookup.eq(lookup))
+            .one(&self.connection)
+            .await
+            .context("looking up an app password")?;
+        Ok(row.map(|row| UserId::from_uuid(row.user_id)))
     }
 
     async fn app_secrets_of(

@@ -90,6 +90,64 @@ impl AppSecret {
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
+
+    /// What finds the secret's row when a music app presents it alone (the OpenSubsonic
+    /// `apiKey`): its SHA-256 in hex. A secret of 24 random characters (about 140 bits) needs no
+    /// slow hash: it cannot be guessed, only looked up.
+    pub fn lookup(&self) -> String {
+        lookup_of(self.expose())
+    }
+
+    /// Whether `credential` proves this secret (compared in constant time).
+    pub fn proves(&self, credential: &AppCredential) -> bool {
+        match credential {
+            AppCredential::Password(password) => constant_time_eq(
+                self.expose().as_bytes(),
+                password.expose_secret().as_bytes(),
+            ),
+            AppCredential::Token { token, salt } => {
+                use md5::Digest as _;
+                let mut digest = md5::Md5::new();
+                digest.update(self.expose().as_bytes());
+                digest.update(salt.as_bytes());
+                let expected = hex::encode(digest.finalize());
+                constant_time_eq(expected.as_bytes(), token.to_ascii_lowercase().as_bytes())
+            }
+        }
+    }
+}
+
+/// The lookup of a presented key (see [`AppSecret::lookup`]).
+pub fn lookup_of(key: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(key.as_bytes()))
+}
+
+/// How a music app proves one of an account's app passwords (the Subsonic schemes).
+pub enum AppCredential {
+    /// The password itself (`p`, plain or `enc:` hex-decoded by the caller).
+    Password(SecretString),
+    /// `t = md5(password + s)` with the salt `s` the app chose.
+    Token {
+        /// The token, in hex.
+        token: String,
+        /// The salt.
+        salt: String,
+    },
+}
+
+impl fmt::Debug for AppCredential {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Password(_) => formatter.write_str("Password([REDACTED])"),
+            Self::Token { .. } => formatter.write_str("Token([REDACTED])"),
+        }
+    }
+}
+
+/// Whether `a` and `b` are equal, in time that depends on their lengths only.
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// An app password as its owner's list shows it (never its secret).
@@ -120,6 +178,25 @@ mod tests {
         assert_ne!(first.expose(), second.expose());
         assert!(first.expose().bytes().all(|byte| ALPHABET.contains(&byte)));
         assert!(!format!("{first:?}").contains(first.expose()));
+    }
+
+    #[test]
+    fn every_subsonic_scheme_proves_the_secret() {
+        let secret = AppSecret::from_stored(SecretString::from("sesame".to_owned()));
+        let password = |text: &str| AppCredential::Password(SecretString::from(text.to_owned()));
+        assert!(secret.proves(&password("sesame")));
+        assert!(!secret.proves(&password("Sesame")));
+        // The Subsonic documentation's own example: md5("sesame" + "c19b2d").
+        let token = |token: &str| AppCredential::Token {
+            token: token.to_owned(),
+            salt: "c19b2d".to_owned(),
+        };
+        assert!(secret.proves(&token("26719a1196d2a940705a59634eb18eab")));
+        assert!(secret.proves(&token("26719A1196D2A940705A59634EB18EAB")));
+        assert!(!secret.proves(&token("26719a1196d2a940705a59634eb18eac")));
+        assert_eq!(secret.lookup(), lookup_of("sesame"));
+        assert_eq!(secret.lookup().len(), 64);
+        assert!(!format!("{:?}", password("sesame")).contains("sesame"));
     }
 
     #[test]

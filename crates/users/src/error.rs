@@ -185,3 +185,17 @@ pub enum AppPasswordError {
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
+
+/// Why a music app could not sign in with an app password.
+#[derive(Debug, thiserror::Error)]
+pub enum AppSignInError {
+    /// No such account, no app password of it matches, or the account is throttled after
+    /// failed attempts (one answer for all, AU-1).
+    #[error(
+        "wrong username or app password; make an app password on the settings page and use it in the app, never your account password"
+    )]
+    WrongCredentials,
+    /// A failure of storage.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}

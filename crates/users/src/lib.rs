@@ -45,13 +45,13 @@ mod session;
 mod throttle;
 
 pub use app_password::{
-    AppPassword, AppPasswordId, AppPasswordName, AppSecret, InvalidAppPasswordName,
+    AppCredential, AppPassword, AppPasswordId, AppPasswordName, AppSecret, InvalidAppPasswordName,
     MAX_APP_PASSWORDS,
 };
 pub use error::{
-    AppPasswordError, AuthenticateError, ChangePasswordError, InsertUserError, LoginError,
-    MfaError, ReauthenticateError, RegisterError, RevokeSessionError, SecondStepError, StepUpError,
-    UpdateProfileError,
+    AppPasswordError, AppSignInError, AuthenticateError, ChangePasswordError, InsertUserError,
+    LoginError, MfaError, ReauthenticateError, RegisterError, RevokeSessionError, SecondStepError,
+    StepUpError, UpdateProfileError,
 };
 pub use events::{KnownClient, SecurityEvent, SecurityEventKind, device_family};
 pub use mfa::{

@@ -509,6 +509,15 @@ impl AppPasswordRepository for InMemoryUserStore {
             .collect())
     }
 
+    async fn user_by_app_lookup(&self, lookup: &str) -> anyhow::Result<Option<UserId>> {
+        Ok(self
+            .lock()
+            .app_passwords
+            .iter()
+            .find(|(_, secret)| crate::app_password::lookup_of(secret) == lookup)
+            .map(|(kept, _)| kept.user_id))
+    }
+
     async fn app_secrets_of(
         &self,
         user_id: UserId,

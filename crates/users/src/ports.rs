@@ -235,6 +235,9 @@ pub trait AppPasswordRepository: Send + Sync + std::fmt::Debug {
         user_id: UserId,
     ) -> anyhow::Result<Vec<(AppPasswordId, AppSecret)>>;
 
+    /// The account whose app password has this [`lookup`](crate::app_password::AppSecret::lookup).
+    async fn user_by_app_lookup(&self, lookup: &str) -> anyhow::Result<Option<UserId>>;
+
     /// Removes one of the account's app passwords; `false` when it has no such one.
     async fn delete_app_password(&self, user_id: UserId, id: AppPasswordId)
     -> anyhow::Result<bool>;

@@ -7,9 +7,11 @@ use tracing::instrument;
 
 use super::{Authenticated, NewSession, SignIn, UsersService};
 use crate::app_password::{
-    AppPassword, AppPasswordId, AppPasswordName, AppSecret, MAX_APP_PASSWORDS,
+    AppCredential, AppPassword, AppPasswordId, AppPasswordName, AppSecret, MAX_APP_PASSWORDS,
 };
-use crate::error::{AppPasswordError, MfaError, ReauthenticateError, SecondStepError, StepUpError};
+use crate::error::{
+    AppPasswordError, AppSignInError, MfaError, ReauthenticateError, SecondStepError, StepUpError,
+};
 use crate::events::{SecurityEvent, SecurityEventKind};
 use crate::mfa::{
     CHALLENGE_LIFETIME, ChallengeToken, LoginChallenge, MfaRecord, MfaStatus, RECOVERY_CODES,
@@ -418,30 +420,58 @@ impl UsersService {
         Ok(())
     }
 
-    /// The account whose username is `username`, if `password` is one of its app passwords
-    /// (compared in constant time). For music apps; the account's own password never works here.
-    pub async fn user_by_app_password(
+    /// A music app's sign-in: the account whose username is `username`, if `credential` proves
+    /// one of its app passwords (the account's own password never works here). Counted in the
+    /// account's login throttle like a login (AU-2): the attempt is reserved before it is
+    /// checked, so that guesses sent at once get no more checks than guesses sent in turn, and
+    /// a throttled account answers [`AppSignInError::WrongCredentials`] whatever is presented.
+    pub async fn app_sign_in(
         &self,
         username: &str,
-        password: &str,
-    ) -> anyhow::Result<Option<crate::model::User>> {
+        credential: &AppCredential,
+        client: &ClientInfo,
+    ) -> Result<crate::model::User, AppSignInError> {
         let Some(stored) = self
             .ports
             .users
             .find_by_login_key(&username.trim().to_lowercase())
             .await?
         else {
-            return Ok(None);
+            return Err(AppSignInError::WrongCredentials);
         };
-        let secrets = self
+        let user_id = stored.user.id;
+        let now = self.clock.now();
+        if !self.admit_attempt(user_id, now).await? {
+            tracing::warn!(%user_id, "app sign-in refused: account throttled");
+            return Err(AppSignInError::WrongCredentials);
+        }
+        let secrets = self.ports.app_passwords.app_secrets_of(user_id).await?;
+        // Every secret is compared, so that the time says nothing of which one matched.
+        let proven = secrets.iter().fold(false, |found, (_, secret)| {
+            found | secret.proves(credential)
+        });
+        if !proven {
+            tracing::info!(%user_id, "app sign-in failed: no app password matches");
+            self.log_failure(user_id, now, client, "app password")
+                .await?;
+            return Err(AppSignInError::WrongCredentials);
+        }
+        self.ports.login_attempts.clear(user_id).await?;
+        Ok(stored.user)
+    }
+
+    /// The account one of whose app passwords is `key` (the OpenSubsonic `apiKey`, presented
+    /// without a username), if any.
+    pub async fn user_by_api_key(&self, key: &str) -> anyhow::Result<Option<crate::model::User>> {
+        match self
             .ports
             .app_passwords
-            .app_secrets_of(stored.user.id)
-            .await?;
-        let matches = secrets.iter().fold(false, |found, (_, secret)| {
-            found | constant_time_eq(secret.expose().as_bytes(), password.as_bytes())
-        });
-        Ok(matches.then_some(stored.user))
+            .user_by_app_lookup(&crate::app_password::lookup_of(key))
+            .await?
+        {
+            Some(user_id) => self.ports.users.find_by_id(user_id).await,
+            None => Ok(None),
+        }
     }
 
     /// Logs an event for `user_id` (the app logs those the users service does not see:
@@ -500,9 +530,4 @@ fn fresh_recovery_codes() -> (Vec<RecoveryCode>, Vec<RecoveryCodeHash>) {
         .collect();
     let hashes = codes.iter().map(RecoveryCode::hash).collect();
     (codes, hashes)
-}
-
-/// Whether `a` and `b` are equal, in time that depends on their lengths only.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0_u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }

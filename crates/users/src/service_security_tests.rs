@@ -438,27 +438,43 @@ async fn app_passwords_are_shown_once_work_for_apps_only_and_are_revoked() {
     let (phone, secret_text) = h.service.create_app_password(&caller, name).await.unwrap();
     let listed = h.service.app_passwords(caller.user.id).await.unwrap();
     assert_eq!(listed, std::slice::from_ref(&phone));
-    let found = h
-        .service
-        .user_by_app_password("ADA", secret_text.expose())
+    let client = crate::session::ClientInfo::default();
+    let sign_in = |username: &'static str, password: String| {
+        let service = &h.service;
+        let client = &client;
+        async move {
+            let credential =
+                crate::app_password::AppCredential::Password(secrecy::SecretString::from(password));
+            service.app_sign_in(username, &credential, client).await
+        }
+    };
+    let found = sign_in("ADA", secret_text.expose().to_owned())
         .await
         .unwrap();
-    assert_eq!(found.map(|user| user.id), Some(caller.user.id));
+    assert_eq!(found.id, caller.user.id);
+    let by_key = h
+        .service
+        .user_by_api_key(secret_text.expose())
+        .await
+        .unwrap();
+    assert_eq!(by_key.map(|user| user.id), Some(caller.user.id));
     // The account's own password is not an app password.
-    assert!(
-        h.service
-            .user_by_app_password("ada", PASSWORD)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(matches!(
+        sign_in("ada", PASSWORD.to_owned()).await,
+        Err(crate::error::AppSignInError::WrongCredentials)
+    ));
     h.service
         .revoke_app_password(&caller, phone.id)
         .await
         .unwrap();
     assert!(
+        sign_in("ada", secret_text.expose().to_owned())
+            .await
+            .is_err()
+    );
+    assert!(
         h.service
-            .user_by_app_password("ada", secret_text.expose())
+            .user_by_api_key(secret_text.expose())
             .await
             .unwrap()
             .is_none()
@@ -495,5 +511,37 @@ async fn app_passwords_are_shown_once_work_for_apps_only_and_are_revoked() {
     assert!(matches!(
         h.service.create_app_password(&stale, one_more).await,
         Err(crate::error::AppPasswordError::StepUp(_))
+    ));
+}
+
+#[tokio::test]
+async fn au_2_app_sign_ins_share_the_login_throttle_even_when_sent_at_once() {
+    let h = harness();
+    h.service.register(account("ada", None)).await.unwrap();
+    let session = h.service.login("ada", &secret(PASSWORD)).await.unwrap();
+    let caller = caller_of(&h, &session).await;
+    let name = crate::app_password::AppPasswordName::parse("Phone").unwrap();
+    let (_, secret_text) = h.service.create_app_password(&caller, name).await.unwrap();
+    let client = crate::session::ClientInfo::default();
+    let token = |secret: &str| {
+        use md5::Digest as _;
+        let mut digest = md5::Md5::new();
+        digest.update(secret.as_bytes());
+        digest.update(b"salt");
+        crate::app_password::AppCredential::Token {
+            token: hex::encode(digest.finalize()),
+            salt: "salt".to_owned(),
+        }
+    };
+    let right = token(secret_text.expose());
+    assert!(h.service.app_sign_in("ada", &right, &client).await.is_ok());
+    // Fifty wrong tokens at once: the throttle closes, and then the right one is refused too.
+    let wrong = token("not-it");
+    let attempts = (0..50).map(|_| h.service.app_sign_in("ada", &wrong, &client));
+    let results = futures_util::future::join_all(attempts).await;
+    assert!(results.iter().all(Result::is_err));
+    assert!(matches!(
+        h.service.app_sign_in("ada", &right, &client).await,
+        Err(crate::error::AppSignInError::WrongCredentials)
     ));
 }

@@ -9,6 +9,7 @@ pub(crate) struct Model {
     pub(crate) name: String,
     pub(crate) sealed_secret: String,
     pub(crate) created_at: DateTimeUtc,
+    pub(crate) secret_lookup: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
