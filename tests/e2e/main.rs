@@ -19,5 +19,6 @@ mod robustness;
 mod rooms;
 mod security;
 mod stuffing;
+mod subsonic;
 mod support;
 mod tracks;

@@ -99,6 +99,7 @@ pub(crate) fn build(state: AppState, public_url: &str) -> anyhow::Result<impl En
         .at("/docs", docs)
         .at("/openapi.json", spec)
         .nest_no_strip("/api", Arc::clone(&api))
+        .nest("/rest", crate::subsonic::routes())
         .at("/healthz", Arc::clone(&api))
         .at("/readyz", api)
         // Counted only once the request is known to come from where it says (a foreign page

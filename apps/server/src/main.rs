@@ -29,6 +29,7 @@ mod request_log;
 mod room_auth;
 mod same_origin;
 mod state;
+mod subsonic;
 mod tally;
 
 use std::io::IsTerminal as _;

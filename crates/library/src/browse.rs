@@ -220,21 +220,12 @@ impl LibraryService {
         self.favourites.unstar(viewer, items).await
     }
 
-    /// The ids of the tracks `viewer` starred (to mark them in lists).
-    pub async fn starred_track_ids(
+    /// What `viewer` starred and when, most recent first (to mark lists).
+    pub async fn starred_items(
         &self,
         viewer: UserId,
-    ) -> anyhow::Result<std::collections::HashMap<TrackId, Timestamp>> {
-        Ok(self
-            .favourites
-            .favourites_of(viewer)
-            .await?
-            .into_iter()
-            .filter_map(|(item, at)| match item {
-                Favourite::Track(id) => Some((id, at)),
-                _ => None,
-            })
-            .collect())
+    ) -> anyhow::Result<Vec<(Favourite, Timestamp)>> {
+        self.favourites.favourites_of(viewer).await
     }
 
     /// What `viewer` starred, with the details of each (what left the library is left out).
@@ -350,7 +341,7 @@ mod tests {
             Arc::new(listening),
             Arc::new(SystemClock),
         );
-        let mut tags = |title: &str, artist: &str, album: &str, number: u32| {
+        let tags = |title: &str, artist: &str, album: &str, number: u32| {
             let mut tags = TrackTags::titled(title, artist);
             tags.album = Some(album.to_owned());
             tags.track_number = Some(number);

@@ -256,7 +256,7 @@ impl TrackRepository for InMemoryTracks {
             .collect();
         let listening = self.listening.clone().unwrap_or_default();
         match &query.order {
-            AlbumOrder::Newest => albums.sort_by(|a, b| b.added_at.cmp(&a.added_at)),
+            AlbumOrder::Newest => albums.sort_by_key(|album| std::cmp::Reverse(album.added_at)),
             AlbumOrder::ByTitle | AlbumOrder::Random => {
                 albums.sort_by_key(|album| search_key(&album.key.title));
             }
@@ -293,7 +293,7 @@ impl TrackRepository for InMemoryTracks {
                     })
                 };
                 albums.retain(|album| when(album).is_some());
-                albums.sort_by(|a, b| when(b).cmp(&when(a)));
+                albums.sort_by_key(|album| std::cmp::Reverse(when(album)));
             }
             AlbumOrder::Frequent | AlbumOrder::Recent => {
                 let plays = lock(&listening.plays).clone();
@@ -359,12 +359,15 @@ impl InMemoryTracks {
     }
 }
 
+/// A track someone plays, from which app, since when.
+type Playing = (TrackId, String, Timestamp);
+
 /// Stars, plays and what people play now, in memory. Cloning shares them.
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryListening {
     stars: Arc<Mutex<Vec<(UserId, Favourite, Timestamp)>>>,
     plays: Arc<Mutex<Vec<(UserId, TrackId, Timestamp)>>>,
-    now: Arc<Mutex<BTreeMap<UserId, (TrackId, String, Timestamp)>>>,
+    now: Arc<Mutex<BTreeMap<UserId, Playing>>>,
 }
 
 #[async_trait]
@@ -398,7 +401,7 @@ impl ListeningRepository for InMemoryListening {
             .filter(|(user, _, _)| *user == user_id)
             .map(|(_, item, at)| (item.clone(), *at))
             .collect();
-        own.sort_by(|a, b| b.1.cmp(&a.1));
+        own.sort_by_key(|(_, at)| std::cmp::Reverse(*at));
         Ok(own)
     }
 
@@ -432,7 +435,7 @@ impl ListeningRepository for InMemoryListening {
             .filter(|(_, (_, _, at))| *at >= since)
             .map(|(user, (track, client, at))| (*user, *track, client.clone(), *at))
             .collect();
-        playing.sort_by(|a, b| b.3.cmp(&a.3));
+        playing.sort_by_key(|(_, _, _, at)| std::cmp::Reverse(*at));
         Ok(playing)
     }
 }

@@ -54,6 +54,18 @@ impl LibraryService {
         })
     }
 
+    /// Up to `limit` tracks `viewer` may see that match `query` (its page ignored), after
+    /// `offset`; with how many match in all.
+    pub async fn search_tracks(
+        &self,
+        viewer: UserId,
+        query: &SongQuery,
+        offset: u64,
+        limit: u64,
+    ) -> anyhow::Result<(Vec<Track>, u64)> {
+        self.tracks.search(viewer, query, offset, limit).await
+    }
+
     /// The track with this id, if `viewer` may see it.
     pub async fn track(&self, viewer: UserId, id: TrackId) -> Result<Track, TrackError> {
         self.tracks

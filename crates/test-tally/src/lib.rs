@@ -19,6 +19,8 @@ pub enum Backend {
     Browser,
     /// The providers' OpenAPI documents (`../shared/specs` beside the project).
     ProviderSpecs,
+    /// A Subsonic client library (py-sonic, from PyPI) run by Python.
+    SubsonicClient,
 }
 
 impl Backend {
@@ -28,6 +30,7 @@ impl Backend {
             Backend::Postgres => "postgresql",
             Backend::Browser => "browser",
             Backend::ProviderSpecs => "provider-specs",
+            Backend::SubsonicClient => "subsonic-client",
         }
     }
 }

@@ -118,7 +118,7 @@ impl AppSecret {
 }
 
 /// The lookup of a presented key (see [`AppSecret::lookup`]).
-pub fn lookup_of(key: &str) -> String {
+pub(crate) fn lookup_of(key: &str) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(key.as_bytes()))
 }

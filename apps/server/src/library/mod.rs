@@ -51,6 +51,7 @@ impl Library {
             service: Arc::new(LibraryService::new(
                 folder,
                 tracks.clone(),
+                Arc::new(database.listening()),
                 Arc::new(soiree_kernel::SystemClock),
             )),
             playlists: Arc::new(PlaylistsService::new(
