@@ -647,6 +647,19 @@ async fn a_person_finds_a_song_in_the_library_and_plays_it_from_the_middle() {
         .await;
     assert!(seeked["error"].is_null(), "{seeked}");
     assert!(seeked["at"].as_f64().unwrap() >= 9.9, "{seeked}");
+    // A favourite, kept: starred here, listed under Favourites.
+    browser.click("#songs .star").await;
+    browser.sees("#songs .star[aria-pressed=true]", "★").await;
+    browser.click("#show-favourites").await;
+    browser.sees("#count", "1").await;
+    browser.sees("#songs", "Long Rain").await;
+    // Browsing: the artist, their album, its songs.
+    browser.click("#show-artists").await;
+    browser.sees("#browse-list", "Zoë").await;
+    browser.click("#browse-list button").await;
+    browser.sees("#browse-list", "Weather").await;
+    browser.click("#browse-list button").await;
+    browser.sees("#songs", "Long Rain").await;
     browser.screenshot("library-desktop").await;
     assert!(
         app.logs().contains("status=206"),

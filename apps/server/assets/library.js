@@ -1,8 +1,10 @@
-// The library: search the server's music and play a song in this browser (the stream answers
-// ranges, so the player seeks without downloading the whole file).
+// The library: search the server's music, browse it by artist and album, keep favourites, and
+// play a song in this browser (the stream answers ranges, so the player seeks without
+// downloading the whole file).
 import { $, api, banner, el, showError, texts, toLogin } from "./soiree.js";
 
 let query = "";
+let filters = {};
 let page = 0;
 
 function clock(ms) {
@@ -46,10 +48,28 @@ async function showPlaylists() {
   }
 }
 
+async function toggleStar(song, button) {
+  try {
+    await api(song.starred ? "DELETE" : "PUT", `/api/v1/library/tracks/${song.id}/star`);
+    song.starred = !song.starred;
+    button.textContent = song.starred ? "★" : "☆";
+    button.setAttribute("aria-label", song.starred ? texts.library_unstar : texts.library_star);
+    button.setAttribute("aria-pressed", String(song.starred));
+  } catch (error) {
+    showError(error, {}, "banner");
+  }
+}
+
 function songItem(song) {
   const what = [song.artists.join(", "), song.album].filter(Boolean).join(" · ");
+  const star = el("button", {
+    type: "button", class: "small secondary star", "aria-pressed": String(song.starred),
+    "aria-label": song.starred ? texts.library_unstar : texts.library_star,
+  }, song.starred ? "★" : "☆");
+  star.addEventListener("click", () => toggleStar(song, star));
   return el("li", { class: "song", "data-song": song.id },
     el("button", { type: "button", class: "small", onclick: () => play(song) }, texts.library_play),
+    star,
     el("button", { type: "button", class: "small secondary add", "aria-label": texts.library_add_to, onclick: () => addTo(song) }, "+"),
     el("span", { class: "song-title" }, ` ${song.title} `),
     el("span", { class: "muted" }, `${what} ${clock(song.duration_ms)}`));
@@ -58,6 +78,7 @@ function songItem(song) {
 async function load(more) {
   const params = new URLSearchParams();
   if (query) params.set("q", query);
+  for (const [name, value] of Object.entries(filters)) params.set(name, value);
   params.set("page", String(page));
   let found;
   try {
@@ -76,12 +97,82 @@ async function load(more) {
   $("more").textContent = texts.library_more;
 }
 
+function showBrowse(items, back) {
+  $("browse").hidden = false;
+  $("back-to-artists").hidden = !back;
+  $("browse-list").replaceChildren(...items);
+}
+
+async function showArtists() {
+  let found;
+  try {
+    found = await api("GET", "/api/v1/library/artists");
+  } catch (error) {
+    showError(error, {}, "banner");
+    return;
+  }
+  showBrowse(found.artists.map((artist) => el("li", {},
+    el("button", { type: "button", class: "link", onclick: () => showAlbums(artist.name) },
+      artist.name || texts.library_unknown_artist),
+    el("span", { class: "muted" }, ` ${artist.albums} ${texts.library_albums} · ${artist.tracks} ${texts.playlist_songs}`))), false);
+}
+
+async function showAlbums(artist) {
+  let found;
+  try {
+    found = await api("GET", `/api/v1/library/albums?${new URLSearchParams({ artist })}`);
+  } catch (error) {
+    showError(error, {}, "banner");
+    return;
+  }
+  showBrowse(found.albums.map((album) => el("li", {},
+    el("button", { type: "button", class: "link", onclick: () => showAlbum(album) },
+      album.title || texts.library_unknown_album),
+    el("span", { class: "muted" }, ` ${[album.year, `${album.tracks} ${texts.playlist_songs}`].filter(Boolean).join(" · ")}`))), true);
+}
+
+function showAlbum(album) {
+  query = "";
+  $("query").value = "";
+  filters = {};
+  if (album.artist) filters.artist = album.artist;
+  if (album.title) filters.album = album.title;
+  page = 0;
+  load(false);
+}
+
+async function showFavourites() {
+  $("browse").hidden = true;
+  let found;
+  try {
+    found = await api("GET", "/api/v1/library/favourites");
+  } catch (error) {
+    showError(error, {}, "banner");
+    return;
+  }
+  $("songs").replaceChildren(...found.songs.map(songItem));
+  $("count").textContent = found.songs.length ? `${texts.library_found} ${found.songs.length}` : texts.library_no_favourites;
+  $("more").hidden = true;
+}
+
+$("show-all").addEventListener("click", () => {
+  $("browse").hidden = true;
+  query = "";
+  $("query").value = "";
+  filters = {};
+  page = 0;
+  load(false);
+});
+$("show-favourites").addEventListener("click", showFavourites);
+$("show-artists").addEventListener("click", showArtists);
+$("back-to-artists").addEventListener("click", showArtists);
+
 $("search").addEventListener("submit", (event) => {
   event.preventDefault();
   query = $("query").value.trim();
+  filters = {};
   page = 0;
   load(false);
-showPlaylists();
 });
 
 $("more").addEventListener("click", () => {

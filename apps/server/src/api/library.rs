@@ -10,7 +10,11 @@ use poem_openapi::registry::{
 };
 use poem_openapi::types::Type as _;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
-use soiree_library::{PAGE_SIZE, SongQuery, Track, TrackError, TrackId};
+use std::collections::HashSet;
+
+use soiree_library::{
+    AlbumOrder, AlbumQuery, Favourite, PAGE_SIZE, SongQuery, Track, TrackError, TrackId,
+};
 
 use crate::auth::SessionAuth;
 use crate::problem::{Problem, capitalised, problem_variants};
@@ -52,6 +56,8 @@ struct SongOut {
     /// `GET` it for the embedded cover; absent when the file has none.
     #[oai(skip_serializing_if_is_none)]
     cover_url: Option<String>,
+    /// Whether the caller starred it (a favourite; `PUT|DELETE …/star`).
+    starred: bool,
 }
 
 impl From<Track> for SongOut {
@@ -75,8 +81,143 @@ impl From<Track> for SongOut {
             cover_url: tags
                 .has_cover
                 .then(|| format!("/api/v1/library/tracks/{id}/cover")),
+            starred: false,
         }
     }
+}
+
+impl SongOut {
+    fn starred_if(mut self, starred: &HashSet<uuid::Uuid>) -> Self {
+        self.starred = starred.contains(&self.id);
+        self
+    }
+}
+
+/// An artist of the catalogue: the album's artist, else the track's first (empty: unknown).
+#[derive(Object, Debug)]
+#[oai(rename = "LibraryArtist")]
+struct ArtistOut {
+    name: String,
+    albums: u32,
+    tracks: u32,
+}
+
+#[derive(Object, Debug)]
+struct ArtistsOut {
+    artists: Vec<ArtistOut>,
+}
+
+/// An album of the catalogue (its tracks: `GET /api/v1/songs?artist=&album=`).
+#[derive(Object, Debug)]
+#[oai(rename = "LibraryAlbum")]
+struct AlbumOut {
+    /// The album's artist (empty: unknown).
+    artist: String,
+    /// The title (empty: tracks without an album).
+    title: String,
+    tracks: u32,
+    duration_ms: u64,
+    #[oai(skip_serializing_if_is_none)]
+    year: Option<u32>,
+    #[oai(skip_serializing_if_is_none)]
+    genre: Option<String>,
+}
+
+#[derive(Object, Debug)]
+struct AlbumsOut {
+    albums: Vec<AlbumOut>,
+}
+
+#[derive(Object, Debug)]
+struct FavouritesOut {
+    /// The starred songs, most recently starred first.
+    songs: Vec<SongOut>,
+}
+
+#[derive(ApiResponse)]
+enum ArtistsResponse {
+    #[oai(status = 200)]
+    Ok(Json<ArtistsOut>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(ArtistsResponse { 401 => Unauthenticated, 500 => Internal } else internal);
+
+#[derive(ApiResponse)]
+enum AlbumsResponse {
+    #[oai(status = 200)]
+    Ok(Json<AlbumsOut>),
+    /// `bad_request`: a parameter is too long.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(AlbumsResponse { 400 => BadRequest, 401 => Unauthenticated, 500 => Internal });
+
+#[derive(ApiResponse)]
+enum FavouritesResponse {
+    #[oai(status = 200)]
+    Ok(Json<FavouritesOut>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(FavouritesResponse { 401 => Unauthenticated, 500 => Internal } else internal);
+
+#[derive(ApiResponse)]
+enum StarResponse {
+    /// Done (starring twice, or unstarring what is not starred, changes nothing).
+    #[oai(status = 204)]
+    Done,
+    /// `bad_request`: the id is not a track id.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// `unauthenticated`.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `track_not_found`: no such track among those the caller may see.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(StarResponse {
+    400 => BadRequest, 401 => Unauthenticated, 404 => NotFound, 500 => Internal,
+});
+
+/// The ids of the tracks `viewer` starred.
+async fn starred_ids(
+    state: &AppState,
+    viewer: soiree_kernel::UserId,
+) -> anyhow::Result<HashSet<uuid::Uuid>> {
+    Ok(state
+        .library
+        .service
+        .starred_items(viewer)
+        .await?
+        .into_iter()
+        .filter_map(|(item, _)| match item {
+            Favourite::Track(id) => Some(id.as_uuid()),
+            _ => None,
+        })
+        .collect())
 }
 
 #[derive(Object, Debug)]
@@ -388,15 +529,18 @@ impl LibraryApi {
             album: text(album.0),
             page: page.0.unwrap_or(0),
         };
-        match self
-            .state
-            .library
-            .service
-            .songs(auth.caller().user.id, &query)
-            .await
-        {
+        let viewer = auth.caller().user.id;
+        let starred = match starred_ids(&self.state, viewer).await {
+            Ok(starred) => starred,
+            Err(error) => return SongsResponse::from_problem(Problem::internal(&error)),
+        };
+        match self.state.library.service.songs(viewer, &query).await {
             Ok(found) => SongsResponse::Ok(Json(SongsOut {
-                songs: found.tracks.into_iter().map(SongOut::from).collect(),
+                songs: found
+                    .tracks
+                    .into_iter()
+                    .map(|track| SongOut::from(track).starred_if(&starred))
+                    .collect(),
                 total: found.total,
                 page: found.page,
                 page_size: PAGE_SIZE,
@@ -408,20 +552,147 @@ impl LibraryApi {
     /// One track of the catalogue.
     #[oai(path = "/library/tracks/:id", method = "get")]
     async fn track(&self, auth: SessionAuth, id: Path<uuid::Uuid>) -> TrackResponse {
+        let viewer = auth.caller().user.id;
+        let starred = match starred_ids(&self.state, viewer).await {
+            Ok(starred) => starred,
+            Err(error) => return TrackResponse::from_problem(Problem::internal(&error)),
+        };
         match self
             .state
             .library
             .service
-            .track(auth.caller().user.id, TrackId::from_uuid(id.0))
+            .track(viewer, TrackId::from_uuid(id.0))
             .await
         {
-            Ok(track) => TrackResponse::Ok(Json(track.into())),
+            Ok(track) => TrackResponse::Ok(Json(SongOut::from(track).starred_if(&starred))),
             Err(error @ TrackError::NotFound) => {
                 TrackResponse::from_problem(track_not_found(&error))
             }
             Err(TrackError::Unknown(error)) => {
                 TrackResponse::from_problem(Problem::internal(&error))
             }
+        }
+    }
+
+    /// Stars the track for the caller (a favourite, also seen by music apps).
+    #[oai(path = "/library/tracks/:id/star", method = "put")]
+    async fn star(&self, auth: SessionAuth, id: Path<uuid::Uuid>) -> StarResponse {
+        let items = [Favourite::Track(TrackId::from_uuid(id.0))];
+        match self
+            .state
+            .library
+            .service
+            .star(auth.caller().user.id, &items)
+            .await
+        {
+            Ok(()) => StarResponse::Done,
+            Err(error @ TrackError::NotFound) => {
+                StarResponse::from_problem(track_not_found(&error))
+            }
+            Err(TrackError::Unknown(error)) => {
+                StarResponse::from_problem(Problem::internal(&error))
+            }
+        }
+    }
+
+    /// Unstars the track.
+    #[oai(path = "/library/tracks/:id/star", method = "delete")]
+    async fn unstar(&self, auth: SessionAuth, id: Path<uuid::Uuid>) -> StarResponse {
+        let items = [Favourite::Track(TrackId::from_uuid(id.0))];
+        match self
+            .state
+            .library
+            .service
+            .unstar(auth.caller().user.id, &items)
+            .await
+        {
+            Ok(()) => StarResponse::Done,
+            Err(error) => StarResponse::from_problem(Problem::internal(&error)),
+        }
+    }
+
+    /// The caller's starred songs, most recently starred first.
+    #[oai(path = "/library/favourites", method = "get")]
+    async fn favourites(&self, auth: SessionAuth) -> FavouritesResponse {
+        match self
+            .state
+            .library
+            .service
+            .favourites(auth.caller().user.id)
+            .await
+        {
+            Ok(favourites) => FavouritesResponse::Ok(Json(FavouritesOut {
+                songs: favourites
+                    .tracks
+                    .into_iter()
+                    .map(|(track, _)| SongOut {
+                        starred: true,
+                        ..SongOut::from(track)
+                    })
+                    .collect(),
+            })),
+            Err(error) => FavouritesResponse::from_problem(Problem::internal(&error)),
+        }
+    }
+
+    /// The artists of the catalogue (each album's artist, else a track's first), by name.
+    #[oai(path = "/library/artists", method = "get")]
+    async fn artists(&self, auth: SessionAuth) -> ArtistsResponse {
+        match self
+            .state
+            .library
+            .service
+            .artists(auth.caller().user.id)
+            .await
+        {
+            Ok(artists) => ArtistsResponse::Ok(Json(ArtistsOut {
+                artists: artists
+                    .into_iter()
+                    .map(|artist| ArtistOut {
+                        name: artist.name,
+                        albums: artist.albums,
+                        tracks: artist.tracks,
+                    })
+                    .collect(),
+            })),
+            Err(error) => ArtistsResponse::from_problem(Problem::internal(&error)),
+        }
+    }
+
+    /// The albums of the catalogue by artist and title (at most 500), or one artist's.
+    #[oai(path = "/library/albums", method = "get")]
+    async fn albums(
+        &self,
+        auth: SessionAuth,
+        /// The album artist's name, exactly as `GET /api/v1/library/artists` gives it.
+        #[oai(validator(max_length = 200))]
+        artist: Query<Option<String>>,
+    ) -> AlbumsResponse {
+        let query = AlbumQuery {
+            artist: artist.0,
+            ..AlbumQuery::first(AlbumOrder::ByArtist, 500)
+        };
+        match self
+            .state
+            .library
+            .service
+            .albums(auth.caller().user.id, &query)
+            .await
+        {
+            Ok(albums) => AlbumsResponse::Ok(Json(AlbumsOut {
+                albums: albums
+                    .into_iter()
+                    .map(|album| AlbumOut {
+                        artist: album.key.artist,
+                        title: album.key.title,
+                        tracks: album.tracks,
+                        duration_ms: album.duration_ms,
+                        year: album.year,
+                        genre: album.genre,
+                    })
+                    .collect(),
+            })),
+            Err(error) => AlbumsResponse::from_problem(Problem::internal(&error)),
         }
     }
 

@@ -52,6 +52,11 @@ texts! {
     library_hint: "The server's music: search by title, artist or album, and play it here.", "La musique du serveur : cherchez par titre, artiste ou album, et écoutez-la ici.";
     library_search: "Title, artist or album", "Titre, artiste ou album";
     library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
+    library_browse: "Browse by artist", "Parcourir par artiste";
+    library_back: "All artists", "Tous les artistes";
+    library_favourites: "Favourites", "Favoris";
+    library_all: "All songs", "Toutes les chansons";
+    library_apps: "Listen in a music app (DSub, Symfonium, Feishin, Supersonic…): make an app password in Settings and give the app this server's address.", "Écoutez dans une application de musique (DSub, Symfonium, Feishin, Supersonic…) : créez un mot de passe d'application dans les Réglages et donnez à l'application l'adresse de ce serveur.";
     nav_settings: "Settings", "Réglages";
     nav_logout: "Log out", "Se déconnecter";
     nav_login: "Log in", "Se connecter";
@@ -377,6 +382,12 @@ script_texts! {
     library_found: "Songs found:", "Chansons trouvées :";
     library_more: "More", "Plus";
     library_nothing: "Nothing found.", "Rien trouvé.";
+    library_star: "Add to favourites", "Ajouter aux favoris";
+    library_unstar: "Remove from favourites", "Retirer des favoris";
+    library_unknown_artist: "Unknown artist", "Artiste inconnu";
+    library_unknown_album: "Songs without an album", "Chansons sans album";
+    library_albums: "albums", "albums";
+    library_no_favourites: "No favourite yet: tap ☆ beside a song.", "Pas encore de favori : touchez ☆ à côté d'une chanson.";
     playlist_empty: "Empty: add songs from the Library.", "Vide : ajoutez des chansons depuis la Bibliothèque.";
     playlist_none: "No playlist yet.", "Pas encore de liste.";
     playlist_songs: "songs", "chansons";
