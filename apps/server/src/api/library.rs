@@ -149,6 +149,7 @@ enum ArtistsResponse {
 problem_variants!(ArtistsResponse { 401 => Unauthenticated, 500 => Internal } else internal);
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "AlbumsResponse::bad_request_handler")]
 enum AlbumsResponse {
     #[oai(status = 200)]
     Ok(Json<AlbumsOut>),
@@ -180,6 +181,7 @@ enum FavouritesResponse {
 problem_variants!(FavouritesResponse { 401 => Unauthenticated, 500 => Internal } else internal);
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "StarResponse::bad_request_handler")]
 enum StarResponse {
     /// Done (starring twice, or unstarring what is not starred, changes nothing).
     #[oai(status = 204)]
