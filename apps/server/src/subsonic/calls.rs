@@ -273,6 +273,13 @@ impl Stars {
         Ok(stars)
     }
 
+    /// `tracks` as songs, starred where the caller starred them.
+    fn songs<'a>(&'a self, tracks: &'a [Track]) -> impl Iterator<Item = Node> + 'a {
+        tracks
+            .iter()
+            .map(|track| song_node(track, self.track(track.id)))
+    }
+
     fn track(&self, id: TrackId) -> Option<Timestamp> {
         self.tracks.get(&id).copied()
     }
@@ -457,12 +464,7 @@ async fn directory(context: &Call<'_>) -> Result<Answer, Failure> {
                 .attr("parent", ids::artist(&album.key.artist))
                 .attr("name", shown_album(&album.key.title))
                 .attr_opt("starred", stars.album(&album.key).map(date))
-                .list(
-                    "child",
-                    tracks
-                        .iter()
-                        .map(|track| song_node(track, stars.track(track.id))),
-                )
+                .list("child", stars.songs(&tracks))
         }
         Id::Track(_) => return Err(Failure::not_found("Directory")),
     };
@@ -501,12 +503,7 @@ async fn album(context: &Call<'_>) -> Result<Answer, Failure> {
         .await
         .map_err(|_| Failure::not_found("Album"))?;
     let stars = Stars::of(context).await?;
-    let node = album_node(&album, stars.album(&album.key)).list(
-        "song",
-        tracks
-            .iter()
-            .map(|track| song_node(track, stars.track(track.id))),
-    );
+    let node = album_node(&album, stars.album(&album.key)).list("song", stars.songs(&tracks));
     Ok(Node::new("").child(node.named("album")).into())
 }
 
@@ -595,14 +592,7 @@ async fn random_songs(context: &Call<'_>) -> Result<Answer, Failure> {
         .await?;
     let stars = Stars::of(context).await?;
     Ok(Node::new("")
-        .child(
-            Node::new("randomSongs").list(
-                "song",
-                tracks
-                    .iter()
-                    .map(|track| song_node(track, stars.track(track.id))),
-            ),
-        )
+        .child(Node::new("randomSongs").list("song", stars.songs(&tracks)))
         .into())
 }
 
@@ -671,12 +661,7 @@ async fn search(context: &Call<'_>, call: &str) -> Result<Answer, Failure> {
             Node::new(name)
                 .list("artist", artists)
                 .list("album", albums)
-                .list(
-                    "song",
-                    tracks
-                        .iter()
-                        .map(|track| song_node(track, stars.track(track.id))),
-                ),
+                .list("song", stars.songs(&tracks)),
         )
         .into())
 }
@@ -806,12 +791,7 @@ async fn playlist_node(
         return Ok(node);
     }
     let stars = Stars::of(context).await?;
-    Ok(node.list(
-        "entry",
-        tracks
-            .iter()
-            .map(|track| song_node(track, stars.track(track.id))),
-    ))
+    Ok(node.list("entry", stars.songs(&tracks)))
 }
 
 async fn playlists(context: &Call<'_>) -> Result<Answer, Failure> {

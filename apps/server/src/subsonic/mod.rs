@@ -113,17 +113,7 @@ pub(crate) async fn endpoint(request: &Request, body: Body, state: Data<&AppStat
         .trim_end_matches(".view")
         .to_owned();
     if !calls::CALLS.contains(&call.as_str()) {
-        let mut response = respond(
-            format,
-            Err(Failure::new(
-                0,
-                format!(
-                    "Unknown call {call:?}; docs/library.md lists the calls this server answers"
-                ),
-            )),
-        );
-        response.set_status(StatusCode::NOT_FOUND);
-        return response;
+        return unknown(format, &call);
     }
     // The one call apps make before they sign in.
     if call == "getOpenSubsonicExtensions" {
@@ -144,20 +134,21 @@ pub(crate) async fn endpoint(request: &Request, body: Body, state: Data<&AppStat
         Some(Ok(calls::Answer::Tree(node))) => respond(format, Ok(node)),
         Some(Ok(calls::Answer::Raw(response))) => response,
         Some(Err(failure)) => respond(format, Err(failure)),
-        None => {
-            let mut response = respond(
-                format,
-                Err(Failure::new(
-                    0,
-                    format!(
-                        "Unknown call {call:?}; docs/library.md lists the calls this server answers"
-                    ),
-                )),
-            );
-            response.set_status(StatusCode::NOT_FOUND);
-            response
-        }
+        None => unknown(format, &call),
     }
+}
+
+/// The answer to a call this server does not know: a 404 with a Subsonic error.
+fn unknown(format: Format, call: &str) -> Response {
+    let mut response = respond(
+        format,
+        Err(Failure::new(
+            0,
+            format!("Unknown call {call:?}; docs/library.md lists the calls this server answers"),
+        )),
+    );
+    response.set_status(StatusCode::NOT_FOUND);
+    response
 }
 
 /// The account a call comes from, by the scheme the app used.
