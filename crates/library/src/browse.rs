@@ -209,15 +209,13 @@ impl LibraryService {
                 self.track(viewer, *id).await?;
             }
         }
-        self.favourites
-            .star(viewer, items, self.clock.now())
-            .await?;
+        self.listening.star(viewer, items, self.clock.now()).await?;
         Ok(())
     }
 
     /// Unstars `items` for `viewer` (unstarring what is not starred does nothing).
     pub async fn unstar(&self, viewer: UserId, items: &[Favourite]) -> anyhow::Result<()> {
-        self.favourites.unstar(viewer, items).await
+        self.listening.unstar(viewer, items).await
     }
 
     /// What `viewer` starred and when, most recent first (to mark lists).
@@ -225,20 +223,34 @@ impl LibraryService {
         &self,
         viewer: UserId,
     ) -> anyhow::Result<Vec<(Favourite, Timestamp)>> {
-        self.favourites.favourites_of(viewer).await
+        self.listening.favourites_of(viewer).await
     }
 
     /// What `viewer` starred, with the details of each (what left the library is left out).
     pub async fn favourites(&self, viewer: UserId) -> anyhow::Result<Favourites> {
-        let mut favourites = Favourites::default();
+        let starred = self.listening.favourites_of(viewer).await?;
+        let track_ids: Vec<TrackId> = starred
+            .iter()
+            .filter_map(|(item, _)| match item {
+                Favourite::Track(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        let mut tracks: std::collections::HashMap<TrackId, Track> = self
+            .tracks(viewer, &track_ids)
+            .await?
+            .into_iter()
+            .map(|track| (track.id, track))
+            .collect();
         let artists = self.tracks.artists(viewer).await?;
-        for (item, at) in self.favourites.favourites_of(viewer).await? {
+        let mut favourites = Favourites::default();
+        for (item, at) in starred {
             match item {
-                Favourite::Track(id) => match self.track(viewer, id).await {
-                    Ok(track) => favourites.tracks.push((track, at)),
-                    Err(TrackError::NotFound) => {}
-                    Err(TrackError::Unknown(error)) => return Err(error),
-                },
+                Favourite::Track(id) => {
+                    if let Some(track) = tracks.remove(&id) {
+                        favourites.tracks.push((track, at));
+                    }
+                }
                 Favourite::Album(key) => match self.album(viewer, &key).await {
                     Ok((album, _)) => favourites.albums.push((album, at)),
                     Err(TrackError::NotFound) => {}
@@ -266,14 +278,16 @@ impl LibraryService {
         self.track(viewer, id).await?;
         let now = self.clock.now();
         if finished {
-            self.plays.record_play(viewer, id, now).await?;
+            self.listening.record_play(viewer, id, now).await?;
         } else {
             let client: String = client
                 .chars()
                 .filter(|c| !c.is_control())
                 .take(100)
                 .collect();
-            self.plays.set_now_playing(viewer, id, &client, now).await?;
+            self.listening
+                .set_now_playing(viewer, id, &client, now)
+                .await?;
         }
         Ok(())
     }
@@ -282,20 +296,25 @@ impl LibraryService {
     /// `viewer` may see.
     pub async fn now_playing(&self, viewer: UserId) -> anyhow::Result<Vec<NowPlaying>> {
         let since = self.clock.now() - NOW_PLAYING_FOR;
-        let mut playing = Vec::new();
-        for (user_id, id, client, started_at) in self.plays.now_playing(since).await? {
-            match self.track(viewer, id).await {
-                Ok(track) => playing.push(NowPlaying {
+        let reports = self.listening.now_playing(since).await?;
+        let ids: Vec<TrackId> = reports.iter().map(|(_, id, _, _)| *id).collect();
+        let tracks: std::collections::HashMap<TrackId, Track> = self
+            .tracks(viewer, &ids)
+            .await?
+            .into_iter()
+            .map(|track| (track.id, track))
+            .collect();
+        Ok(reports
+            .into_iter()
+            .filter_map(|(user_id, id, client, started_at)| {
+                Some(NowPlaying {
                     user_id,
-                    track,
+                    track: tracks.get(&id)?.clone(),
                     client,
                     started_at,
-                }),
-                Err(TrackError::NotFound) => {}
-                Err(TrackError::Unknown(error)) => return Err(error),
-            }
-        }
-        Ok(playing)
+                })
+            })
+            .collect())
     }
 }
 

@@ -206,6 +206,14 @@ impl TrackRepository for InMemoryTracks {
         Ok(lock(&self.tracks).get(&id).cloned())
     }
 
+    async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>> {
+        let tracks = lock(&self.tracks);
+        Ok(ids
+            .iter()
+            .filter_map(|id| tracks.get(id).cloned())
+            .collect())
+    }
+
     async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
         let mut artists: BTreeMap<String, (String, BTreeSet<String>, u32)> = BTreeMap::new();
         for track in lock(&self.tracks).values() {

@@ -82,6 +82,10 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
     /// The track with this id, whoever may see it.
     async fn track(&self, id: TrackId) -> anyhow::Result<Option<Track>>;
 
+    /// The tracks with these ids, whoever may see them, in any order (one read, not one per
+    /// id).
+    async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>>;
+
     /// Every artist `viewer` may see (tracks grouped by [`TrackTags::main_artist`]), by name
     /// (compared by [`crate::search_key`]).
     async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>>;

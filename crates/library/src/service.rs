@@ -14,8 +14,7 @@ pub struct LibraryService {
     pub(crate) folder: Arc<dyn MusicFolder>,
     pub(crate) tracks: Arc<dyn TrackRepository>,
     /// Stars, plays and what people play now.
-    pub(crate) favourites: Arc<dyn ListeningRepository>,
-    pub(crate) plays: Arc<dyn ListeningRepository>,
+    pub(crate) listening: Arc<dyn ListeningRepository>,
     pub(crate) clock: Arc<dyn Clock>,
     /// One scan at a time in this process (two processes may scan at once: the catalogue keeps
     /// one track per file).
@@ -33,8 +32,7 @@ impl LibraryService {
         Self {
             folder,
             tracks,
-            favourites: Arc::clone(&listening),
-            plays: listening,
+            listening,
             clock,
             scanning: async_lock::Mutex::new(()),
         }
@@ -73,6 +71,20 @@ impl LibraryService {
             .await?
             .filter(|track| track.source.visible_to(viewer))
             .ok_or(TrackError::NotFound)
+    }
+
+    /// The tracks with these ids that `viewer` may see, in the order asked (one read of the
+    /// catalogue, whatever the number; ids not found are left out).
+    pub async fn tracks(&self, viewer: UserId, ids: &[TrackId]) -> anyhow::Result<Vec<Track>> {
+        let found: std::collections::HashMap<TrackId, Track> = self
+            .tracks
+            .tracks(ids)
+            .await?
+            .into_iter()
+            .filter(|track| track.source.visible_to(viewer))
+            .map(|track| (track.id, track))
+            .collect();
+        Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
     /// Where `viewer` may stream the track from, with the track.

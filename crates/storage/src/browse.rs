@@ -116,70 +116,76 @@ pub(crate) async fn albums(
     query: &AlbumQuery,
 ) -> anyhow::Result<Vec<AlbumSummary>> {
     let backend = connection.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let mut join = String::new();
-    let mut filters: Vec<String> = Vec::new();
-    let mut having = String::new();
-    let order: String;
-    match &query.order {
-        AlbumOrder::Newest => order = "MAX(t.added_at) DESC".into(),
-        AlbumOrder::ByTitle => order = "t.album_key, t.main_artist".into(),
-        AlbumOrder::ByArtist => order = "LOWER(t.main_artist), t.album_key".into(),
-        AlbumOrder::Random => order = "RANDOM()".into(),
+    // The statement's parts with their values, in the order they stand in it.
+    let mut join = (String::new(), Vec::<Value>::new());
+    let mut filters = (Vec::<&str>::new(), Vec::<Value>::new());
+    let mut having = (String::new(), Vec::<Value>::new());
+    // The viewer's plays, one row per track (so that an album's own figures are not multiplied
+    // by its plays).
+    let plays = " JOIN (SELECT track_id, COUNT(*) AS plays, MAX(played_at) AS last_played                  FROM library_plays WHERE user_id = ? GROUP BY track_id) p ON p.track_id = t.id";
+    let order = match &query.order {
+        AlbumOrder::Newest => "MAX(t.added_at) DESC",
+        AlbumOrder::ByTitle => "t.album_key, t.main_artist",
+        AlbumOrder::ByArtist => "LOWER(t.main_artist), t.album_key",
+        AlbumOrder::Random => "RANDOM()",
         AlbumOrder::ByYear { from, to } => {
-            having = " HAVING MAX(t.year) BETWEEN ? AND ?".into();
-            values.push(i64::from((*from).min(*to)).into());
-            values.push(i64::from((*from).max(*to)).into());
-            order = if from <= to {
-                "MAX(t.year), t.album_key".into()
+            having = (
+                " HAVING MAX(t.year) BETWEEN ? AND ?".to_owned(),
+                vec![
+                    i64::from((*from).min(*to)).into(),
+                    i64::from((*from).max(*to)).into(),
+                ],
+            );
+            if from <= to {
+                "MAX(t.year), t.album_key"
             } else {
-                "MAX(t.year) DESC, t.album_key".into()
-            };
+                "MAX(t.year) DESC, t.album_key"
+            }
         }
         AlbumOrder::ByGenre(genre) => {
-            filters.push("LOWER(t.genre) = LOWER(?)".into());
-            values.push(genre.trim().to_owned().into());
-            order = "t.album_key, t.main_artist".into();
+            filters.0.push("LOWER(t.genre) = LOWER(?)");
+            filters.1.push(genre.trim().to_owned().into());
+            "t.album_key, t.main_artist"
         }
         AlbumOrder::Starred => {
-            join = " JOIN library_stars s ON s.user_id = ? AND s.item = ('a:' || t.main_artist || ? || t.album_key)".into();
-            values.push(viewer.as_uuid().into());
-            values.push(ITEM_SEPARATOR.to_string().into());
-            order = "MAX(s.starred_at) DESC".into();
+            join = (
+                " JOIN library_stars s ON s.user_id = ? \
+                 AND s.item = ('a:' || t.main_artist || ? || t.album_key)"
+                    .to_owned(),
+                vec![viewer.as_uuid().into(), ITEM_SEPARATOR.to_string().into()],
+            );
+            "MAX(s.starred_at) DESC"
         }
         AlbumOrder::Frequent => {
-            join = " JOIN library_plays p ON p.track_id = t.id AND p.user_id = ?".into();
-            values.push(viewer.as_uuid().into());
-            order = "COUNT(*) DESC, MAX(p.played_at) DESC".into();
+            join = (plays.to_owned(), vec![viewer.as_uuid().into()]);
+            "SUM(p.plays) DESC, MAX(p.last_played) DESC"
         }
         AlbumOrder::Recent => {
-            join = " JOIN library_plays p ON p.track_id = t.id AND p.user_id = ?".into();
-            values.push(viewer.as_uuid().into());
-            order = "MAX(p.played_at) DESC".into();
+            join = (plays.to_owned(), vec![viewer.as_uuid().into()]);
+            "MAX(p.last_played) DESC"
         }
-    }
+    };
     if let Some(artist) = &query.artist {
-        filters.insert(0, "t.main_artist = ?".into());
-        // The join's values come first in the statement.
-        let at = values.len()
-            - usize::from(!having.is_empty()) * 2
-            - usize::from(matches!(query.order, AlbumOrder::ByGenre(_)));
-        values.insert(at, artist.clone().into());
+        filters.0.push("t.main_artist = ?");
+        filters.1.push(artist.clone().into());
     }
-    let filters = if filters.is_empty() {
+    let filter = if filters.0.is_empty() {
         String::new()
     } else {
-        format!(" WHERE {}", filters.join(" AND "))
+        format!(" WHERE {}", filters.0.join(" AND "))
     };
-    // Plays count a track once per play: the album's own figures come from its distinct tracks.
     let sql = format!(
         "SELECT t.main_artist AS main_artist, MIN(t.album) AS album, \
-         COUNT(DISTINCT t.id) AS tracks, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms, \
+         COUNT(*) AS tracks, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms, \
          MAX(t.year) AS year, MAX(t.genre) AS genre, MAX(t.added_at) AS added_at, \
          MAX(CASE WHEN t.has_cover THEN 1 ELSE 0 END) AS has_cover \
-         FROM library_tracks t{join}{filters} GROUP BY t.main_artist, t.album_key{having} \
-         ORDER BY {order} LIMIT ? OFFSET ?"
+         FROM library_tracks t{}{filter} GROUP BY t.main_artist, t.album_key{} \
+         ORDER BY {order} LIMIT ? OFFSET ?",
+        join.0, having.0
     );
+    let mut values = join.1;
+    values.extend(filters.1);
+    values.extend(having.1);
     values.push(i64::try_from(query.limit).unwrap_or(i64::MAX).into());
     values.push(i64::try_from(query.offset).unwrap_or(i64::MAX).into());
     let rows = AlbumRow::find_by_statement(Statement::from_sql_and_values(
@@ -190,10 +196,9 @@ pub(crate) async fn albums(
     .all(connection)
     .await
     .context("listing albums")?;
-    let distinct_plays = matches!(query.order, AlbumOrder::Frequent | AlbumOrder::Recent);
-    let mut albums = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut album = AlbumSummary {
+    Ok(rows
+        .into_iter()
+        .map(|row| AlbumSummary {
             key: AlbumKey {
                 artist: row.main_artist,
                 title: row.album.unwrap_or_default(),
@@ -207,16 +212,8 @@ pub(crate) async fn albums(
             genre: row.genre,
             added_at: row.added_at,
             has_cover: row.has_cover != 0,
-        };
-        if distinct_plays {
-            // A played track's length counted once per play; the album's own length instead.
-            let tracks = album_tracks(connection, &album.key).await?;
-            album.duration_ms = tracks.iter().filter_map(|t| t.tags.duration_ms).sum();
-            album.tracks = u32::try_from(tracks.len()).unwrap_or(u32::MAX);
-        }
-        albums.push(album);
-    }
-    Ok(albums)
+        })
+        .collect())
 }
 
 pub(crate) async fn album_tracks(

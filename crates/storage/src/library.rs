@@ -276,6 +276,20 @@ impl TrackRepository for SqlLibraryStore {
         Ok(row.map(track_of))
     }
 
+    async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>> {
+        let mut tracks = Vec::with_capacity(ids.len());
+        // Bounded lists of bound values (SQLite allows 32 766; PostgreSQL 65 535).
+        for chunk in ids.chunks(500) {
+            let rows = library_tracks::Entity::find()
+                .filter(library_tracks::Column::Id.is_in(chunk.iter().map(TrackId::as_uuid)))
+                .all(&self.connection)
+                .await
+                .context("loading tracks")?;
+            tracks.extend(rows.into_iter().map(track_of));
+        }
+        Ok(tracks)
+    }
+
     async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
         crate::browse::artists(&self.connection).await
     }

@@ -13,7 +13,7 @@ use soiree_library::{
 use soiree_users::User;
 
 use super::ids::{self, Id};
-use super::{Failure, Format, Node, Params};
+use super::{Failure, Node, Params};
 use crate::state::AppState;
 
 /// What a call has to work with.
@@ -22,11 +22,6 @@ pub(crate) struct Call<'a> {
     pub(crate) caller: &'a User,
     pub(crate) params: &'a Params,
     pub(crate) request: &'a Request,
-    #[allow(
-        dead_code,
-        reason = "kept for calls that answer differently per format"
-    )]
-    pub(crate) format: Format,
 }
 
 impl Call<'_> {
@@ -381,7 +376,7 @@ fn id_param(context: &Call<'_>, name: &str) -> Result<Id, Failure> {
 async fn artist_albums(context: &Call<'_>, name: &str) -> Result<Vec<AlbumSummary>, Failure> {
     let query = AlbumQuery {
         artist: Some(name.to_owned()),
-        ..AlbumQuery::first(AlbumOrder::ByYear { from: 0, to: 9999 }, MOST)
+        ..AlbumQuery::first(AlbumOrder::ByTitle, MOST)
     };
     let mut albums = context
         .state
@@ -389,25 +384,11 @@ async fn artist_albums(context: &Call<'_>, name: &str) -> Result<Vec<AlbumSummar
         .service
         .albums(context.viewer(), &query)
         .await?;
-    // Albums without a year come last.
-    let undated = context
-        .state
-        .library
-        .service
-        .albums(
-            context.viewer(),
-            &AlbumQuery {
-                artist: Some(name.to_owned()),
-                ..AlbumQuery::first(AlbumOrder::ByTitle, MOST)
-            },
-        )
-        .await?
-        .into_iter()
-        .filter(|album| album.year.is_none());
-    albums.extend(undated);
     if albums.is_empty() {
         return Err(Failure::not_found("Artist"));
     }
+    // By year, as discographies read; albums without one last (the sort keeps titles in order).
+    albums.sort_by_key(|album| album.year.unwrap_or(u32::MAX));
     Ok(albums)
 }
 
@@ -752,24 +733,20 @@ async fn playlist_node(
     playlist: &soiree_library::Playlist,
     with_entries: bool,
 ) -> Result<Node, Failure> {
-    let mut tracks = Vec::new();
-    for entry in &playlist.entries {
-        if let PlaylistItem::Library(id) = &entry.item {
-            match context
-                .state
-                .library
-                .service
-                .track(context.viewer(), *id)
-                .await
-            {
-                Ok(track) => tracks.push(track),
-                Err(soiree_library::TrackError::NotFound) => {}
-                Err(soiree_library::TrackError::Unknown(error)) => {
-                    return Err(Failure::internal(&error));
-                }
-            }
-        }
-    }
+    let ids: Vec<TrackId> = playlist
+        .entries
+        .iter()
+        .filter_map(|entry| match &entry.item {
+            PlaylistItem::Library(id) => Some(*id),
+            PlaylistItem::Provider(_) => None,
+        })
+        .collect();
+    let tracks = context
+        .state
+        .library
+        .service
+        .tracks(context.viewer(), &ids)
+        .await?;
     let node = Node::new("")
         .attr("id", playlist.id.as_uuid().to_string())
         .attr("name", playlist.name.as_str())

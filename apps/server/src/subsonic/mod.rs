@@ -128,7 +128,6 @@ pub(crate) async fn endpoint(request: &Request, body: Body, state: Data<&AppStat
         caller: &caller,
         params: &params,
         request,
-        format,
     };
     match calls::answer(&call, &context).await {
         Some(Ok(calls::Answer::Tree(node))) => respond(format, Ok(node)),
