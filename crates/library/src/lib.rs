@@ -40,6 +40,7 @@ mod ports;
 mod scan;
 mod search;
 mod service;
+mod upload;
 
 pub use browse::{
     AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, Favourites,
@@ -60,3 +61,7 @@ pub use ports::{
 pub use scan::{ScanProgress, ScanReport, Skipped};
 pub use search::search_key;
 pub use service::LibraryService;
+pub use upload::{
+    DeleteUploadError, PendingUpload, SavedUpload, StorageAllowance, UploadError, UploadSpace,
+    UploadUsage, Uploaded, UploadsService,
+};

@@ -20,6 +20,7 @@ use crate::ports::{
     TrackRepository, Unreadable,
 };
 use crate::search::search_key;
+use crate::upload::{PendingUpload, SavedUpload, StorageAllowance, UploadSpace};
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
@@ -108,9 +109,12 @@ pub struct InMemoryTracks {
     listening: Option<InMemoryListening>,
 }
 
-fn folder_path(track: &Track) -> &str {
-    let TrackSource::Folder { path } = &track.source;
-    path
+/// The folder path of a folder track.
+fn folder_path(track: &Track) -> Option<&str> {
+    match &track.source {
+        TrackSource::Folder { path } => Some(path),
+        TrackSource::Upload { .. } => None,
+    }
 }
 
 fn matches(track: &Track, query: &SongQuery) -> bool {
@@ -148,13 +152,15 @@ impl TrackRepository for InMemoryTracks {
     async fn folder_index(&self) -> anyhow::Result<Vec<Indexed>> {
         Ok(lock(&self.tracks)
             .values()
-            .map(|track| Indexed {
-                id: track.id,
-                file: FileEntry {
-                    path: folder_path(track).to_owned(),
-                    size: track.media.size,
-                    modified_at: track.media.modified_at,
-                },
+            .filter_map(|track| {
+                Some(Indexed {
+                    id: track.id,
+                    file: FileEntry {
+                        path: folder_path(track)?.to_owned(),
+                        size: track.media.size,
+                        modified_at: track.media.modified_at,
+                    },
+                })
             })
             .collect())
     }
@@ -164,7 +170,7 @@ impl TrackRepository for InMemoryTracks {
         for track in tracks {
             let existing = stored
                 .values()
-                .find(|kept| folder_path(kept) == folder_path(track))
+                .find(|kept| folder_path(kept).is_some() && folder_path(kept) == folder_path(track))
                 .map(|kept| kept.id);
             let mut track = track.clone();
             if let Some(id) = existing {
@@ -206,6 +212,70 @@ impl TrackRepository for InMemoryTracks {
         Ok(lock(&self.tracks).get(&id).cloned())
     }
 
+    async fn uploaded_bytes(&self, owner: UserId) -> anyhow::Result<u64> {
+        Ok(self
+            .uploads_of(owner)
+            .await?
+            .iter()
+            .map(|t| t.media.size)
+            .sum())
+    }
+
+    async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
+        let mut uploads: Vec<Track> = lock(&self.tracks)
+            .values()
+            .filter(|track| matches!(&track.source, TrackSource::Upload { owner: own, .. } if *own == owner))
+            .cloned()
+            .collect();
+        uploads.sort_by_key(|track| std::cmp::Reverse(track.added_at));
+        Ok(uploads)
+    }
+
+    async fn upload_by_hash(
+        &self,
+        owner: UserId,
+        content_hash: &str,
+    ) -> anyhow::Result<Option<Track>> {
+        Ok(self
+            .uploads_of(owner)
+            .await?
+            .into_iter()
+            .find(|track| matches!(&track.source, TrackSource::Upload { content_hash: hash, .. } if hash == content_hash)))
+    }
+
+    async fn save_upload(&self, track: &Track, limit: Option<u64>) -> anyhow::Result<SavedUpload> {
+        let TrackSource::Upload {
+            owner,
+            content_hash,
+            ..
+        } = &track.source
+        else {
+            anyhow::bail!("save_upload takes uploads only");
+        };
+        // One lock for the check and the insert, as the database's owner row lock.
+        let mut stored = lock(&self.tracks);
+        let mut used = 0;
+        for kept in stored.values() {
+            if let TrackSource::Upload {
+                owner: own,
+                content_hash: hash,
+                ..
+            } = &kept.source
+                && own == owner
+            {
+                if hash == content_hash {
+                    return Ok(SavedUpload::Duplicate(kept.id));
+                }
+                used += kept.media.size;
+            }
+        }
+        if limit.is_some_and(|limit| used + track.media.size > limit) {
+            return Ok(SavedUpload::OverQuota);
+        }
+        stored.insert(track.id, track.clone());
+        Ok(SavedUpload::Saved)
+    }
+
     async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>> {
         let tracks = lock(&self.tracks);
         Ok(ids
@@ -214,9 +284,12 @@ impl TrackRepository for InMemoryTracks {
             .collect())
     }
 
-    async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
         let mut artists: BTreeMap<String, (String, BTreeSet<String>, u32)> = BTreeMap::new();
-        for track in lock(&self.tracks).values() {
+        for track in lock(&self.tracks)
+            .values()
+            .filter(|track| track.source.visible_to(viewer))
+        {
             let name = track.tags.main_artist();
             let entry = artists
                 .entry(search_key(name))
@@ -242,7 +315,10 @@ impl TrackRepository for InMemoryTracks {
         query: &AlbumQuery,
     ) -> anyhow::Result<Vec<AlbumSummary>> {
         let mut grouped: BTreeMap<(String, String), Vec<Track>> = BTreeMap::new();
-        for track in lock(&self.tracks).values() {
+        for track in lock(&self.tracks)
+            .values()
+            .filter(|track| track.source.visible_to(viewer))
+        {
             let key = AlbumKey::of(track);
             grouped
                 .entry((key.artist, search_key(&key.title)))
@@ -331,10 +407,10 @@ impl TrackRepository for InMemoryTracks {
             .collect())
     }
 
-    async fn album_tracks(&self, _viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
         let mut tracks: Vec<Track> = lock(&self.tracks)
             .values()
-            .filter(|track| album.holds(track))
+            .filter(|track| track.source.visible_to(viewer) && album.holds(track))
             .cloned()
             .collect();
         tracks.sort_by_key(|track| {
@@ -347,10 +423,11 @@ impl TrackRepository for InMemoryTracks {
         Ok(tracks)
     }
 
-    async fn random(&self, _viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
         // Not random in memory: the first ones, which is what tests can check.
         Ok(lock(&self.tracks)
             .values()
+            .filter(|track| track.source.visible_to(viewer))
             .take(count as usize)
             .cloned()
             .collect())
@@ -564,5 +641,110 @@ pub struct FixedPlaylistAllowance(pub Option<u32>);
 impl PlaylistAllowance for FixedPlaylistAllowance {
     async fn playlists_allowed(&self, _owner: UserId) -> anyhow::Result<Option<u32>> {
         Ok(self.0)
+    }
+}
+
+/// An upload space in memory: files by path. A pending file reads as FLAC when it starts as
+/// one (`fLaC`), titled by its name; anything else is not audio.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryUploadSpace {
+    files: Arc<Mutex<BTreeMap<String, Vec<u8>>>>,
+    pending: Arc<AtomicUsize>,
+}
+
+impl InMemoryUploadSpace {
+    /// The kept files' paths.
+    pub fn paths(&self) -> Vec<String> {
+        lock(&self.files).keys().cloned().collect()
+    }
+
+    /// How many files are being written now.
+    pub fn pending(&self) -> usize {
+        self.pending.load(Ordering::SeqCst)
+    }
+}
+
+struct MemoryPending {
+    bytes: Vec<u8>,
+    space: InMemoryUploadSpace,
+}
+
+impl Drop for MemoryPending {
+    fn drop(&mut self) {
+        self.space.pending.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl PendingUpload for MemoryPending {
+    async fn write(&mut self, bytes: &[u8]) -> anyhow::Result<()> {
+        self.bytes.extend_from_slice(bytes);
+        // A disk makes writers wait: uploads sent at once interleave here, as on a server.
+        YieldOnce(false).await;
+        Ok(())
+    }
+
+    async fn read(&mut self, name: &str) -> Result<ReadFile, Unreadable> {
+        if self.bytes.starts_with(b"fLaC") {
+            Ok(ReadFile {
+                tags: TrackTags::titled(name, ""),
+                content_type: "audio/flac".to_owned(),
+            })
+        } else {
+            Err(Unreadable(
+                "its content is not an audio format the library knows".to_owned(),
+            ))
+        }
+    }
+
+    async fn keep(self: Box<Self>, path: &str) -> anyhow::Result<()> {
+        lock(&self.space.files).insert(path.to_owned(), self.bytes.clone());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UploadSpace for InMemoryUploadSpace {
+    async fn start(&self) -> anyhow::Result<Box<dyn PendingUpload>> {
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        Ok(Box::new(MemoryPending {
+            bytes: Vec::new(),
+            space: self.clone(),
+        }))
+    }
+
+    async fn remove(&self, path: &str) -> anyhow::Result<()> {
+        lock(&self.files).remove(path);
+        Ok(())
+    }
+}
+
+/// A fixed storage quota for every owner (`None`: no limit).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FixedStorageAllowance(pub Option<u64>);
+
+#[async_trait]
+impl StorageAllowance for FixedStorageAllowance {
+    async fn storage_allowed(&self, _owner: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(self.0)
+    }
+}
+
+/// A future that lets others run once before it finishes.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        context.waker().wake_by_ref();
+        std::task::Poll::Pending
     }
 }

@@ -33,13 +33,23 @@ pub enum TrackSource {
         /// The path inside the folder.
         path: String,
     },
+    /// A file someone uploaded: only they see it.
+    Upload {
+        /// Who uploaded it.
+        owner: UserId,
+        /// Its path in the uploads' space (`{owner}/{content hash}.{ext}`).
+        path: String,
+        /// The SHA-256 of its content, in hex (the same file is kept once per person).
+        content_hash: String,
+    },
 }
 
 impl TrackSource {
     /// Whether `viewer` may see a track from here.
-    pub fn visible_to(&self, _viewer: UserId) -> bool {
+    pub fn visible_to(&self, viewer: UserId) -> bool {
         match self {
             Self::Folder { .. } => true,
+            Self::Upload { owner, .. } => *owner == viewer,
         }
     }
 }

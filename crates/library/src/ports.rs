@@ -86,6 +86,29 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
     /// id).
     async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>>;
 
+    /// The bytes of `owner`'s uploads.
+    async fn uploaded_bytes(&self, owner: UserId) -> anyhow::Result<u64>;
+
+    /// `owner`'s uploads, newest first.
+    async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>>;
+
+    /// `owner`'s upload with this content, if any.
+    async fn upload_by_hash(
+        &self,
+        owner: UserId,
+        content_hash: &str,
+    ) -> anyhow::Result<Option<Track>>;
+
+    /// Stores an upload's track unless its owner has the same content already or it would take
+    /// them past `limit` bytes (`None`: no limit). MUST decide and insert in one step per owner,
+    /// so that uploads stored at once, through any number of processes, never pass the limit
+    /// nor store one content twice.
+    async fn save_upload(
+        &self,
+        track: &Track,
+        limit: Option<u64>,
+    ) -> anyhow::Result<crate::upload::SavedUpload>;
+
     /// Every artist `viewer` may see (tracks grouped by [`TrackTags::main_artist`]), by name
     /// (compared by [`crate::search_key`]).
     async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>>;

@@ -12,6 +12,8 @@ use crate::ports::{ListeningRepository, MusicFolder, TrackRepository};
 #[derive(Debug)]
 pub struct LibraryService {
     pub(crate) folder: Arc<dyn MusicFolder>,
+    /// Uploaded files, read like the folder's (none until [`with_uploads`](Self::with_uploads)).
+    pub(crate) uploads: Option<Arc<dyn MusicFolder>>,
     pub(crate) tracks: Arc<dyn TrackRepository>,
     /// Stars, plays and what people play now.
     pub(crate) listening: Arc<dyn ListeningRepository>,
@@ -31,10 +33,25 @@ impl LibraryService {
     ) -> Self {
         Self {
             folder,
+            uploads: None,
             tracks,
             listening,
             clock,
             scanning: async_lock::Mutex::new(()),
+        }
+    }
+
+    /// Reads uploaded tracks' files through `uploads` (stream and cover).
+    pub fn with_uploads(mut self, uploads: Arc<dyn MusicFolder>) -> Self {
+        self.uploads = Some(uploads);
+        self
+    }
+
+    /// Where a track's file is read from, and its path there.
+    fn file_of<'t>(&self, track: &'t Track) -> Option<(&dyn MusicFolder, &'t str)> {
+        match &track.source {
+            TrackSource::Folder { path } => Some((self.folder.as_ref(), path)),
+            TrackSource::Upload { path, .. } => Some((self.uploads.as_deref()?, path)),
         }
     }
 
@@ -94,8 +111,8 @@ impl LibraryService {
         id: TrackId,
     ) -> Result<(Track, std::path::PathBuf), TrackError> {
         let track = self.track(viewer, id).await?;
-        let TrackSource::Folder { path } = &track.source;
-        let location = self.folder.location(path).ok_or(TrackError::NotFound)?;
+        let (files, path) = self.file_of(&track).ok_or(TrackError::NotFound)?;
+        let location = files.location(path).ok_or(TrackError::NotFound)?;
         Ok((track, location))
     }
 
@@ -109,8 +126,10 @@ impl LibraryService {
         if !track.tags.has_cover {
             return Ok(None);
         }
-        let TrackSource::Folder { path } = &track.source;
-        Ok(self.folder.cover(path).await?)
+        let Some((files, path)) = self.file_of(&track) else {
+            return Ok(None);
+        };
+        Ok(files.cover(path).await?)
     }
 }
 
