@@ -23,6 +23,7 @@ mod m20261203_000014_library_tracks;
 mod m20261203_000015_playlists;
 mod m20261203_000016_app_passwords;
 mod m20261203_000017_library_browsing;
+mod m20261203_000018_uploads;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000015_playlists::Migration),
             Box::new(m20261203_000016_app_passwords::Migration),
             Box::new(m20261203_000017_library_browsing::Migration),
+            Box::new(m20261203_000018_uploads::Migration),
         ]
     }
 }

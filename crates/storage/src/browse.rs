@@ -88,12 +88,19 @@ fn count(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
-pub(crate) async fn artists(connection: &DatabaseConnection) -> anyhow::Result<Vec<ArtistSummary>> {
+pub(crate) async fn artists(
+    connection: &DatabaseConnection,
+    viewer: UserId,
+) -> anyhow::Result<Vec<ArtistSummary>> {
     let backend = connection.get_database_backend();
-    let rows = ArtistRow::find_by_statement(Statement::from_string(
+    let rows = ArtistRow::find_by_statement(Statement::from_sql_and_values(
         backend,
-        "SELECT main_artist, COUNT(DISTINCT album_key) AS albums, COUNT(*) AS tracks \
-         FROM library_tracks GROUP BY main_artist",
+        placeholders(
+            "SELECT main_artist, COUNT(DISTINCT album_key) AS albums, COUNT(*) AS tracks \
+             FROM library_tracks WHERE (owner_id IS NULL OR owner_id = ?) GROUP BY main_artist",
+            backend,
+        ),
+        [viewer.as_uuid().into()],
     ))
     .all(connection)
     .await
@@ -118,7 +125,11 @@ pub(crate) async fn albums(
     let backend = connection.get_database_backend();
     // The statement's parts with their values, in the order they stand in it.
     let mut join = (String::new(), Vec::<Value>::new());
-    let mut filters = (Vec::<&str>::new(), Vec::<Value>::new());
+    // The folder's tracks and the viewer's own uploads.
+    let mut filters = (
+        vec!["(t.owner_id IS NULL OR t.owner_id = ?)"],
+        vec![Value::from(viewer.as_uuid())],
+    );
     let mut having = (String::new(), Vec::<Value>::new());
     // The viewer's plays, one row per track (so that an album's own figures are not multiplied
     // by its plays).
@@ -169,11 +180,7 @@ pub(crate) async fn albums(
         filters.0.push("t.main_artist = ?");
         filters.1.push(artist.clone().into());
     }
-    let filter = if filters.0.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", filters.0.join(" AND "))
-    };
+    let filter = format!(" WHERE {}", filters.0.join(" AND "));
     let sql = format!(
         "SELECT t.main_artist AS main_artist, MIN(t.album) AS album, \
          COUNT(*) AS tracks, CAST(SUM(t.duration_ms) AS BIGINT) AS duration_ms, \
@@ -218,9 +225,11 @@ pub(crate) async fn albums(
 
 pub(crate) async fn album_tracks(
     connection: &DatabaseConnection,
+    viewer: UserId,
     album: &AlbumKey,
 ) -> anyhow::Result<Vec<Track>> {
     let rows = library_tracks::Entity::find()
+        .filter(crate::library::visible_to(viewer))
         .filter(library_tracks::Column::MainArtist.eq(album.artist.as_str()))
         .filter(library_tracks::Column::AlbumKey.eq(search_key(&album.title)))
         .order_by_asc(library_tracks::Column::DiscNumber)
@@ -235,9 +244,11 @@ pub(crate) async fn album_tracks(
 
 pub(crate) async fn random(
     connection: &DatabaseConnection,
+    viewer: UserId,
     count: u32,
 ) -> anyhow::Result<Vec<Track>> {
     let rows = library_tracks::Entity::find()
+        .filter(crate::library::visible_to(viewer))
         .order_by_asc(Expr::cust("RANDOM()"))
         .limit(u64::from(count))
         .all(connection)

@@ -22,6 +22,7 @@ mod security;
 pub mod testing;
 mod tiers;
 mod tracks;
+mod uploads;
 mod users;
 
 pub use browse::SqlListeningStore;

@@ -31,19 +31,41 @@ impl SqlLibraryStore {
 /// Artists are kept in one column, separated by a character no tag holds.
 const ARTIST_SEPARATOR: char = '\u{1F}';
 const FOLDER: &str = "folder";
+const UPLOAD: &str = "upload";
+
+/// The tracks `viewer` may see: the folder's, and their own uploads.
+pub(crate) fn visible_to(viewer: UserId) -> Condition {
+    Condition::any()
+        .add(library_tracks::Column::OwnerId.is_null())
+        .add(library_tracks::Column::OwnerId.eq(viewer.as_uuid()))
+}
 
 fn column_u32(value: Option<u32>) -> Option<i32> {
     value.and_then(|value| i32::try_from(value).ok())
 }
 
-fn row_of(track: &Track) -> library_tracks::ActiveModel {
-    let TrackSource::Folder { path } = &track.source;
+pub(crate) fn row_of(track: &Track) -> library_tracks::ActiveModel {
+    let (source, path, owner, content_hash) = match &track.source {
+        TrackSource::Folder { path } => (FOLDER, path, None, None),
+        TrackSource::Upload {
+            owner,
+            path,
+            content_hash,
+        } => (
+            UPLOAD,
+            path,
+            Some(owner.as_uuid()),
+            Some(content_hash.clone()),
+        ),
+    };
     let tags = &track.tags;
     let artists = tags.artists.join(" ");
     let album = tags.album.clone().unwrap_or_default();
     library_tracks::ActiveModel {
         id: Set(track.id.as_uuid()),
-        source: Set(FOLDER.to_owned()),
+        source: Set(source.to_owned()),
+        owner_id: Set(owner),
+        content_hash: Set(content_hash),
         path: Set(path.clone()),
         size: Set(i64::try_from(track.media.size).unwrap_or(i64::MAX)),
         modified_at: Set(track.media.modified_at),
@@ -73,7 +95,14 @@ pub(crate) fn track_of(row: library_tracks::Model) -> Track {
     let number = |value: Option<i32>| value.and_then(|value| u32::try_from(value).ok());
     Track {
         id: TrackId::from_uuid(row.id),
-        source: TrackSource::Folder { path: row.path },
+        source: match (row.owner_id, row.content_hash) {
+            (Some(owner), Some(content_hash)) => TrackSource::Upload {
+                owner: UserId::from_uuid(owner),
+                path: row.path,
+                content_hash,
+            },
+            _ => TrackSource::Folder { path: row.path },
+        },
         tags: TrackTags {
             title: row.title,
             artists: row
@@ -240,13 +269,13 @@ impl TrackRepository for SqlLibraryStore {
 
     async fn search(
         &self,
-        _viewer: UserId,
+        viewer: UserId,
         query: &SongQuery,
         offset: u64,
         limit: u64,
     ) -> anyhow::Result<(Vec<Track>, u64)> {
-        // Folder tracks are everyone's; uploads and provider tracks will filter by owner here.
         let matching = library_tracks::Entity::find()
+            .filter(visible_to(viewer))
             .filter(conditions(query, self.connection.get_database_backend()));
         let total = matching
             .clone()
@@ -290,8 +319,8 @@ impl TrackRepository for SqlLibraryStore {
         Ok(tracks)
     }
 
-    async fn artists(&self, _viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
-        crate::browse::artists(&self.connection).await
+    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+        crate::browse::artists(&self.connection, viewer).await
     }
 
     async fn albums(
@@ -302,11 +331,35 @@ impl TrackRepository for SqlLibraryStore {
         crate::browse::albums(&self.connection, viewer, query).await
     }
 
-    async fn album_tracks(&self, _viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
-        crate::browse::album_tracks(&self.connection, album).await
+    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+        crate::browse::album_tracks(&self.connection, viewer, album).await
     }
 
-    async fn random(&self, _viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
-        crate::browse::random(&self.connection, count).await
+    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+        crate::browse::random(&self.connection, viewer, count).await
+    }
+
+    async fn uploaded_bytes(&self, owner: UserId) -> anyhow::Result<u64> {
+        crate::uploads::uploaded_bytes(&self.connection, owner).await
+    }
+
+    async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
+        crate::uploads::uploads_of(&self.connection, owner).await
+    }
+
+    async fn upload_by_hash(
+        &self,
+        owner: UserId,
+        content_hash: &str,
+    ) -> anyhow::Result<Option<Track>> {
+        crate::uploads::upload_by_hash(&self.connection, owner, content_hash).await
+    }
+
+    async fn save_upload(
+        &self,
+        track: &Track,
+        limit: Option<u64>,
+    ) -> anyhow::Result<soiree_library::SavedUpload> {
+        crate::uploads::save_upload(&self.connection, track, limit).await
     }
 }

@@ -465,3 +465,129 @@ async fn artists_albums_stars_and_plays_on_both_databases() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uploads_through_two_instances_at_once_never_pass_the_quota_and_are_their_owners_alone() {
+    use soiree_library::memory::{FixedStorageAllowance, InMemoryUploadSpace};
+    use soiree_library::{UploadError, UploadsService};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let ada = support::account(&test.database, "ada").await;
+        let bob = support::account(&test.database, "bob").await;
+        let space = InMemoryUploadSpace::default();
+        let services: Vec<Arc<UploadsService>> = [&test.database, &second]
+            .into_iter()
+            .map(|database| {
+                Arc::new(UploadsService::new(
+                    Arc::new(space.clone()),
+                    Arc::new(database.library()),
+                    Arc::new(FixedStorageAllowance(Some(1_000))),
+                    Arc::new(SystemClock),
+                    10_000,
+                ))
+            })
+            .collect();
+        // Twenty different files of 300 bytes at once, through two instances: three fit.
+        let sent: Vec<_> = (0..20_u8)
+            .map(|n| {
+                let uploads = Arc::clone(&services[usize::from(n % 2)]);
+                tokio::spawn(async move {
+                    let mut bytes = b"fLaC".to_vec();
+                    bytes.resize(300, n);
+                    let mut content = bytes.as_slice();
+                    uploads.upload(ada, "Song.flac", None, &mut content).await
+                })
+            })
+            .collect();
+        let mut stored = 0;
+        for upload in sent {
+            match upload.await.unwrap() {
+                Ok(_) => stored += 1,
+                Err(UploadError::QuotaExceeded { .. }) => {}
+                Err(other) => panic!("{backend}: {other}"),
+            }
+        }
+        assert_eq!(stored, 3, "{backend}");
+        let usage = services[0].usage(ada).await.unwrap();
+        assert_eq!(usage.used_bytes, 900, "{backend}");
+        assert_eq!(space.paths().len(), 3, "{backend}: refused files removed");
+
+        // The same content at once: one track.
+        services[0].delete(ada, usage.tracks[0].id).await.unwrap();
+        let same: Vec<_> = services
+            .iter()
+            .map(|uploads| {
+                let uploads = Arc::clone(uploads);
+                tokio::spawn(async move {
+                    let mut bytes = b"fLaC".to_vec();
+                    bytes.resize(200, 99);
+                    let mut content = bytes.as_slice();
+                    uploads
+                        .upload(ada, "Same.flac", None, &mut content)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for upload in same {
+            ids.push(upload.await.unwrap().track.id);
+        }
+        assert_eq!(ids[0], ids[1], "{backend}");
+
+        // Ada's uploads are hers: not in Bob's search, artists or albums.
+        let library = LibraryService::new(
+            Arc::new(InMemoryFolder::default()),
+            Arc::new(test.database.library()),
+            Arc::new(test.database.listening()),
+            Arc::new(SystemClock),
+        );
+        assert_eq!(
+            library
+                .songs(ada, &SongQuery::default())
+                .await
+                .unwrap()
+                .total,
+            3,
+            "{backend}"
+        );
+        assert_eq!(
+            library
+                .songs(bob, &SongQuery::default())
+                .await
+                .unwrap()
+                .total,
+            0,
+            "{backend}"
+        );
+        assert!(library.artists(bob).await.unwrap().is_empty(), "{backend}");
+        assert!(
+            library
+                .albums(bob, &AlbumQuery::first(AlbumOrder::ByTitle, 10))
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend}"
+        );
+        assert!(
+            library.random_tracks(bob, 10).await.unwrap().is_empty(),
+            "{backend}"
+        );
+        assert!(library.track(bob, ids[0]).await.is_err(), "{backend}");
+        assert_eq!(library.artists(ada).await.unwrap().len(), 1, "{backend}");
+        // Deleting frees the quota.
+        services[1].delete(ada, ids[0]).await.unwrap();
+        assert_eq!(
+            services[0].usage(ada).await.unwrap().used_bytes,
+            600,
+            "{backend}"
+        );
+        assert!(
+            services[1].delete(bob, usage.tracks[1].id).await.is_err(),
+            "{backend}"
+        );
+    }
+}

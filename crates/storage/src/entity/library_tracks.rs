@@ -26,6 +26,8 @@ pub(crate) struct Model {
     pub(crate) title_key: String,
     pub(crate) added_at: DateTimeUtc,
     pub(crate) main_artist: String,
+    pub(crate) owner_id: Option<Uuid>,
+    pub(crate) content_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
