@@ -22,3 +22,4 @@ mod stuffing;
 mod subsonic;
 mod support;
 mod tracks;
+mod uploads;

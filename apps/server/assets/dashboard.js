@@ -67,11 +67,11 @@ async function attention() {
 
 attention();
 
-// The tier's quotas with what is used of them (rooms open, playlists kept).
+// The tier's quotas with what is used of them (rooms open, playlists kept, uploads stored).
 async function quotas() {
   try {
     const standing = await api("GET", "/api/v1/me/tier");
-    const shown = new Set(["open_rooms", "playlists"]);
+    const shown = new Set(["open_rooms", "playlists", "storage_bytes"]);
     $("quota-rows").replaceChildren(...limitRows(standing).filter((_, index) => shown.has(LIMITS[index])));
     $("quotas").hidden = false;
   } catch {

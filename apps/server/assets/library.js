@@ -1,7 +1,7 @@
 // The library: search the server's music, browse it by artist and album, keep favourites, and
 // play a song in this browser (the stream answers ranges, so the player seeks without
 // downloading the whole file).
-import { $, api, banner, el, showError, texts, toLogin } from "./soiree.js";
+import { $, api, banner, el, explain, ApiError, showError, texts, toLogin } from "./soiree.js";
 
 let query = "";
 let filters = {};
@@ -175,6 +175,98 @@ $("search").addEventListener("submit", (event) => {
   load(false);
 });
 
+function megabytes(bytes) {
+  return `${(bytes / 1e6).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
+}
+
+async function showUploads() {
+  let found;
+  try {
+    found = await api("GET", "/api/v1/library/uploads");
+  } catch {
+    $("uploads-card").hidden = true;
+    return;
+  }
+  const limit = found.limit_bytes === undefined ? texts.uploads_unlimited : megabytes(found.limit_bytes);
+  $("storage").textContent = `${texts.uploads_used} ${megabytes(found.used_bytes)} ${texts.uploads_of} ${limit}`;
+  const items = found.uploads.map((song) => {
+    const item = songItem(song);
+    item.append(el("button", {
+      type: "button", class: "small secondary delete-upload",
+      onclick: () => deleteUpload(song),
+    }, texts.uploads_delete));
+    return item;
+  });
+  $("uploads").replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, texts.uploads_none)]));
+}
+
+async function deleteUpload(song) {
+  if (!window.confirm(texts.uploads_delete_confirm)) return;
+  try {
+    await api("DELETE", `/api/v1/library/uploads/${song.id}`);
+  } catch (error) {
+    showError(error, {}, "banner");
+  }
+  showUploads();
+  load(false);
+}
+
+/** Sends one file, showing how far it got; the answer's JSON (or an ApiError). */
+function send(file) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/v1/library/uploads");
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) $("upload-progress").value = Math.round((100 * event.loaded) / event.total);
+    });
+    request.addEventListener("load", () => {
+      let data = null;
+      try { data = JSON.parse(request.responseText); } catch { data = null; }
+      if (request.status >= 200 && request.status < 300) resolve(data); else reject(new ApiError(request.status, data));
+    });
+    request.addEventListener("error", () => reject(new ApiError(0, null)));
+    const form = new FormData();
+    form.append("file", file, file.name);
+    request.send(form);
+  });
+}
+
+$("upload-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const files = [...$("upload-files").files];
+  if (!files.length) {
+    banner(texts.uploads_pick, "error");
+    return;
+  }
+  const status = $("upload-status");
+  status.replaceChildren();
+  const progress = $("upload-progress");
+  progress.hidden = false;
+  // One request a file: each has its own progress and its own answer.
+  for (const [index, file] of files.entries()) {
+    progress.value = 0;
+    const line = el("li", {}, `${texts.uploads_sending} ${file.name} (${index + 1}/${files.length})…`);
+    status.append(line);
+    try {
+      const answer = await send(file);
+      const stored = answer.uploaded[0];
+      if (stored) {
+        line.textContent = `${stored.duplicate ? texts.uploads_duplicate : texts.uploads_stored} ${stored.song.title}`;
+      } else {
+        line.textContent = `${texts.uploads_refused} ${file.name}: ${answer.refused[0]?.detail || ""}`;
+      }
+    } catch (error) {
+      if (error.status === 401) { toLogin(); return; }
+      line.textContent = `${texts.uploads_refused} ${file.name}: ${explain(error)}`;
+      line.classList.add("error");
+    }
+  }
+  progress.hidden = true;
+  $("upload-files").value = "";
+  showUploads();
+  load(false);
+});
+
 $("more").addEventListener("click", () => {
   page += 1;
   load(true);
@@ -182,3 +274,4 @@ $("more").addEventListener("click", () => {
 
 load(false);
 showPlaylists();
+showUploads();

@@ -10,19 +10,23 @@ export function tierName(tier) {
 
 function amount(name, value) {
   if (value === null || value === undefined) return texts.unlimited;
-  if (name === "storage_bytes") return `${Math.round(value / 1e6).toLocaleString()} MB`;
+  if (name === "storage_bytes") return `${(value / 1e6).toLocaleString(undefined, { maximumFractionDigits: 1 })} MB`;
   return value.toLocaleString();
 }
 
 /** Rows of a limits table: each limit, what is used of it where known, and whether the operator
  * set it for this account. */
 export function limitRows(standing) {
-  const used = { open_rooms: standing.usage.open_rooms, playlists: standing.usage.playlists };
+  const used = {
+    open_rooms: standing.usage.open_rooms,
+    playlists: standing.usage.playlists,
+    storage_bytes: standing.usage.storage_bytes,
+  };
   return LIMITS.map((name) => {
     const value = standing.limits[name];
     const shown = used[name] === undefined
       ? amount(name, value)
-      : `${used[name]} ${texts.used_of} ${amount(name, value)}`;
+      : `${name === "storage_bytes" ? amount(name, used[name]) : used[name]} ${texts.used_of} ${amount(name, value)}`;
     const over = used[name] !== undefined && value !== null && used[name] >= value;
     return el("tr", over ? { class: "at-limit" } : {},
       el("th", { scope: "row" }, texts[`limit_${name}`] || name),

@@ -10,7 +10,8 @@ use poem_openapi::OpenApiService;
 
 use crate::api::{
     AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi,
-    PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi, UsersApi,
+    PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi,
+    UploadsApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -33,6 +34,7 @@ type Apis = (
     RoomsApi,
     RoomEventsApi,
     LibraryApi,
+    UploadsApi,
     PlaylistsApi,
     TiersApi,
     UsersApi,
@@ -54,6 +56,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             RoomsApi { state: state.clone() },
             RoomEventsApi { state: state.clone() },
             LibraryApi { state: state.clone() },
+            UploadsApi { state: state.clone() },
             PlaylistsApi { state: state.clone() },
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },

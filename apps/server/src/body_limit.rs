@@ -1,6 +1,7 @@
 //! A limit on request bodies. poem's `SizeLimit` refuses every request without a
 //! `Content-Length` (even a GET), so this one checks the header when there is one and otherwise
-//! reads a chunked body up to the limit, refusing it with 413 past that.
+//! reads a chunked body up to the limit, refusing it with 413 past that. Uploads are not held to
+//! it: they stream to disk under their own cap.
 
 use poem::http::header::CONTENT_LENGTH;
 use poem::{Body, Endpoint, Middleware, Request, Result};
@@ -40,6 +41,12 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
     type Output = E::Output;
 
     async fn call(&self, mut request: Request) -> Result<Self::Output> {
+        // Uploads stream to disk; each file has its own cap, checked while it is written.
+        if request.method() == poem::http::Method::POST
+            && request.uri().path() == crate::api::UPLOADS_PATH
+        {
+            return self.inner.call(request).await;
+        }
         let declared = request
             .headers()
             .get(CONTENT_LENGTH)

@@ -242,6 +242,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_MUSIC_DIR")]
     pub(crate) music_dir: Option<PathBuf>,
 
+    /// The most one uploaded file may have, in megabytes (people's uploads are kept under the
+    /// data directory, in `uploads/`, within their tier's storage quota).
+    #[arg(long, env = "SOIREE_MAX_UPLOAD_MB", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub(crate) max_upload_mb: u64,
+
     /// How recent a session's login (or re-authentication) must be for sensitive changes:
     /// erasure, two-step login, provider credentials (for example `15m`, `1h`).
     #[arg(long, env = "SOIREE_REAUTHENTICATION_WINDOW", default_value = "1h")]

@@ -301,7 +301,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
-    let library = library::Library::open(args.music_dir.as_deref(), &database, Arc::clone(&tiers))?;
+    let library = library::Library::open(
+        args.music_dir.as_deref(),
+        Some(library::UploadSettings {
+            dir: data_dir.join("uploads"),
+            max_file_bytes: args.max_upload_mb * 1_000_000,
+        }),
+        &database,
+        Arc::clone(&tiers),
+    )?;
     if library.has_folder {
         // In the background: the server answers while a large folder is read.
         library.start_scan();

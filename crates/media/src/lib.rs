@@ -15,6 +15,9 @@ use soiree_library::{FileEntry, MusicFolder, ReadFile, TrackTags, Unreadable};
 
 #[cfg(feature = "testing")]
 pub mod testing;
+mod uploads;
+
+pub use uploads::UploadsOnDisk;
 
 /// The file names the library looks at: the formats it plays. What a file holds is decided by its
 /// content when it is read.
@@ -148,6 +151,16 @@ fn tags_of(tag: Option<&Tag>, fallback_title: &str) -> TrackTags {
 }
 
 fn read_file(full: &Path) -> Result<ReadFile, Unreadable> {
+    let stem = full
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    read_file_titled(full, &stem)
+}
+
+/// The file's tags and media type; tags without a title take `fallback_title`.
+pub(crate) fn read_file_titled(full: &Path, fallback_title: &str) -> Result<ReadFile, Unreadable> {
     let probe = Probe::open(full)
         .map_err(|error| Unreadable(format!("the file cannot be opened: {error}")))?
         .guess_file_type()
@@ -168,11 +181,10 @@ fn read_file(full: &Path) -> Result<ReadFile, Unreadable> {
             "not a readable {found:?} file (damaged, or not audio): {error}"
         ))
     })?;
-    let stem = full
-        .file_stem()
-        .and_then(|stem| stem.to_str())
-        .unwrap_or_default();
-    let mut tags = tags_of(file.primary_tag().or_else(|| file.first_tag()), stem);
+    let mut tags = tags_of(
+        file.primary_tag().or_else(|| file.first_tag()),
+        fallback_title,
+    );
     let duration = file.properties().duration();
     tags.duration_ms = (!duration.is_zero()).then_some(duration.as_millis() as u64);
     Ok(ReadFile {
@@ -193,7 +205,7 @@ fn cover_of(full: &Path) -> anyhow::Result<Option<(String, Vec<u8>)>> {
     }))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(work)

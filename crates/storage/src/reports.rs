@@ -78,10 +78,12 @@ impl UsageReports for SqlUsageReports {
             .count(&self.connection)
             .await
             .context("counting an account's playlists")?;
+        let storage_bytes = crate::uploads::uploaded_bytes(&self.connection, user).await?;
         Ok(Usage {
             open_rooms: open.len() as u64,
             fullest_room: fullest,
             playlists,
+            storage_bytes,
             api_requests_this_hour,
         })
     }

@@ -60,6 +60,8 @@ pub struct Usage {
     pub fullest_room: u64,
     /// Playlists the account keeps.
     pub playlists: u64,
+    /// Bytes of audio the account uploaded.
+    pub storage_bytes: u64,
     /// API requests in the current hour's window, when the counts are shared (PostgreSQL);
     /// `None` when they live in the server process.
     pub api_requests_this_hour: Option<u64>,

@@ -140,6 +140,19 @@ struct AppPasswordOut {
     created_at: DateTime<Utc>,
 }
 
+/// An uploaded file's details (the file itself is streamed from the library).
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedUpload")]
+struct UploadOut {
+    id: uuid::Uuid,
+    title: String,
+    artists: Vec<String>,
+    content_type: String,
+    size: u64,
+    sha256: String,
+    uploaded_at: DateTime<Utc>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -158,6 +171,7 @@ struct ExportOut {
     tier_changes: Vec<TierChangeOut>,
     playlists: Vec<PlaylistOut>,
     app_passwords: Vec<AppPasswordOut>,
+    uploads: Vec<UploadOut>,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -236,10 +250,11 @@ enum Section {
     TierChanges,
     Playlists,
     AppPasswords,
+    Uploads,
 }
 
 impl Section {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -250,6 +265,7 @@ impl Section {
         Self::TierChanges,
         Self::Playlists,
         Self::AppPasswords,
+        Self::Uploads,
     ];
 
     fn name(self) -> &'static str {
@@ -264,6 +280,7 @@ impl Section {
             Self::TierChanges => "tier_changes",
             Self::Playlists => "playlists",
             Self::AppPasswords => "app_passwords",
+            Self::Uploads => "uploads",
         }
     }
 }
@@ -430,6 +447,31 @@ async fn section(
             }
             listed(playlists)
         }
+        Section::Uploads => {
+            let uploads = match &state.library.uploads {
+                Some(uploads) => uploads.usage(user_id).await?.tracks,
+                None => Vec::new(),
+            };
+            listed(
+                uploads
+                    .into_iter()
+                    .map(|track| UploadOut {
+                        id: track.id.as_uuid(),
+                        title: track.tags.title,
+                        artists: track.tags.artists,
+                        content_type: track.media.content_type,
+                        size: track.media.size,
+                        sha256: match track.source {
+                            soiree_library::TrackSource::Upload { content_hash, .. } => {
+                                content_hash
+                            }
+                            soiree_library::TrackSource::Folder { .. } => String::new(),
+                        },
+                        uploaded_at: track.added_at,
+                    })
+                    .collect(),
+            )
+        }
         Section::AppPasswords => listed(
             state
                 .users
@@ -540,6 +582,10 @@ async fn erase(state: &AppState, user_id: UserId) -> anyhow::Result<()> {
         }
     }
     let anonymised = state.personal_rooms.anonymise(user_id).await?;
+    // Uploads have no foreign key to the account: their rows and files go here.
+    if let Some(uploads) = &state.library.uploads {
+        uploads.delete_all(user_id).await?;
+    }
     state.users.remove_account(user_id).await?;
     tracing::info!(%user_id, anonymised, "account erased at its owner's request");
     Ok(())

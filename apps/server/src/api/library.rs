@@ -29,7 +29,7 @@ enum LibraryTags {
 /// A track of the library.
 #[derive(Object, Debug)]
 #[oai(rename = "Song")]
-struct SongOut {
+pub(crate) struct SongOut {
     id: uuid::Uuid,
     title: String,
     artists: Vec<String>,
@@ -461,7 +461,7 @@ impl FileResponse {
     }
 }
 
-fn track_not_found(error: &TrackError) -> Problem {
+pub(crate) fn track_not_found(error: &TrackError) -> Problem {
     Problem::new(
         StatusCode::NOT_FOUND,
         "track_not_found",

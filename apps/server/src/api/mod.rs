@@ -20,6 +20,7 @@ mod strict;
 pub(crate) use optional_json::OptionalJson;
 mod rooms;
 mod tiers;
+mod uploads;
 
 pub(crate) use account_data::AccountDataApi;
 pub(crate) use accounts::AccountsApi;
@@ -35,3 +36,4 @@ pub(crate) use security::SecurityApi;
 use security::reauthentication_required;
 pub(crate) use sessions::SessionsApi;
 pub(crate) use tiers::{TiersApi, UsersApi};
+pub(crate) use uploads::{UPLOADS_PATH, UploadsApi};

@@ -80,6 +80,8 @@ struct UsageOut {
     open_rooms: u32,
     /// Playlists the account keeps.
     playlists: u32,
+    /// Bytes of audio the account uploaded.
+    storage_bytes: u64,
 }
 
 /// One recorded change of tier or overrides.
@@ -268,6 +270,7 @@ impl AppState {
             usage: UsageOut {
                 open_rooms: u32::try_from(overview.usage.open_rooms).unwrap_or(u32::MAX),
                 playlists: u32::try_from(overview.usage.playlists).unwrap_or(u32::MAX),
+                storage_bytes: overview.usage.storage_bytes,
             },
             self_service: self.tiers.table().self_service,
             changes: overview.changes.into_iter().map(Into::into).collect(),

@@ -302,6 +302,7 @@ pub(crate) async fn scan(args: &crate::cli::ScanArgs) -> anyhow::Result<()> {
     let context = Context::open(&args.job).await?;
     let library = crate::library::Library::open(
         Some(&args.music_dir),
+        None,
         &context.database,
         Arc::clone(&context.tiers),
     )?;

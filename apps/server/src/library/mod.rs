@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use anyhow::Context as _;
 use async_trait::async_trait;
 use soiree_kernel::UserId;
-use soiree_library::{LibraryService, PlaylistAllowance, PlaylistsService, ScanReport};
+use soiree_library::{
+    LibraryService, PlaylistAllowance, PlaylistsService, ScanReport, StorageAllowance,
+    UploadsService,
+};
 use soiree_storage::Database;
 use soiree_tiers::{Limit, QuotaBook as _, TiersService};
 
@@ -27,6 +30,8 @@ pub(crate) struct ScanState {
 pub(crate) struct Library {
     pub(crate) service: Arc<LibraryService>,
     pub(crate) playlists: Arc<PlaylistsService>,
+    /// People's uploads (`None` for commands that do not serve them).
+    pub(crate) uploads: Option<Arc<UploadsService>>,
     /// Whether a music folder is configured.
     pub(crate) has_folder: bool,
     state: Arc<Mutex<ScanState>>,
@@ -34,9 +39,11 @@ pub(crate) struct Library {
 
 impl Library {
     /// The library over `music_dir` (checked now: a missing folder fails the start with its
-    /// path) and the database's catalogue; without a folder, an empty one.
+    /// path), people's uploads (kept as `uploads` says) and the database's catalogue; without
+    /// a folder, an empty one.
     pub(crate) fn open(
         music_dir: Option<&Path>,
+        uploads: Option<UploadSettings>,
         database: &Database,
         tiers: Arc<TiersService>,
     ) -> anyhow::Result<Self> {
@@ -47,13 +54,30 @@ impl Library {
             None => Arc::new(soiree_media::NoFolder),
         };
         let tracks = Arc::new(database.library());
+        let mut service = LibraryService::new(
+            folder,
+            tracks.clone(),
+            Arc::new(database.listening()),
+            Arc::new(soiree_kernel::SystemClock),
+        );
+        let uploads = match uploads {
+            Some(settings) => {
+                let space = soiree_media::UploadsOnDisk::open(&settings.dir)
+                    .context("SOIREE_DATA_DIR: the uploads folder under it must be writable")?;
+                service = service.with_uploads(space.reader());
+                Some(Arc::new(UploadsService::new(
+                    Arc::new(space),
+                    tracks.clone(),
+                    Arc::new(TierStorage(Arc::clone(&tiers))),
+                    Arc::new(soiree_kernel::SystemClock),
+                    settings.max_file_bytes,
+                )))
+            }
+            None => None,
+        };
         Ok(Self {
-            service: Arc::new(LibraryService::new(
-                folder,
-                tracks.clone(),
-                Arc::new(database.listening()),
-                Arc::new(soiree_kernel::SystemClock),
-            )),
+            service: Arc::new(service),
+            uploads,
             playlists: Arc::new(PlaylistsService::new(
                 Arc::new(database.playlists()),
                 tracks,
@@ -118,6 +142,28 @@ impl Library {
                 .map_err(|error| format!("{error:#}")),
         ));
         report
+    }
+}
+
+/// Where people's uploads are kept and how big one may be.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadSettings {
+    pub(crate) dir: std::path::PathBuf,
+    pub(crate) max_file_bytes: u64,
+}
+
+/// How many bytes of uploads an account's tier allows (its overrides included).
+#[derive(Debug)]
+struct TierStorage(Arc<TiersService>);
+
+#[async_trait]
+impl StorageAllowance for TierStorage {
+    async fn storage_allowed(&self, owner: UserId) -> anyhow::Result<Option<u64>> {
+        let standing = self.0.standing(owner).await?;
+        Ok(match standing.limits.quotas.storage_bytes {
+            Limit::AtMost(most) => Some(most),
+            Limit::Unlimited => None,
+        })
     }
 }
 

@@ -54,6 +54,10 @@ texts! {
     library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
     library_browse: "Browse by artist", "Parcourir par artiste";
     library_back: "All artists", "Tous les artistes";
+    uploads_title: "Your uploads", "Vos envois";
+    uploads_hint: "Add your own audio files (MP3, FLAC, Ogg, Opus, M4A, AAC, WAV): only you see them, here and in music apps.", "Ajoutez vos propres fichiers audio (MP3, FLAC, Ogg, Opus, M4A, AAC, WAV) : vous seul les voyez, ici et dans les applications de musique.";
+    uploads_choose: "Audio files", "Fichiers audio";
+    uploads_send: "Upload", "Envoyer";
     library_favourites: "Favourites", "Favoris";
     library_all: "All songs", "Toutes les chansons";
     library_apps: "Listen in a music app (DSub, Symfonium, Feishin, Supersonic…): make an app password in Settings and give the app this server's address.", "Écoutez dans une application de musique (DSub, Symfonium, Feishin, Supersonic…) : créez un mot de passe d'application dans les Réglages et donnez à l'application l'adresse de ce serveur.";
@@ -388,6 +392,17 @@ script_texts! {
     library_unknown_album: "Songs without an album", "Chansons sans album";
     library_albums: "albums", "albums";
     library_no_favourites: "No favourite yet: tap ☆ beside a song.", "Pas encore de favori : touchez ☆ à côté d'une chanson.";
+    uploads_sending: "Uploading", "Envoi de";
+    uploads_stored: "Stored:", "Enregistré :";
+    uploads_duplicate: "Already in your uploads:", "Déjà dans vos envois :";
+    uploads_refused: "Refused:", "Refusé :";
+    uploads_none: "No upload yet.", "Aucun envoi pour l'instant.";
+    uploads_delete: "Delete", "Supprimer";
+    uploads_delete_confirm: "Delete this upload? Its file is removed.", "Supprimer cet envoi ? Son fichier est effacé.";
+    uploads_used: "Storage used:", "Stockage utilisé :";
+    uploads_of: "of", "sur";
+    uploads_unlimited: "no limit", "sans limite";
+    uploads_pick: "Choose one or more audio files first.", "Choisissez d'abord un ou plusieurs fichiers audio.";
     playlist_empty: "Empty: add songs from the Library.", "Vide : ajoutez des chansons depuis la Bibliothèque.";
     playlist_none: "No playlist yet.", "Pas encore de liste.";
     playlist_songs: "songs", "chansons";

@@ -177,7 +177,15 @@ fn shown_album(title: &str) -> &str {
 fn song_node(track: &Track, starred: Option<Timestamp>) -> Node {
     let tags = &track.tags;
     let album = AlbumKey::of(track);
-    let soiree_library::TrackSource::Folder { path } = &track.source;
+    // Uploads show under the person's own "Uploads" folder, not the server's paths.
+    let path = match &track.source {
+        soiree_library::TrackSource::Folder { path } => path.clone(),
+        soiree_library::TrackSource::Upload { .. } => format!(
+            "Uploads/{}.{}",
+            tags.title.replace('/', "_"),
+            suffix(&track.media.content_type)
+        ),
+    };
     Node::new("")
         .attr("id", ids::track(track.id))
         .attr("parent", ids::album(&album))
@@ -194,7 +202,7 @@ fn song_node(track: &Track, starred: Option<Timestamp>) -> Node {
         .attr("contentType", track.media.content_type.as_str())
         .attr("suffix", suffix(&track.media.content_type))
         .attr_opt("duration", tags.duration_ms.map(seconds))
-        .attr("path", path.as_str())
+        .attr("path", path)
         .attr("created", date(track.added_at))
         .attr("albumId", ids::album(&album))
         .attr("artistId", ids::artist(&album.artist))
