@@ -660,6 +660,24 @@ async fn a_person_finds_a_song_in_the_library_and_plays_it_from_the_middle() {
     browser.sees("#browse-list", "Weather").await;
     browser.click("#browse-list button").await;
     browser.sees("#songs", "Long Rain").await;
+    // An upload of one's own, with its progress and the quota it uses.
+    let mine = tempfile::tempdir().unwrap();
+    let file = mine.path().join("Morning.wav");
+    write_tagged(
+        &file,
+        &wav_of_seconds(30),
+        &Tagged {
+            title: "Morning Song",
+            artist: "Gus",
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
+    browser.attach("#upload-files", &file).await;
+    browser.click("#upload-form button[type=submit]").await;
+    browser.sees("#upload-status", "Stored: Morning Song").await;
+    browser.sees("#uploads", "Morning Song").await;
+    browser.sees("#storage", "0.5 MB").await;
     browser.screenshot("library-desktop").await;
     assert!(
         app.logs().contains("status=206"),

@@ -194,6 +194,15 @@ impl Browser {
         field.send_keys(text).await.expect("typing");
     }
 
+    /// Chooses the file at `path` in the file input `css`.
+    pub(crate) async fn attach(&self, css: &str, path: &std::path::Path) {
+        let input = self.find(css).await;
+        input
+            .send_keys(path.to_str().expect("a file path in UTF-8"))
+            .await
+            .expect("choosing a file");
+    }
+
     /// Clicks the element `css`, finding it again if the page replaced it between the finding
     /// and the click (a list re-rendered by a script).
     pub(crate) async fn click(&self, css: &str) {
