@@ -5,7 +5,8 @@
 //! [`ApiDocument::new`] adds them, each a rule about every schema rather than a list of
 //! exceptions:
 //! - Request bodies refuse unknown fields (every input object is `deny_unknown_fields`):
-//!   `additionalProperties: false`, on the body and the objects inside it.
+//!   `additionalProperties: false`, on the body and the objects inside it (inline bodies,
+//!   such as the uploads' multipart form, too).
 //! - A property that is not required is an `Option` (or has a default), which the parser reads
 //!   `null` as absent and the serializer writes as `null`: it is `nullable`.
 //! - Unsigned integers refuse negative numbers and numbers past their width: `minimum: 0` and
@@ -156,6 +157,18 @@ fn complete(document: &mut Value) {
                 .into_iter()
                 .flat_map(|o| o.values_mut())
             {
+                // Inline bodies (the uploads' multipart form) refuse unknown fields too.
+                for content in operation
+                    .pointer_mut("/requestBody/content")
+                    .and_then(Value::as_object_mut)
+                    .into_iter()
+                    .flat_map(|c| c.values_mut())
+                {
+                    let schema = &mut content["schema"];
+                    if schema.get("properties").is_some() {
+                        schema["additionalProperties"] = Value::Bool(false);
+                    }
+                }
                 for parameter in operation
                     .get_mut("parameters")
                     .and_then(Value::as_array_mut)
@@ -323,6 +336,9 @@ mod tests {
                     }
                 },
                 "/api/v1/rooms/{code}/votes": {"post": {}},
+                "/api/v1/library/uploads": {"post": {
+                    "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "array"}}}}}}
+                }},
                 "/api/v1/me/rooms": {"get": {"parameters": [
                     {"name": "page", "in": "query", "schema": {"type": "integer", "format": "uint32"}}
                 ]}},
@@ -354,6 +370,9 @@ mod tests {
             schemas["RoomOut"].get("additionalProperties").is_none(),
             "only inputs"
         );
+        let form = &document["paths"]["/api/v1/library/uploads"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]["schema"];
+        assert_eq!(form["additionalProperties"], false, "an inline body");
         let properties = &schemas["RoomPatch"]["properties"];
         assert!(properties["name"].get("nullable").is_none(), "required");
         assert_eq!(properties["guests"]["nullable"], true);

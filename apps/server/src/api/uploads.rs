@@ -44,6 +44,8 @@ impl<'a> ApiExtractor<'a> for UploadParts {
             MetaSchemaRef::Inline(Box::new(MetaSchema::new_with_format("string", "binary")));
         let mut files = MetaSchema::new("array");
         files.items = Some(Box::new(binary));
+        files.min_items = Some(1);
+        files.max_items = Some(MOST_FILES);
         files.description = Some(
             "The audio files (MP3, FLAC, Ogg, Opus, M4A, AAC, WAV), each in a part named `file`.",
         );
@@ -115,7 +117,7 @@ enum PostResponse {
     /// At least one file stored (`refused` lists the others, with why).
     #[oai(status = 201)]
     Created(Json<UploadsPosted>),
-    /// `bad_request`: not a multipart body, or no `file` part, or more than 50 files.
+    /// `bad_request`: not a multipart body, a part not named `file`, no file, or more than 50.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
     /// `unauthenticated`.
@@ -248,7 +250,10 @@ impl UploadsApi {
                 }
             };
             if field.name() != Some("file") {
-                continue;
+                return PostResponse::from_problem(Problem::bad_request(format!(
+                    "Unknown part {:?}: send each file in a part named `file`, and nothing else.",
+                    field.name().unwrap_or_default()
+                )));
             }
             files += 1;
             if files > MOST_FILES {
