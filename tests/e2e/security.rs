@@ -352,6 +352,9 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         .await
         .unwrap();
     let app_secret = app_password["password"].as_str().unwrap().to_owned();
+    let uploaded =
+        crate::uploads::upload(app, &ada, "mine.flac", crate::uploads::flac("Mine")).await;
+    assert_eq!(uploaded.status(), StatusCode::CREATED);
     let export = app.get("/api/v1/me/export", Some(&ada)).await;
     assert_eq!(export.status(), StatusCode::OK);
     assert!(
@@ -369,6 +372,7 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
     assert_eq!(data["connections"][0]["status"], "connected");
     assert_eq!(data["playlists"][0]["name"], "Ada's mix");
     assert_eq!(data["app_passwords"][0]["name"], "Ada's phone");
+    assert_eq!(data["uploads"][0]["title"], "Mine");
     assert!(!text.contains(&app_secret), "an app password in the export");
     assert!(!data["sessions"].as_array().unwrap().is_empty());
     assert!(!data["security_events"].as_array().unwrap().is_empty());
@@ -393,6 +397,11 @@ async fn gd_1_export_holds_the_persons_data_and_erasure_removes_them() {
         .send(Method::DELETE, "/api/v1/me", Some(&ada), None)
         .await;
     assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        crate::uploads::files_under(&app.data_dir().join("uploads")),
+        0,
+        "her uploaded files go with her"
+    );
     assert!(
         closed(&mut adas_socket).await,
         "her socket ends with her sessions"

@@ -11,7 +11,7 @@ use soiree_media::testing::{Tagged, flac_bytes, wav_of_seconds, write_tagged};
 use crate::support::{TestApp, problem, spawn_app_with};
 
 /// A tagged FLAC file's bytes, titled `title`.
-fn flac(title: &str) -> Vec<u8> {
+pub(crate) fn flac(title: &str) -> Vec<u8> {
     let folder = tempfile::tempdir().unwrap();
     let path = folder.path().join("made.flac");
     write_tagged(
@@ -27,7 +27,12 @@ fn flac(title: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
     let part = multipart::Part::bytes(bytes).file_name(name.to_owned());
     app.client
         .post(app.url("/api/v1/library/uploads"))
@@ -39,7 +44,7 @@ async fn upload(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> reqwe
 }
 
 /// Files kept under the data directory's uploads (pending ones included).
-fn files_under(root: &Path) -> usize {
+pub(crate) fn files_under(root: &Path) -> usize {
     fn walk(dir: &Path) -> usize {
         std::fs::read_dir(dir).map_or(0, |entries| {
             entries
