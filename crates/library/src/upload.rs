@@ -12,9 +12,9 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures_util::io::{AsyncRead, AsyncReadExt as _};
 use sha2::Digest as _;
 use soiree_kernel::{Clock, UserId};
-use tokio::io::{AsyncRead, AsyncReadExt as _};
 
 use crate::model::{MediaFile, Track, TrackId, TrackSource};
 use crate::ports::{ReadFile, TrackRepository, Unreadable};

@@ -12,6 +12,7 @@ use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions, Object, OpenApi, Tags,
 };
 use soiree_library::{DeleteUploadError, TrackId, UploadError, UploadsService};
+use tokio_util::compat::TokioAsyncReadCompatExt as _;
 
 use crate::api::library::SongOut;
 use crate::auth::SessionAuth;
@@ -262,7 +263,7 @@ impl UploadsApi {
                 ));
             }
             let file_name = field.file_name().unwrap_or("upload").to_owned();
-            let mut content = field.into_async_read();
+            let mut content = field.into_async_read().compat();
             match uploads.upload(owner, &file_name, None, &mut content).await {
                 Ok(stored) => posted.uploaded.push(UploadedOut {
                     song: SongOut::from(stored.track),
