@@ -402,3 +402,86 @@ async fn a_free_account_keeps_ten_playlists_however_many_it_asks_for_at_once() {
         .await;
     assert_eq!(again.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn a_host_saves_the_party_as_a_playlist_of_what_played() {
+    use crate::support::rooms::{connected_host, create_room, vote};
+    let t = crate::support::spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let room = create_room(
+        &t.app,
+        &host,
+        serde_json::json!({"name": "Birthday", "like_threshold": 1}),
+    )
+    .await;
+    let code = room["room"]["code"].as_str().unwrap().to_owned();
+    let save = |token: String, body: Value| {
+        let app = &t.app;
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/playlists/from-room",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    // Nothing played yet.
+    let early = save(host.clone(), serde_json::json!({"code": code})).await;
+    assert_eq!(
+        problem(early, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+        "nothing_played"
+    );
+
+    let sim = t.sim_player("ada").await;
+    let track = sim["liked"][3].as_str().unwrap().to_owned();
+    vote(&t.app, &code, &host, &track, true).await;
+    eventually(Duration::from_secs(15), "the winner plays", || async {
+        t.sim_player("ada").await["current"] == serde_json::json!(track)
+    })
+    .await;
+
+    let saved = save(
+        host.clone(),
+        serde_json::json!({"code": code.to_lowercase(), "name": "Birthday mix"}),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::CREATED);
+    let playlist: Value = saved.json().await.unwrap();
+    assert_eq!(playlist["name"], "Birthday mix");
+    assert_eq!(playlist["entries"][0]["track_uri"], track.as_str());
+    assert_eq!(playlist["entries"].as_array().unwrap().len(), 1);
+    let default_name: Value = save(host.clone(), serde_json::json!({"code": code}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        default_name["name"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("Party {code}, "))
+    );
+
+    // Only the host; an unknown room is not found.
+    let guest = t.app.signed_up("guest").await;
+    t.app
+        .send(
+            Method::POST,
+            &format!("/api/v1/rooms/{code}/join"),
+            Some(&guest),
+            Some(serde_json::json!({})),
+        )
+        .await;
+    let by_guest = save(guest.clone(), serde_json::json!({"code": code})).await;
+    assert_eq!(
+        problem(by_guest, StatusCode::FORBIDDEN).await["code"],
+        "not_host"
+    );
+    let unknown = save(host, serde_json::json!({"code": "ZZZZZZ"})).await;
+    assert_eq!(
+        problem(unknown, StatusCode::NOT_FOUND).await["code"],
+        "room_not_found"
+    );
+}

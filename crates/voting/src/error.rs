@@ -146,3 +146,17 @@ from_read_room_error!(
     SuggestError,
     SearchTracksError
 );
+
+/// Why a room's played tracks could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PlayedTracksError {
+    /// No room has this code.
+    #[error("no room has this code; check it with the host")]
+    NotFound,
+    /// Only the host keeps the party's tracks.
+    #[error("only the room's host can save its party")]
+    NotHost,
+    /// Storage failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}

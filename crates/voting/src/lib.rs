@@ -44,7 +44,9 @@ mod tracks;
 pub use ballot::{
     Ballot, Choice, Counted, NoVote, Recorded, Standing, Tally, Vote, VoteOutcome, count,
 };
-pub use error::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
+pub use error::{
+    CastVoteError, PlayedTracksError, RetractVoteError, SearchTracksError, SkipError, SuggestError,
+};
 pub use player::{
     BACKOFF, Decision, HOST_BACKOFF, HostPlayback, LEASE, LONGEST_WAIT, LOOKAHEAD, Look,
     LoopMemory, PartyPlayer, Wake, decide,
@@ -53,6 +55,6 @@ pub use ports::{
     GuestVote, GuestVoter, PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails,
     TrackSource, VoteRateLimiter, VoteRepository,
 };
-pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, playing};
+pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, played_in_order, playing};
 pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingPorts, VotingService};
 pub use tracks::TrackDirectory;

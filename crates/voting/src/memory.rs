@@ -153,6 +153,17 @@ impl VoteRepository for InMemoryVotes {
         Ok(order_queue(entries))
     }
 
+    async fn played(&self, room: RoomId) -> anyhow::Result<Vec<RoomTrack>> {
+        let state = self.lock();
+        let entries = state
+            .tracks
+            .iter()
+            .filter(|((owner, _), _)| *owner == room)
+            .map(|(_, entry)| entry.clone())
+            .collect();
+        Ok(crate::queue::played_in_order(entries))
+    }
+
     async fn cast_skip(
         &self,
         room: RoomId,

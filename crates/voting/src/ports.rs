@@ -64,6 +64,10 @@ pub trait VoteRepository: Send + Sync + std::fmt::Debug {
     /// (ties by net score), then candidates by net score ([`crate::order_queue`]).
     async fn queue(&self, room: RoomId) -> anyhow::Result<Vec<RoomTrack>>;
 
+    /// Tracks played, in the order they became ready, then the playing one
+    /// ([`crate::played_in_order`]).
+    async fn played(&self, room: RoomId) -> anyhow::Result<Vec<RoomTrack>>;
+
     /// Records a skip vote on `track`; returns how many participants voted to skip it.
     async fn cast_skip(
         &self,

@@ -56,6 +56,20 @@ pub fn order_queue(mut entries: Vec<QueueEntry>) -> Vec<RoomTrack> {
     entries.into_iter().map(|entry| entry.track).collect()
 }
 
+/// The room's tracks as they were played: those played, in the order they became ready, then
+/// the one playing now (what "save this party" keeps).
+pub fn played_in_order(mut entries: Vec<QueueEntry>) -> Vec<RoomTrack> {
+    entries.retain(|entry| matches!(entry.track.state, TrackState::Played | TrackState::Playing));
+    entries.sort_by(|a, b| {
+        (a.track.state == TrackState::Playing)
+            .cmp(&(b.track.state == TrackState::Playing))
+            .then(a.ready_order.cmp(&b.ready_order))
+            .then(a.track.ready_at.cmp(&b.track.ready_at))
+            .then(a.arrived.cmp(&b.arrived))
+    });
+    entries.into_iter().map(|entry| entry.track).collect()
+}
+
 /// The playing track of a queue, if any.
 pub fn playing(queue: &[RoomTrack]) -> Option<&RoomTrack> {
     queue
@@ -66,4 +80,41 @@ pub fn playing(queue: &[RoomTrack]) -> Option<&RoomTrack> {
 /// The next ready track of a queue, if any.
 pub fn next_ready(queue: &[RoomTrack]) -> Option<&RoomTrack> {
     queue.iter().find(|entry| entry.state == TrackState::Ready)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: char, state: TrackState, ready_order: Option<i64>, arrived: i64) -> QueueEntry {
+        QueueEntry {
+            track: RoomTrack {
+                track: TrackRef::parse(&format!("spotify:track:{}", id.to_string().repeat(22)))
+                    .unwrap(),
+                state,
+                tally: Tally::default(),
+                ready_at: None,
+                added_by: None,
+                info: None,
+            },
+            arrived,
+            ready_order,
+        }
+    }
+
+    #[test]
+    fn a_party_is_kept_in_the_order_it_played_with_the_playing_track_last() {
+        let entries = vec![
+            entry('a', TrackState::Playing, Some(3), 1),
+            entry('b', TrackState::Played, Some(2), 2),
+            entry('c', TrackState::Candidate, None, 3),
+            entry('d', TrackState::Played, Some(1), 4),
+            entry('e', TrackState::Ready, Some(4), 5),
+        ];
+        let kept: Vec<char> = played_in_order(entries)
+            .iter()
+            .map(|track| track.track.as_str().chars().last().unwrap())
+            .collect();
+        assert_eq!(kept, ['d', 'b', 'a']);
+    }
 }

@@ -12,7 +12,9 @@ use soiree_rooms::{
 use tracing::instrument;
 
 use crate::ballot::{Ballot, Choice, Vote, VoteOutcome};
-use crate::error::{CastVoteError, RetractVoteError, SearchTracksError, SkipError, SuggestError};
+use crate::error::{
+    CastVoteError, PlayedTracksError, RetractVoteError, SearchTracksError, SkipError, SuggestError,
+};
 use crate::player::PartyPlayer;
 use crate::ports::{
     GuestVote, GuestVoter, RecordBallotError, TrackCatalog, TrackSource, VoteRateLimiter,
@@ -339,6 +341,30 @@ impl VotingService {
         let access = self.rooms.access(code, viewer).await?;
         Ok(self
             .with_details(self.votes.queue(access.room().id).await?)
+            .await?)
+    }
+
+    /// The tracks the room played (then the one playing), for its host alone, with their
+    /// details: what "save this party" keeps.
+    pub async fn played_for_host(
+        &self,
+        code: &RoomCode,
+        host: soiree_kernel::UserId,
+    ) -> Result<Vec<RoomTrack>, PlayedTracksError> {
+        let access =
+            self.rooms
+                .access(code, Viewer::User(host))
+                .await
+                .map_err(|error| match error {
+                    ReadRoomError::NotFound => PlayedTracksError::NotFound,
+                    ReadRoomError::NotParticipant => PlayedTracksError::NotHost,
+                    ReadRoomError::Unknown(error) => PlayedTracksError::Unknown(error),
+                })?;
+        if access.room().host != host {
+            return Err(PlayedTracksError::NotHost);
+        }
+        Ok(self
+            .with_details(self.votes.played(access.room().id).await?)
             .await?)
     }
 

@@ -35,6 +35,24 @@ struct NameIn {
     name: String,
 }
 
+/// A party to keep as a playlist.
+#[derive(Object)]
+#[oai(rename = "SavedParty", deny_unknown_fields)]
+struct PartyIn {
+    /// The room's code (you must be its host).
+    #[oai(
+        validator(min_length = 1, max_length = 16),
+        deserialize_with = "crate::api::strict::text"
+    )]
+    code: String,
+    /// The playlist's name (1 to 100 characters); by default "Party {code}, {date}".
+    #[oai(
+        validator(min_length = 1, max_length = 100),
+        deserialize_with = "crate::api::strict::text"
+    )]
+    name: Option<String>,
+}
+
 /// Tracks to add, in order.
 #[derive(Object)]
 #[oai(rename = "PlaylistAdditions", deny_unknown_fields)]
@@ -157,10 +175,11 @@ enum PlaylistResponse {
     /// `unauthenticated`.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Json<Problem>),
-    /// `quota_exceeded`: as many playlists as the tier allows.
+    /// `quota_exceeded`: as many playlists as the tier allows; `not_host`: only a room's host
+    /// saves its party.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
-    /// `playlist_not_found` (none of the caller's), `entry_not_found`.
+    /// `playlist_not_found` (none of the caller's), `entry_not_found`, `room_not_found`.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
     /// `payload_too_large`.
@@ -171,7 +190,8 @@ enum PlaylistResponse {
     UnsupportedMediaType(Json<Problem>),
     /// `invalid_playlist_name`, `invalid_track` (neither a track id nor a track URI),
     /// `unknown_track` (not in the caller's library), `too_many_entries` (over 10 000),
-    /// `order_mismatch` (the order must list every entry once).
+    /// `order_mismatch` (the order must list every entry once), `nothing_played` (a party with
+    /// no track played yet).
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<Problem>),
     /// `internal_error`.
@@ -296,6 +316,79 @@ impl PlaylistsApi {
                 PlaylistResponse::from_problem(Problem::internal(&error))
             }
         }
+    }
+
+    /// Saves a party: a new playlist of the tracks a room you host played, in the order they
+    /// played (then the one playing now), within your playlist quota. Export it to Spotify from
+    /// the provider later; the playlist keeps the tracks' provider URIs.
+    #[oai(path = "/from-room", method = "post")]
+    async fn save_party(&self, auth: SessionAuth, body: Json<PartyIn>) -> PlaylistResponse {
+        let owner = auth.caller().user.id;
+        let not_found = || {
+            PlaylistResponse::from_problem(Problem::new(
+                StatusCode::NOT_FOUND,
+                "room_not_found",
+                "No such room",
+                "No room has this code; check it with the host.".to_owned(),
+            ))
+        };
+        let Ok(code) = soiree_rooms::RoomCode::parse(&body.0.code) else {
+            return not_found();
+        };
+        let played = match self.state.voting.played_for_host(&code, owner).await {
+            Ok(played) => played,
+            Err(soiree_voting::PlayedTracksError::NotFound) => return not_found(),
+            Err(error @ soiree_voting::PlayedTracksError::NotHost) => {
+                return PlaylistResponse::from_problem(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "not_host",
+                    "Only the host",
+                    capitalised(&error),
+                ));
+            }
+            Err(soiree_voting::PlayedTracksError::Unknown(error)) => {
+                return PlaylistResponse::from_problem(Problem::internal(&error));
+            }
+        };
+        if played.is_empty() {
+            return PlaylistResponse::from_problem(Problem::invalid(
+                "nothing_played",
+                "Nothing has played in this room yet; save the party once a track has played."
+                    .to_owned(),
+            ));
+        }
+        let text = body.0.name.unwrap_or_else(|| {
+            format!("Party {}, {}", code.as_str(), Utc::now().format("%Y-%m-%d"))
+        });
+        let name = match name(&text) {
+            Ok(name) => name,
+            Err(refused) => return refused,
+        };
+        let playlists = &self.state.library.playlists;
+        let playlist = match playlists.create(owner, name).await {
+            Ok(playlist) => playlist,
+            Err(error @ CreatePlaylistError::QuotaExceeded { .. }) => {
+                return PlaylistResponse::from_problem(Problem::new(
+                    StatusCode::FORBIDDEN,
+                    "quota_exceeded",
+                    "Quota reached",
+                    capitalised(&error),
+                ));
+            }
+            Err(CreatePlaylistError::Unknown(error)) => {
+                return PlaylistResponse::from_problem(Problem::internal(&error));
+            }
+        };
+        let items = played
+            .into_iter()
+            .map(|track| PlaylistItem::Provider(track.track))
+            .collect();
+        playlists
+            .add(owner, playlist.id, items)
+            .await
+            .map_or_else(PlaylistResponse::from, |playlist| {
+                PlaylistResponse::Created(Json(playlist.into()))
+            })
     }
 
     /// One of the caller's playlists with its entries in order.

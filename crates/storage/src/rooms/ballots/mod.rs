@@ -255,6 +255,23 @@ impl VoteRepository for SqlRoomStore {
         Ok(order_queue(entries))
     }
 
+    async fn played(&self, room: RoomId) -> anyhow::Result<Vec<RoomTrack>> {
+        let rows = room_tracks::Entity::find()
+            .filter(room_tracks::Column::RoomId.eq(room.as_uuid()))
+            .filter(
+                room_tracks::Column::State
+                    .is_in([TrackState::Played.as_str(), TrackState::Playing.as_str()]),
+            )
+            .all(&self.connection)
+            .await
+            .context("loading the room's played tracks")?;
+        let entries = rows
+            .into_iter()
+            .map(queue_entry_from_row)
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(soiree_voting::played_in_order(entries))
+    }
+
     async fn cast_skip(
         &self,
         room: RoomId,
