@@ -96,6 +96,13 @@ onSubmit($("new"), async () => {
   await show(playlist);
 }, { invalid_playlist_name: "new-name" }, "new-error");
 
+onSubmit($("save-party"), async () => {
+  const playlist = await api("POST", "/api/v1/playlists/from-room", { code: $("party-code").value.trim() });
+  $("party-code").value = "";
+  await showList();
+  await show(playlist);
+}, { room_not_found: "party-code", not_host: "party-code", nothing_played: "party-code" }, "party-error");
+
 onSubmit($("rename"), async () => {
   await show(await api("PATCH", `/api/v1/playlists/${opened}`, { name: $("name").value.trim() }));
 }, { invalid_playlist_name: "name" }, "rename-error");

@@ -47,6 +47,10 @@ texts! {
     playlist_create: "Create", "Créer";
     playlist_rename: "Rename", "Renommer";
     playlist_delete: "Delete this playlist", "Supprimer cette liste";
+    party_save_title: "Save a party", "Garder une soirée";
+    party_save_hint: "A room you hosted becomes a playlist of what it played, in order.", "Une salle que vous avez animée devient une liste de ce qu'elle a joué, dans l'ordre.";
+    party_code: "Room code", "Code de la salle";
+    party_save: "Save as a playlist", "En faire une liste";
     playlist_reorder_hint: "Drag a song, or use ↑, to change the order.", "Glissez une chanson, ou utilisez ↑, pour changer l'ordre.";
     library_add_to: "Add to playlist", "Ajouter à la liste";
     library_hint: "The server's music: search by title, artist or album, and play it here.", "La musique du serveur : cherchez par titre, artiste ou album, et écoutez-la ici.";
