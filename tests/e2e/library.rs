@@ -485,3 +485,109 @@ async fn a_host_saves_the_party_as_a_playlist_of_what_played() {
         "room_not_found"
     );
 }
+
+#[tokio::test]
+async fn a_playlist_is_exported_to_the_persons_spotify_account() {
+    use crate::support::rooms::connected_host;
+    let t = crate::support::spawn_app_with_sim().await;
+    let host = connected_host(&t, "host").await;
+    let liked = t.sim_player("ada").await["liked"].clone();
+    let uris: Vec<String> = (0..3)
+        .map(|n| liked[n].as_str().unwrap().to_owned())
+        .collect();
+    let made: Value = t
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&host),
+            Some(serde_json::json!({"name": "For the road"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let export = |token: String, id: String| {
+        let app = &t.app;
+        async move {
+            app.send(
+                Method::POST,
+                &format!("/api/v1/playlists/{id}/export"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
+    let empty = export(host.clone(), id.clone()).await;
+    assert_eq!(
+        problem(empty, StatusCode::UNPROCESSABLE_ENTITY).await["code"],
+        "nothing_to_export"
+    );
+    let added = t
+        .app
+        .send(
+            Method::POST,
+            &format!("/api/v1/playlists/{id}/tracks"),
+            Some(&host),
+            Some(serde_json::json!({"tracks": uris})),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+
+    let exported = export(host.clone(), id.clone()).await;
+    assert_eq!(exported.status(), StatusCode::OK);
+    let exported: Value = exported.json().await.unwrap();
+    assert_eq!(
+        (exported["exported"].as_u64(), exported["skipped"].as_u64()),
+        (Some(3), Some(0))
+    );
+    assert!(
+        exported["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://open.spotify.com/playlist/")
+    );
+    let at_spotify = &t.sim_player("ada").await["playlists"][0];
+    assert_eq!(at_spotify["name"], "For the road");
+    assert_eq!(at_spotify["public"], false);
+    assert_eq!(at_spotify["items"], serde_json::json!(uris));
+
+    // Someone without a Spotify app of their own is told to set one up; another person's
+    // playlist does not exist.
+    let other = t.app.signed_up("zoe").await;
+    let theirs: Value = t
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&other),
+            Some(serde_json::json!({"name": "Mine"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    t.app
+        .send(
+            Method::POST,
+            &format!(
+                "/api/v1/playlists/{}/tracks",
+                theirs["id"].as_str().unwrap()
+            ),
+            Some(&other),
+            Some(serde_json::json!({"tracks": [uris[0]]})),
+        )
+        .await;
+    let unconnected = export(other.clone(), theirs["id"].as_str().unwrap().to_owned()).await;
+    assert_eq!(
+        problem(unconnected, StatusCode::CONFLICT).await["code"],
+        "provider_not_configured"
+    );
+    let not_hers = export(other, id).await;
+    assert_eq!(
+        problem(not_hers, StatusCode::NOT_FOUND).await["code"],
+        "playlist_not_found"
+    );
+}

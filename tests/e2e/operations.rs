@@ -84,6 +84,7 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/library/favourites", "get"),
         ("/api/v1/library/uploads", "get"),
         ("/api/v1/playlists/from-room", "post"),
+        ("/api/v1/playlists/{id}/export", "post"),
         ("/api/v1/library/uploads", "post"),
         ("/api/v1/library/uploads/{id}", "delete"),
         ("/api/v1/library/artists", "get"),

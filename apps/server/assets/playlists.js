@@ -44,6 +44,7 @@ async function reorder(order) {
 }
 
 async function show(playlist) {
+  if (opened !== playlist.id) $("exported").hidden = true;
   opened = playlist.id;
   $("open").hidden = false;
   $("name").value = playlist.name;
@@ -106,6 +107,21 @@ onSubmit($("save-party"), async () => {
 onSubmit($("rename"), async () => {
   await show(await api("PATCH", `/api/v1/playlists/${opened}`, { name: $("name").value.trim() }));
 }, { invalid_playlist_name: "name" }, "rename-error");
+
+$("export").addEventListener("click", (event) => busy(event.currentTarget, async () => {
+  const note = $("exported");
+  note.hidden = true;
+  try {
+    const made = await api("POST", `/api/v1/playlists/${opened}/export`);
+    note.replaceChildren(`${texts.playlist_exported} ${made.exported} ${texts.playlist_songs}`,
+      made.skipped ? ` (${made.skipped} ${texts.playlist_export_skipped})` : "",
+      made.url ? " · " : "",
+      made.url ? el("a", { href: made.url, target: "_blank", rel: "noopener" }, texts.playlist_open_spotify) : "");
+    note.hidden = false;
+  } catch (error) {
+    showError(error, {}, "entries-error");
+  }
+}));
 
 $("delete").addEventListener("click", (event) => busy(event.currentTarget, async () => {
   if (!window.confirm(texts.playlist_delete_confirm)) return;

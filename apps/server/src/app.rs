@@ -9,8 +9,8 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, HealthApi, LibraryApi, MeApi,
-    PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi,
+    AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, ExportApi, HealthApi, LibraryApi,
+    MeApi, PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi,
     UploadsApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
@@ -33,9 +33,8 @@ type Apis = (
     PlayerApi,
     RoomsApi,
     RoomEventsApi,
-    LibraryApi,
-    UploadsApi,
-    PlaylistsApi,
+    // The library's operations, one element (a tuple holds at most 16).
+    (LibraryApi, UploadsApi, PlaylistsApi, ExportApi),
     TiersApi,
     UsersApi,
 );
@@ -55,9 +54,12 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
             PlayerApi { state: state.clone() },
             RoomsApi { state: state.clone() },
             RoomEventsApi { state: state.clone() },
-            LibraryApi { state: state.clone() },
-            UploadsApi { state: state.clone() },
-            PlaylistsApi { state: state.clone() },
+            (
+                LibraryApi { state: state.clone() },
+                UploadsApi { state: state.clone() },
+                PlaylistsApi { state: state.clone() },
+                ExportApi { state: state.clone() },
+            ),
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },
         ),

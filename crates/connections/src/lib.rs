@@ -45,8 +45,8 @@ pub use model::{
     ProviderAccount, StateHash, TokenGrant, TokenSet, UnknownProvider,
 };
 pub use player::{
-    Device, PlayRequest, Playback, PlayerCommandError, PlayerError, PlayerProvider, PlayerService,
-    TrackSummary,
+    Device, ExportedPlaylist, ITEMS_PER_REQUEST, PlayRequest, Playback, PlayerCommandError,
+    PlayerError, PlayerProvider, PlayerService, TrackSummary,
 };
 pub use ports::{ConnectionRepository, OAuthProvider, RefreshLock};
 pub use service::{ConnectionsConfig, ConnectionsService};

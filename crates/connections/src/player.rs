@@ -98,6 +98,19 @@ pub enum PlayerError {
     Rejected(String),
 }
 
+/// A playlist made in the person's provider account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedPlaylist {
+    /// The provider's id of it.
+    pub id: String,
+    /// Where a person opens it (`https://open.spotify.com/playlist/...`), when the provider
+    /// gives one.
+    pub url: Option<String>,
+}
+
+/// The most items a provider takes in one "add items" request (Spotify's).
+pub const ITEMS_PER_REQUEST: usize = 100;
+
 /// A provider's player API.
 #[async_trait]
 pub trait PlayerProvider: Send + Sync + std::fmt::Debug {
@@ -151,6 +164,28 @@ pub trait PlayerProvider: Send + Sync + std::fmt::Debug {
         access_token: &SecretString,
         offset: u32,
     ) -> Result<(u32, Option<String>), PlayerError>;
+    /// Makes a private playlist called `name` in the account. Providers without playlists
+    /// answer [`PlayerError::Rejected`] (the default).
+    async fn create_playlist(
+        &self,
+        _access_token: &SecretString,
+        _name: &str,
+    ) -> Result<ExportedPlaylist, PlayerError> {
+        Err(PlayerError::Rejected(
+            "this provider does not keep playlists".to_owned(),
+        ))
+    }
+    /// Appends `uris` (at most [`ITEMS_PER_REQUEST`]) to the playlist `id`, in order.
+    async fn add_to_playlist(
+        &self,
+        _access_token: &SecretString,
+        _id: &str,
+        _uris: &[String],
+    ) -> Result<(), PlayerError> {
+        Err(PlayerError::Rejected(
+            "this provider does not keep playlists".to_owned(),
+        ))
+    }
 }
 
 /// Why a player command failed, for the person who gave it.
@@ -421,6 +456,33 @@ impl PlayerService {
             })
             .await?;
         Ok(picked.or(first))
+    }
+
+    /// Makes a private playlist called `name` in the user's provider account holding `uris` in
+    /// order (sent [`ITEMS_PER_REQUEST`] at a time). A failure part way leaves the playlist with
+    /// what was added so far; exporting again makes a new one.
+    pub async fn export_playlist(
+        &self,
+        user_id: UserId,
+        name: &str,
+        uris: Vec<String>,
+    ) -> Result<ExportedPlaylist, PlayerCommandError> {
+        let name = Arc::new(name.to_owned());
+        let playlist = self
+            .with_token(user_id, move |player, token| {
+                let name = Arc::clone(&name);
+                Box::pin(async move { player.create_playlist(&token, &name).await })
+            })
+            .await?;
+        for chunk in uris.chunks(ITEMS_PER_REQUEST) {
+            let (id, chunk) = (Arc::new(playlist.id.clone()), Arc::new(chunk.to_vec()));
+            self.with_token(user_id, move |player, token| {
+                let (id, chunk) = (Arc::clone(&id), Arc::clone(&chunk));
+                Box::pin(async move { player.add_to_playlist(&token, &id, &chunk).await })
+            })
+            .await?;
+        }
+        Ok(playlist)
     }
 
     /// Moves playback to a device.

@@ -170,6 +170,12 @@ fn handle_player(simulator: Data<&Simulator>, Path(user): Path<String>) -> Respo
             "history": player.history.iter().map(|id| format!("spotify:track:{id}")).collect::<Vec<_>>(),
             "volume": user.devices.iter().find(|device| Some(&device.id) == player.active_device.as_ref()).map(|device| device.volume_percent),
             "liked": user.liked.iter().map(|(_, id)| format!("spotify:track:{id}")).collect::<Vec<_>>(),
+            "playlists": user.playlists.iter().map(|playlist| json!({
+                "id": playlist.id,
+                "name": playlist.name,
+                "public": playlist.public,
+                "items": playlist.items,
+            })).collect::<Vec<_>>(),
         }),
     )
 }

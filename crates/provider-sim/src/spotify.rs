@@ -8,7 +8,7 @@ use poem::web::{Data, Path, Query};
 use poem::{Body, Request, Response, Route, get, handler, post, put};
 use serde_json::{Value, json};
 
-use crate::state::{SimProvider, Track, User, World};
+use crate::state::{SimPlaylist, SimProvider, Track, User, World, random_token};
 use crate::{Simulator, json};
 
 pub(crate) fn routes() -> Route {
@@ -24,6 +24,8 @@ pub(crate) fn routes() -> Route {
         .at("/me/player/volume", put(handle_volume))
         .at("/me/player/seek", put(handle_seek))
         .at("/me/player/queue", post(handle_queue))
+        .at("/me/playlists", post(handle_create_playlist))
+        .at("/playlists/:id/items", post(handle_add_items))
         .at("/tracks/:id", get(handle_track))
         .at("/search", get(handle_search))
 }
@@ -630,5 +632,124 @@ fn handle_playback(simulator: Data<&Simulator>, request: &Request) -> Response {
                         "skipping_next": true, "skipping_prev": true, "toggling_repeat_context": true,
                         "toggling_shuffle": true, "toggling_repeat_track": true, "transferring_playback": true},
         }),
+    )
+}
+
+/// `POST /me/playlists` `{"name", "public"?, "description"?}` → 201 with the playlist (empty).
+#[handler]
+async fn handle_create_playlist(
+    simulator: Data<&Simulator>,
+    request: &Request,
+    body: Body,
+) -> Response {
+    let body: Value =
+        serde_json::from_slice(&body.into_vec().await.unwrap_or_default()).unwrap_or(Value::Null);
+    let Some(name) = body["name"].as_str().filter(|name| !name.is_empty()) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Missing required field: name",
+            None,
+        );
+    };
+    let mut world = simulator.world();
+    let user_id = match authenticate(&world, request) {
+        Ok(user_id) => user_id,
+        Err(response) => return response,
+    };
+    let Some(user) = world.user_mut(&user_id) else {
+        return error(StatusCode::NOT_FOUND, "User not found", None);
+    };
+    // Spotify ids are 22 base-62 characters.
+    let id: String = random_token("")
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .chain(std::iter::repeat('0'))
+        .take(22)
+        .collect();
+    let playlist = SimPlaylist {
+        id: id.clone(),
+        name: name.to_owned(),
+        public: body["public"].as_bool().unwrap_or(true),
+        items: Vec::new(),
+    };
+    let out = playlist_json(&playlist, &user.id);
+    user.playlists.push(playlist);
+    json(StatusCode::CREATED, out)
+}
+
+fn playlist_json(playlist: &SimPlaylist, owner: &str) -> Value {
+    json!({
+        "id": playlist.id,
+        "name": playlist.name,
+        "public": playlist.public,
+        "collaborative": false,
+        "uri": format!("spotify:playlist:{}", playlist.id),
+        "href": format!("https://api.spotify.com/v1/playlists/{}", playlist.id),
+        "external_urls": {"spotify": format!("https://open.spotify.com/playlist/{}", playlist.id)},
+        "owner": {"id": owner, "type": "user", "uri": format!("spotify:user:{owner}")},
+        "snapshot_id": format!("snapshot-{}", playlist.items.len()),
+        "type": "playlist",
+        "items": {"total": playlist.items.len()},
+    })
+}
+
+/// `POST /playlists/{id}/items` `{"uris": [...], "position"?}` → 201 `{"snapshot_id"}`; at most
+/// 100 URIs a request, as Spotify.
+#[handler]
+async fn handle_add_items(
+    simulator: Data<&Simulator>,
+    request: &Request,
+    Path(id): Path<String>,
+    body: Body,
+) -> Response {
+    let body: Value =
+        serde_json::from_slice(&body.into_vec().await.unwrap_or_default()).unwrap_or(Value::Null);
+    let Some(uris) = body["uris"].as_array() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Missing required field: uris",
+            None,
+        );
+    };
+    if uris.len() > 100 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "You can add a maximum of 100 tracks per request.",
+            None,
+        );
+    }
+    let mut added = Vec::with_capacity(uris.len());
+    for uri in uris {
+        match uri.as_str() {
+            Some(uri)
+                if uri.starts_with("spotify:track:") || uri.starts_with("spotify:episode:") =>
+            {
+                added.push(uri.to_owned());
+            }
+            _ => return error(StatusCode::BAD_REQUEST, "Invalid base62 id", None),
+        }
+    }
+    let mut world = simulator.world();
+    let user_id = match authenticate(&world, request) {
+        Ok(user_id) => user_id,
+        Err(response) => return response,
+    };
+    let Some(user) = world.user_mut(&user_id) else {
+        return error(StatusCode::NOT_FOUND, "User not found", None);
+    };
+    let Some(playlist) = user.playlists.iter_mut().find(|playlist| playlist.id == id) else {
+        return error(StatusCode::NOT_FOUND, "Resource not found", None);
+    };
+    let at = body["position"]
+        .as_u64()
+        .map_or(playlist.items.len(), |position| {
+            usize::try_from(position)
+                .unwrap_or(usize::MAX)
+                .min(playlist.items.len())
+        });
+    playlist.items.splice(at..at, added);
+    json(
+        StatusCode::CREATED,
+        json!({"snapshot_id": format!("snapshot-{}", playlist.items.len())}),
     )
 }

@@ -76,6 +76,17 @@ pub(crate) struct User {
     pub(crate) liked: Vec<(DateTime<Utc>, String)>,
     pub(crate) devices: Vec<Device>,
     pub(crate) player: Player,
+    /// Playlists made through `POST /me/playlists`, with their items' URIs.
+    pub(crate) playlists: Vec<SimPlaylist>,
+}
+
+/// A playlist an app made for the user.
+#[derive(Debug, Clone)]
+pub(crate) struct SimPlaylist {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) public: bool,
+    pub(crate) items: Vec<String>,
 }
 
 /// An issued authorization code.
@@ -249,6 +260,7 @@ impl World {
                     },
                 ],
                 player: Player::default(),
+                playlists: Vec::new(),
             })
             .map(|mut user: User| {
                 // Like a real account, each user has a last-played context to resume: their

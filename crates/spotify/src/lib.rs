@@ -28,6 +28,8 @@ pub const SCOPES: &[&str] = &[
     "user-read-currently-playing",
     "user-modify-playback-state",
     "playlist-read-private",
+    // Export of a playlist to the person's account (a private one).
+    "playlist-modify-private",
     "playlist-read-collaborative",
 ];
 

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use reqwest::{Method, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use soiree_connections::{
-    Device, PlayRequest, Playback, PlayerError, PlayerProvider, TrackSummary,
+    Device, ExportedPlaylist, PlayRequest, Playback, PlayerError, PlayerProvider, TrackSummary,
 };
 use soiree_provider_http::OutboundError;
 
@@ -294,6 +294,59 @@ impl PlayerProvider for Spotify {
             Repeat::Once,
         )
         .await
+    }
+
+    async fn create_playlist(
+        &self,
+        access_token: &SecretString,
+        name: &str,
+    ) -> Result<ExportedPlaylist, PlayerError> {
+        let body = serde_json::json!({
+            "name": name,
+            "public": false,
+            "description": "Saved from Soirée",
+        });
+        // Not repeated on a lost answer: a second request would make a second playlist.
+        let response = self
+            .command(
+                Method::POST,
+                "/me/playlists",
+                &[],
+                Some(body),
+                access_token,
+                Repeat::Once,
+            )
+            .await?;
+        let made: serde_json::Value = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable playlist".into()))?;
+        let id = made["id"]
+            .as_str()
+            .ok_or_else(|| PlayerError::Unavailable("a playlist without an id".into()))?;
+        Ok(ExportedPlaylist {
+            id: id.to_owned(),
+            url: made["external_urls"]["spotify"].as_str().map(str::to_owned),
+        })
+    }
+
+    async fn add_to_playlist(
+        &self,
+        access_token: &SecretString,
+        id: &str,
+        uris: &[String],
+    ) -> Result<(), PlayerError> {
+        let path = format!("/playlists/{id}/items");
+        self.command(
+            Method::POST,
+            &path,
+            &[],
+            Some(serde_json::json!({ "uris": uris })),
+            access_token,
+            Repeat::Once,
+        )
+        .await
+        .map(|_| ())
     }
 
     async fn track(

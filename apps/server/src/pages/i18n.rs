@@ -47,6 +47,7 @@ texts! {
     playlist_create: "Create", "Créer";
     playlist_rename: "Rename", "Renommer";
     playlist_delete: "Delete this playlist", "Supprimer cette liste";
+    playlist_export: "Copy to Spotify", "Copier dans Spotify";
     party_save_title: "Save a party", "Garder une soirée";
     party_save_hint: "A room you hosted becomes a playlist of what it played, in order.", "Une salle que vous avez animée devient une liste de ce qu'elle a joué, dans l'ordre.";
     party_code: "Room code", "Code de la salle";
@@ -396,6 +397,9 @@ script_texts! {
     library_unknown_album: "Songs without an album", "Chansons sans album";
     library_albums: "albums", "albums";
     library_no_favourites: "No favourite yet: tap ☆ beside a song.", "Pas encore de favori : touchez ☆ à côté d'une chanson.";
+    playlist_exported: "Copied to your Spotify account:", "Copiée dans votre compte Spotify :";
+    playlist_export_skipped: "songs of this server left out", "chansons de ce serveur laissées de côté";
+    playlist_open_spotify: "open it in Spotify", "l'ouvrir dans Spotify";
     uploads_sending: "Uploading", "Envoi de";
     uploads_stored: "Stored:", "Enregistré :";
     uploads_duplicate: "Already in your uploads:", "Déjà dans vos envois :";
