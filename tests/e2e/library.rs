@@ -232,6 +232,12 @@ async fn az_1_a_playlist_mixes_library_and_provider_tracks_and_is_its_owners_alo
         .collect();
     assert_eq!(list["entries"][1]["track_uri"], spotify);
     assert_eq!(list["entries"][0]["track_id"], halo.as_str());
+    // Each entry carries what is known of its track.
+    assert_eq!(list["entries"][0]["title"], "Halo");
+    assert_eq!(
+        list["entries"][0]["artists"],
+        serde_json::json!(["Beyoncé"])
+    );
 
     // Reordered with one list; a list that is not the playlist's entries is refused.
     let order = serde_json::json!({"entries": [entries[2], entries[0], entries[1]]});
@@ -451,6 +457,10 @@ async fn a_host_saves_the_party_as_a_playlist_of_what_played() {
     let playlist: Value = saved.json().await.unwrap();
     assert_eq!(playlist["name"], "Birthday mix");
     assert_eq!(playlist["entries"][0]["track_uri"], track.as_str());
+    assert!(
+        playlist["entries"][0]["title"].is_string(),
+        "the room described the track: {playlist}"
+    );
     assert_eq!(playlist["entries"].as_array().unwrap().len(), 1);
     let default_name: Value = save(host.clone(), serde_json::json!({"code": code}))
         .await

@@ -3,19 +3,9 @@
 import { $, api, busy, el, onSubmit, showError, texts, toLogin } from "./soiree.js";
 
 let opened = null;
-const names = new Map();
-
-async function describe(entry) {
-  if (entry.track_uri) return { title: entry.track_uri, by: "" };
-  if (!names.has(entry.track_id)) {
-    try {
-      const song = await api("GET", `/api/v1/library/tracks/${entry.track_id}`);
-      names.set(entry.track_id, { title: song.title, by: song.artists.join(", ") });
-    } catch {
-      names.set(entry.track_id, { title: "?", by: "" });
-    }
-  }
-  return names.get(entry.track_id);
+/** What an entry shows: the playlist answer carries each track's title and artists when known. */
+function describe(entry) {
+  return { title: entry.title || entry.track_uri || "?", by: (entry.artists || []).join(", ") };
 }
 
 async function showList() {
@@ -50,7 +40,7 @@ async function show(playlist) {
   $("name").value = playlist.name;
   const ids = playlist.entries.map((entry) => entry.id);
   const items = await Promise.all(playlist.entries.map(async (entry, index) => {
-    const { title, by } = await describe(entry);
+    const { title, by } = describe(entry);
     const item = el("li", { class: "entry", draggable: "true", "data-entry": entry.id },
       el("span", { class: "entry-title" }, title),
       el("span", { class: "muted" }, by ? ` ${by} ` : " "),

@@ -2,6 +2,8 @@
 //! `POST /api/v1/playlists/{id}/tracks`, `DELETE /api/v1/playlists/{id}/tracks/{entry}`,
 //! `PUT /api/v1/playlists/{id}/order`. Only the owner sees or changes a playlist.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem_openapi::param::Path;
@@ -86,6 +88,14 @@ struct EntryOut {
     #[oai(skip_serializing_if_is_none)]
     track_uri: Option<String>,
     added_at: DateTime<Utc>,
+    /// The track's title, when known (a provider track is known once a room or search has
+    /// described it).
+    #[oai(skip_serializing_if_is_none)]
+    title: Option<String>,
+    /// Its artists, when known.
+    artists: Vec<String>,
+    #[oai(skip_serializing_if_is_none)]
+    duration_ms: Option<u64>,
 }
 
 #[derive(Object, Debug)]
@@ -99,30 +109,94 @@ struct PlaylistOut {
     entries: Vec<EntryOut>,
 }
 
-impl From<Playlist> for PlaylistOut {
-    fn from(playlist: Playlist) -> Self {
-        Self {
-            id: playlist.id.as_uuid(),
-            name: playlist.name.as_str().to_owned(),
-            created_at: playlist.created_at,
-            updated_at: playlist.updated_at,
-            entries: playlist
-                .entries
-                .into_iter()
-                .map(|entry| {
-                    let (track_id, track_uri) = match entry.item {
-                        PlaylistItem::Library(track) => (Some(track.as_uuid()), None),
-                        PlaylistItem::Provider(uri) => (None, Some(uri.as_str().to_owned())),
-                    };
-                    EntryOut {
-                        id: entry.id.as_uuid(),
-                        track_id,
-                        track_uri,
-                        added_at: entry.added_at,
+/// A playlist with what is known of each entry: library tracks in one read of the catalogue,
+/// provider tracks in one read of their stored details.
+async fn playlist_out(state: &AppState, playlist: Playlist) -> anyhow::Result<PlaylistOut> {
+    let library_ids: Vec<TrackId> = playlist
+        .entries
+        .iter()
+        .filter_map(|entry| match &entry.item {
+            PlaylistItem::Library(id) => Some(*id),
+            PlaylistItem::Provider(_) => None,
+        })
+        .collect();
+    let provider_refs: Vec<TrackRef> = playlist
+        .entries
+        .iter()
+        .filter_map(|entry| match &entry.item {
+            PlaylistItem::Provider(track) => Some(track.clone()),
+            PlaylistItem::Library(_) => None,
+        })
+        .collect();
+    let songs: HashMap<TrackId, soiree_library::Track> = state
+        .library
+        .service
+        .tracks(playlist.owner, &library_ids)
+        .await?
+        .into_iter()
+        .map(|track| (track.id, track))
+        .collect();
+    let details = state.tracks.get(&provider_refs).await?;
+    Ok(PlaylistOut {
+        id: playlist.id.as_uuid(),
+        name: playlist.name.as_str().to_owned(),
+        created_at: playlist.created_at,
+        updated_at: playlist.updated_at,
+        entries: playlist
+            .entries
+            .into_iter()
+            .map(|entry| {
+                let (track_id, track_uri, title, artists, duration_ms) = match &entry.item {
+                    PlaylistItem::Library(id) => {
+                        let song = songs.get(id);
+                        (
+                            Some(id.as_uuid()),
+                            None,
+                            song.map(|song| song.tags.title.clone()),
+                            song.map(|song| song.tags.artists.clone())
+                                .unwrap_or_default(),
+                            song.and_then(|song| song.tags.duration_ms),
+                        )
                     }
-                })
-                .collect(),
-        }
+                    PlaylistItem::Provider(track) => {
+                        let info = details.get(track);
+                        (
+                            None,
+                            Some(track.as_str().to_owned()),
+                            info.map(|info| info.title.clone()),
+                            info.map(|info| info.artists.clone()).unwrap_or_default(),
+                            info.map(|info| info.duration_ms),
+                        )
+                    }
+                };
+                EntryOut {
+                    id: entry.id.as_uuid(),
+                    track_id,
+                    track_uri,
+                    added_at: entry.added_at,
+                    title,
+                    artists,
+                    duration_ms,
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The answer for a playlist read or changed: 200 (201 when `created`) with its details.
+async fn answer(
+    state: &AppState,
+    result: Result<Playlist, PlaylistError>,
+    created: bool,
+) -> PlaylistResponse {
+    let playlist = match result {
+        Ok(playlist) => playlist,
+        Err(error) => return PlaylistResponse::from(error),
+    };
+    match playlist_out(state, playlist).await {
+        Ok(out) if created => PlaylistResponse::Created(Json(out)),
+        Ok(out) => PlaylistResponse::Ok(Json(out)),
+        Err(error) => PlaylistResponse::from_problem(Problem::internal(&error)),
     }
 }
 
@@ -303,7 +377,7 @@ impl PlaylistsApi {
             .create(auth.caller().user.id, name)
             .await
         {
-            Ok(playlist) => PlaylistResponse::Created(Json(playlist.into())),
+            Ok(playlist) => answer(&self.state, Ok(playlist), true).await,
             Err(error @ CreatePlaylistError::QuotaExceeded { .. }) => {
                 PlaylistResponse::from_problem(Problem::new(
                     StatusCode::FORBIDDEN,
@@ -383,12 +457,8 @@ impl PlaylistsApi {
             .into_iter()
             .map(|track| PlaylistItem::Provider(track.track))
             .collect();
-        playlists
-            .add(owner, playlist.id, items)
-            .await
-            .map_or_else(PlaylistResponse::from, |playlist| {
-                PlaylistResponse::Created(Json(playlist.into()))
-            })
+        let filled = playlists.add(owner, playlist.id, items).await;
+        answer(&self.state, filled, true).await
     }
 
     /// One of the caller's playlists with its entries in order.
@@ -400,9 +470,7 @@ impl PlaylistsApi {
             .playlists
             .get(auth.caller().user.id, PlaylistId::from_uuid(id.0))
             .await;
-        found.map_or_else(PlaylistResponse::from, |playlist| {
-            PlaylistResponse::Ok(Json(playlist.into()))
-        })
+        answer(&self.state, found, false).await
     }
 
     /// Rename one of the caller's playlists.
@@ -423,9 +491,7 @@ impl PlaylistsApi {
             .playlists
             .rename(auth.caller().user.id, PlaylistId::from_uuid(id.0), name)
             .await;
-        renamed.map_or_else(PlaylistResponse::from, |playlist| {
-            PlaylistResponse::Ok(Json(playlist.into()))
-        })
+        answer(&self.state, renamed, false).await
     }
 
     /// Delete one of the caller's playlists (its place in the quota is free at once).
@@ -464,9 +530,7 @@ impl PlaylistsApi {
             .playlists
             .add(auth.caller().user.id, PlaylistId::from_uuid(id.0), items)
             .await;
-        added.map_or_else(PlaylistResponse::from, |playlist| {
-            PlaylistResponse::Ok(Json(playlist.into()))
-        })
+        answer(&self.state, added, false).await
     }
 
     /// Remove one entry.
@@ -487,9 +551,7 @@ impl PlaylistsApi {
                 EntryId::from_uuid(entry.0),
             )
             .await;
-        removed.map_or_else(PlaylistResponse::from, |playlist| {
-            PlaylistResponse::Ok(Json(playlist.into()))
-        })
+        answer(&self.state, removed, false).await
     }
 
     /// Put the entries in a new order (every entry's id, once); written in one statement.
@@ -507,8 +569,6 @@ impl PlaylistsApi {
             .playlists
             .reorder(auth.caller().user.id, PlaylistId::from_uuid(id.0), order)
             .await;
-        reordered.map_or_else(PlaylistResponse::from, |playlist| {
-            PlaylistResponse::Ok(Json(playlist.into()))
-        })
+        answer(&self.state, reordered, false).await
     }
 }
