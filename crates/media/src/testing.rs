@@ -65,6 +65,65 @@ pub fn flac_bytes() -> Vec<u8> {
     bytes
 }
 
+/// Two seconds of an Ogg Opus stream (48 kHz stereo): its identification header, an empty
+/// comment header (`write_tagged` fills it) and one silent packet whose page says where the
+/// stream ends.
+pub fn opus_bytes() -> Vec<u8> {
+    let mut head = b"OpusHead".to_vec();
+    head.push(1); // version
+    head.push(2); // channels
+    head.extend_from_slice(&312_u16.to_le_bytes()); // pre-skip
+    head.extend_from_slice(&48_000_u32.to_le_bytes()); // input sample rate
+    head.extend_from_slice(&0_i16.to_le_bytes()); // output gain
+    head.push(0); // channel mapping family
+    let mut tags = b"OpusTags".to_vec();
+    let vendor = b"soiree-media testing";
+    tags.extend_from_slice(&(vendor.len() as u32).to_le_bytes());
+    tags.extend_from_slice(vendor);
+    tags.extend_from_slice(&0_u32.to_le_bytes()); // no comments yet
+    // A 20 ms CELT frame of silence.
+    let silence = [0xF8, 0xFF, 0xFE];
+    let mut bytes = ogg_page(0x02, 0, 0, &head);
+    bytes.extend(ogg_page(0, 0, 1, &tags));
+    bytes.extend(ogg_page(0x04, 2 * 48_000 + 312, 2, &silence));
+    bytes
+}
+
+/// One Ogg page holding one packet (shorter than 255 × 255 bytes).
+fn ogg_page(flags: u8, granule: u64, sequence: u32, packet: &[u8]) -> Vec<u8> {
+    let mut page = b"OggS".to_vec();
+    page.push(0); // version
+    page.push(flags);
+    page.extend_from_slice(&granule.to_le_bytes());
+    page.extend_from_slice(&0x5013_u32.to_le_bytes()); // stream serial number
+    page.extend_from_slice(&sequence.to_le_bytes());
+    page.extend_from_slice(&[0; 4]); // CRC, filled below
+    let mut lacing = vec![255_u8; packet.len() / 255];
+    lacing.push((packet.len() % 255) as u8);
+    page.push(lacing.len() as u8);
+    page.extend_from_slice(&lacing);
+    page.extend_from_slice(packet);
+    let crc = ogg_crc(&page);
+    page[22..26].copy_from_slice(&crc.to_le_bytes());
+    page
+}
+
+/// Ogg's CRC-32 (polynomial 0x04C11DB7, not reflected, starting from 0).
+fn ogg_crc(bytes: &[u8]) -> u32 {
+    let mut crc = 0_u32;
+    for byte in bytes {
+        crc ^= u32::from(*byte) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 == 0 {
+                crc << 1
+            } else {
+                (crc << 1) ^ 0x04C1_1DB7
+            };
+        }
+    }
+    crc
+}
+
 /// About a second of silent MPEG-1 Layer III frames (128 kbit/s, 44.1 kHz).
 pub fn mp3_bytes() -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -76,13 +135,13 @@ pub fn mp3_bytes() -> Vec<u8> {
 }
 
 /// Writes `bytes` at `path` and tags the file with `tags` (ID3v2 for MP3 and WAV, Vorbis
-/// comments for FLAC).
+/// comments for FLAC and Ogg).
 pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) -> anyhow::Result<()> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
     }
     std::fs::write(path, bytes)?;
-    let tag_type = if bytes.starts_with(b"fLaC") {
+    let tag_type = if bytes.starts_with(b"fLaC") || bytes.starts_with(b"OggS") {
         TagType::VorbisComments
     } else {
         TagType::Id3v2

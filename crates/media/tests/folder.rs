@@ -5,7 +5,9 @@
 
 use soiree_library::MusicFolder as _;
 use soiree_media::FolderOnDisk;
-use soiree_media::testing::{PNG_PIXEL, Tagged, flac_bytes, sample_folder, write_tagged};
+use soiree_media::testing::{
+    PNG_PIXEL, Tagged, flac_bytes, opus_bytes, sample_folder, write_tagged,
+};
 
 #[tokio::test]
 async fn each_format_is_listed_and_read_by_its_content() {
@@ -16,6 +18,16 @@ async fn each_format_is_listed_and_read_by_its_content() {
     // picture is not listed.
     std::fs::write(root.join("misnamed.mp3"), flac_bytes()).unwrap();
     std::fs::write(root.join("cover.png"), PNG_PIXEL).unwrap();
+    write_tagged(
+        &root.join("field/wind.opus"),
+        &opus_bytes(),
+        &Tagged {
+            title: "Wind",
+            artist: "Nobody",
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
 
     let folder = FolderOnDisk::new(root).unwrap();
     let files = folder.files().await.unwrap();
@@ -27,6 +39,7 @@ async fn each_format_is_listed_and_read_by_its_content() {
             "Sigur Rós/Hoppípolla.mp3",
             "field/notes.mp3",
             "field/rain.wav",
+            "field/wind.opus",
             "misnamed.mp3",
         ]
     );
@@ -59,6 +72,12 @@ async fn each_format_is_listed_and_read_by_its_content() {
     let misnamed = folder.read("misnamed.mp3").await.unwrap();
     assert_eq!(misnamed.content_type, "audio/flac", "the content decides");
     assert_eq!(misnamed.tags.title, "misnamed", "no tags: the file's name");
+
+    let opus = folder.read("field/wind.opus").await.unwrap();
+    assert_eq!(opus.content_type, "audio/ogg");
+    assert_eq!(opus.tags.title, "Wind");
+    assert_eq!(opus.tags.artists, ["Nobody"]);
+    assert_eq!(opus.tags.duration_ms, Some(2_000));
 
     let notes = folder.read("field/notes.mp3").await.unwrap_err();
     assert!(notes.0.contains("not a readable Mpeg file"), "{notes}");
