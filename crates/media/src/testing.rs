@@ -89,6 +89,115 @@ pub fn opus_bytes() -> Vec<u8> {
     bytes
 }
 
+/// Two seconds of an MP4 audio file (M4A: one AAC track, 44.1 kHz stereo) as far as its
+/// boxes describe it: `ftyp`, then `moov` with the movie and track headers and an `mp4a` sample
+/// description (`write_tagged` adds an `ilst`), and an empty `mdat`.
+pub fn m4a_bytes() -> Vec<u8> {
+    fn boxed(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+        let mut out = ((content.len() + 8) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(content);
+        out
+    }
+    fn full(kind: &[u8; 4], content: &[u8]) -> Vec<u8> {
+        let mut with_flags = vec![0, 0, 0, 0];
+        with_flags.extend_from_slice(content);
+        boxed(kind, &with_flags)
+    }
+    let matrix: Vec<u8> = [0x0001_0000_u32, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000]
+        .iter()
+        .flat_map(|value| value.to_be_bytes())
+        .collect();
+    let mut mvhd = Vec::new();
+    mvhd.extend_from_slice(&[0; 8]); // creation, modification
+    mvhd.extend_from_slice(&1_000_u32.to_be_bytes()); // timescale
+    mvhd.extend_from_slice(&2_000_u32.to_be_bytes()); // duration
+    mvhd.extend_from_slice(&0x0001_0000_u32.to_be_bytes()); // rate
+    mvhd.extend_from_slice(&0x0100_u16.to_be_bytes()); // volume
+    mvhd.extend_from_slice(&[0; 10]);
+    mvhd.extend_from_slice(&matrix);
+    mvhd.extend_from_slice(&[0; 24]);
+    mvhd.extend_from_slice(&2_u32.to_be_bytes()); // next track id
+    let mut tkhd = vec![0, 0, 0, 7]; // version 0, enabled | in movie | in preview
+    tkhd.extend_from_slice(&[0; 8]);
+    tkhd.extend_from_slice(&1_u32.to_be_bytes()); // track id
+    tkhd.extend_from_slice(&[0; 4]);
+    tkhd.extend_from_slice(&2_000_u32.to_be_bytes()); // duration
+    tkhd.extend_from_slice(&[0; 8]);
+    tkhd.extend_from_slice(&[0; 4]); // layer, alternate group
+    tkhd.extend_from_slice(&0x0100_u16.to_be_bytes()); // volume
+    tkhd.extend_from_slice(&[0; 2]);
+    tkhd.extend_from_slice(&matrix);
+    tkhd.extend_from_slice(&[0; 8]); // width, height
+    let mut mdhd = Vec::new();
+    mdhd.extend_from_slice(&[0; 8]);
+    mdhd.extend_from_slice(&44_100_u32.to_be_bytes());
+    mdhd.extend_from_slice(&88_200_u32.to_be_bytes());
+    mdhd.extend_from_slice(&0x55C4_u16.to_be_bytes()); // "und"
+    mdhd.extend_from_slice(&[0; 2]);
+    let mut hdlr = vec![0; 4];
+    hdlr.extend_from_slice(b"soun");
+    hdlr.extend_from_slice(&[0; 12]);
+    hdlr.push(0);
+    let mut mp4a = vec![0; 6];
+    mp4a.extend_from_slice(&1_u16.to_be_bytes()); // data reference index
+    mp4a.extend_from_slice(&[0; 8]);
+    mp4a.extend_from_slice(&2_u16.to_be_bytes()); // channels
+    mp4a.extend_from_slice(&16_u16.to_be_bytes()); // sample size
+    mp4a.extend_from_slice(&[0; 4]);
+    mp4a.extend_from_slice(&(44_100_u32 << 16).to_be_bytes());
+    // The elementary stream descriptor: AAC LC, 44.1 kHz, stereo.
+    let esds = full(
+        b"esds",
+        &[
+            0x03, 25, 0, 1, 0, // ES descriptor, id 1
+            0x04, 17, 0x40, 0x15, 0, 0, 0, 0, 0x01, 0xF4, 0, 0, 0x01, 0xF4,
+            0, // decoder config
+            0x05, 2, 0x12, 0x10, // AAC LC, 44.1 kHz, 2 channels
+            0x06, 1, 2, // SL config
+        ],
+    );
+    mp4a.extend_from_slice(&esds);
+    let mut stsd = 1_u32.to_be_bytes().to_vec();
+    stsd.extend_from_slice(&boxed(b"mp4a", &mp4a));
+    let empty_table = 0_u32.to_be_bytes();
+    let mut stsz = 0_u32.to_be_bytes().to_vec();
+    stsz.extend_from_slice(&empty_table);
+    let stbl = [
+        full(b"stsd", &stsd),
+        full(b"stts", &empty_table),
+        full(b"stsc", &empty_table),
+        full(b"stsz", &stsz),
+        full(b"stco", &empty_table),
+    ]
+    .concat();
+    let mut dref = 1_u32.to_be_bytes().to_vec();
+    dref.extend_from_slice(&boxed(b"url ", &[0, 0, 0, 1]));
+    let minf = [
+        full(b"smhd", &[0; 4]),
+        boxed(b"dinf", &full(b"dref", &dref)),
+        boxed(b"stbl", &stbl),
+    ]
+    .concat();
+    let mdia = [
+        full(b"mdhd", &mdhd),
+        full(b"hdlr", &hdlr),
+        boxed(b"minf", &minf),
+    ]
+    .concat();
+    let trak = [boxed(b"tkhd", &tkhd), boxed(b"mdia", &mdia)].concat();
+    let moov = [full(b"mvhd", &mvhd), boxed(b"trak", &trak)].concat();
+    let mut ftyp = b"M4A ".to_vec();
+    ftyp.extend_from_slice(&0_u32.to_be_bytes());
+    ftyp.extend_from_slice(b"M4A mp42isom");
+    [
+        boxed(b"ftyp", &ftyp),
+        boxed(b"moov", &moov),
+        boxed(b"mdat", &[]),
+    ]
+    .concat()
+}
+
 /// One Ogg page holding one packet (shorter than 255 × 255 bytes).
 fn ogg_page(flags: u8, granule: u64, sequence: u32, packet: &[u8]) -> Vec<u8> {
     let mut page = b"OggS".to_vec();
@@ -143,6 +252,8 @@ pub fn write_tagged(path: &Path, bytes: &[u8], tags: &Tagged<'_>) -> anyhow::Res
     std::fs::write(path, bytes)?;
     let tag_type = if bytes.starts_with(b"fLaC") || bytes.starts_with(b"OggS") {
         TagType::VorbisComments
+    } else if bytes.get(4..8) == Some(b"ftyp") {
+        TagType::Mp4Ilst
     } else {
         TagType::Id3v2
     };

@@ -6,7 +6,7 @@
 use soiree_library::MusicFolder as _;
 use soiree_media::FolderOnDisk;
 use soiree_media::testing::{
-    PNG_PIXEL, Tagged, flac_bytes, opus_bytes, sample_folder, write_tagged,
+    PNG_PIXEL, Tagged, flac_bytes, m4a_bytes, opus_bytes, sample_folder, write_tagged,
 };
 
 #[tokio::test]
@@ -18,6 +18,16 @@ async fn each_format_is_listed_and_read_by_its_content() {
     // picture is not listed.
     std::fs::write(root.join("misnamed.mp3"), flac_bytes()).unwrap();
     std::fs::write(root.join("cover.png"), PNG_PIXEL).unwrap();
+    write_tagged(
+        &root.join("field/tide.m4a"),
+        &m4a_bytes(),
+        &Tagged {
+            title: "Tide",
+            artist: "Nobody",
+            ..Tagged::default()
+        },
+    )
+    .unwrap();
     write_tagged(
         &root.join("field/wind.opus"),
         &opus_bytes(),
@@ -39,6 +49,7 @@ async fn each_format_is_listed_and_read_by_its_content() {
             "Sigur Rós/Hoppípolla.mp3",
             "field/notes.mp3",
             "field/rain.wav",
+            "field/tide.m4a",
             "field/wind.opus",
             "misnamed.mp3",
         ]
@@ -78,6 +89,11 @@ async fn each_format_is_listed_and_read_by_its_content() {
     assert_eq!(opus.tags.title, "Wind");
     assert_eq!(opus.tags.artists, ["Nobody"]);
     assert_eq!(opus.tags.duration_ms, Some(2_000));
+
+    let m4a = folder.read("field/tide.m4a").await.unwrap();
+    assert_eq!(m4a.content_type, "audio/mp4");
+    assert_eq!(m4a.tags.title, "Tide");
+    assert_eq!(m4a.tags.duration_ms, Some(2_000));
 
     let notes = folder.read("field/notes.mp3").await.unwrap_err();
     assert!(notes.0.contains("not a readable Mpeg file"), "{notes}");
