@@ -278,6 +278,20 @@ problem_variants!(PlaylistResponse {
     413 => PayloadTooLarge, 415 => UnsupportedMediaType, 422 => Invalid, 500 => Internal,
 });
 
+impl From<CreatePlaylistError> for PlaylistResponse {
+    fn from(error: CreatePlaylistError) -> Self {
+        match error {
+            CreatePlaylistError::QuotaExceeded { .. } => Self::from_problem(Problem::new(
+                StatusCode::FORBIDDEN,
+                "quota_exceeded",
+                "Quota reached",
+                capitalised(&error),
+            )),
+            CreatePlaylistError::Unknown(error) => Self::from_problem(Problem::internal(&error)),
+        }
+    }
+}
+
 impl From<PlaylistError> for PlaylistResponse {
     fn from(error: PlaylistError) -> Self {
         let (status, code, title) = match &error {
@@ -378,17 +392,7 @@ impl PlaylistsApi {
             .await
         {
             Ok(playlist) => answer(&self.state, Ok(playlist), true).await,
-            Err(error @ CreatePlaylistError::QuotaExceeded { .. }) => {
-                PlaylistResponse::from_problem(Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "quota_exceeded",
-                    "Quota reached",
-                    capitalised(&error),
-                ))
-            }
-            Err(CreatePlaylistError::Unknown(error)) => {
-                PlaylistResponse::from_problem(Problem::internal(&error))
-            }
+            Err(error) => PlaylistResponse::from(error),
         }
     }
 
@@ -441,17 +445,7 @@ impl PlaylistsApi {
         let playlists = &self.state.library.playlists;
         let playlist = match playlists.create(owner, name).await {
             Ok(playlist) => playlist,
-            Err(error @ CreatePlaylistError::QuotaExceeded { .. }) => {
-                return PlaylistResponse::from_problem(Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "quota_exceeded",
-                    "Quota reached",
-                    capitalised(&error),
-                ));
-            }
-            Err(CreatePlaylistError::Unknown(error)) => {
-                return PlaylistResponse::from_problem(Problem::internal(&error));
-            }
+            Err(error) => return PlaylistResponse::from(error),
         };
         let items = played
             .into_iter()
