@@ -132,6 +132,12 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     tv.screenshot("party-tv").await;
     guest.screenshot("party-guest-phone").await;
 
+    // After the party, what played is in the host's library, linked to Spotify.
+    host.open("/library").await;
+    host.sees("#songs", &first).await;
+    host.sees("#songs li.song a.button", "On Spotify").await;
+    host.screenshot("library-after-a-party").await;
+
     for browser in [host, guest, tv] {
         browser.close().await;
     }

@@ -601,3 +601,127 @@ async fn a_playlist_is_exported_to_the_persons_spotify_account() {
         "playlist_not_found"
     );
 }
+
+#[tokio::test]
+async fn a_track_that_played_in_a_room_joins_the_hosts_library_without_a_file() {
+    use crate::support::rooms::{connected_host, create_room, vote};
+    let t = crate::support::spawn_app_with_sim().await;
+    // Named as the Subsonic helper signs in.
+    let host = connected_host(&t, "ada").await;
+    let room = create_room(
+        &t.app,
+        &host,
+        serde_json::json!({"name": "Birthday", "like_threshold": 1}),
+    )
+    .await;
+    let code = room["room"]["code"].as_str().unwrap().to_owned();
+    let track = t.sim_player("ada").await["liked"][2]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    vote(&t.app, &code, &host, &track, true).await;
+    eventually(
+        Duration::from_secs(15),
+        "the played track in the library",
+        || {
+            let listed = songs(&t.app, &host, "");
+            async { listed.await["total"] == 1 }
+        },
+    )
+    .await;
+    let song = songs(&t.app, &host, "").await["songs"][0].clone();
+    assert_eq!(song["provider_uri"], track.as_str());
+    assert!(song.get("stream_url").is_none(), "no file: {song}");
+    assert_ne!(
+        song["title"],
+        track.as_str(),
+        "described by the room: {song}"
+    );
+    let title = song["title"].as_str().unwrap().to_owned();
+    let found = songs(&t.app, &host, &format!("?q={}", title.replace(' ', "%20"))).await;
+    assert_eq!(
+        found["songs"][0]["id"], song["id"],
+        "searchable by its title"
+    );
+
+    // No file to stream; nobody else sees it.
+    let id = song["id"].as_str().unwrap();
+    let stream = t
+        .app
+        .get(&format!("/api/v1/library/tracks/{id}/stream"), Some(&host))
+        .await;
+    assert_eq!(
+        problem(stream, StatusCode::CONFLICT).await["code"],
+        "no_file"
+    );
+    let other = t.app.signed_up("bob").await;
+    assert_eq!(songs(&t.app, &other, "").await["total"], 0);
+
+    // A music app is not shown what it cannot play.
+    let made = t
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/me/app-passwords",
+            Some(&host),
+            Some(serde_json::json!({ "name": "Phone" })),
+        )
+        .await;
+    let secret = made.json::<Value>().await.unwrap()["password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let searched = crate::subsonic::call(&t.app, &secret, "search3", &[("query", "")]).await;
+    assert_eq!(searched["status"], "ok", "{searched}");
+    assert_eq!(
+        searched["searchResult3"]["song"],
+        serde_json::json!([]),
+        "{searched}"
+    );
+    assert_eq!(
+        searched["searchResult3"]["artist"],
+        serde_json::json!([]),
+        "{searched}"
+    );
+
+    // Added to a playlist, it is the service's track (and so copies to Spotify).
+    let playlist: Value = t
+        .app
+        .send(
+            Method::POST,
+            "/api/v1/playlists",
+            Some(&host),
+            Some(serde_json::json!({"name": "Best of"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let added: Value = t
+        .app
+        .send(
+            Method::POST,
+            &format!(
+                "/api/v1/playlists/{}/tracks",
+                playlist["id"].as_str().unwrap()
+            ),
+            Some(&host),
+            Some(serde_json::json!({"tracks": [id]})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(added["entries"][0]["track_uri"], track.as_str(), "{added}");
+
+    // It is in the account's export.
+    let export: Value = t
+        .app
+        .get("/api/v1/me/export", Some(&host))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(export["service_tracks"][0]["uri"], track.as_str());
+    assert_eq!(export["service_tracks"][0]["title"], title.as_str());
+}

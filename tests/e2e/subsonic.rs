@@ -47,7 +47,12 @@ fn salted(secret: &str, salt: &str) -> String {
 }
 
 /// A call with the token scheme, answered in JSON: its `subsonic-response`.
-async fn call(app: &TestApp, secret: &str, name: &str, params: &[(&str, &str)]) -> Value {
+pub(crate) async fn call(
+    app: &TestApp,
+    secret: &str,
+    name: &str,
+    params: &[(&str, &str)],
+) -> Value {
     let token = salted(secret, "pepper");
     let mut query = vec![
         ("u", "ada"),

@@ -60,6 +60,18 @@ async function toggleStar(song, button) {
   }
 }
 
+// A music service's track has no file here: a link to it on the service instead of Play.
+function serviceLink(uri) {
+  const spotify = /^spotify:track:([A-Za-z0-9]+)$/.exec(uri);
+  if (spotify) {
+    return el("a", {
+      class: "button small secondary", href: `https://open.spotify.com/track/${spotify[1]}`,
+      target: "_blank", rel: "noopener noreferrer", title: texts.library_service_track,
+    }, texts.library_on_spotify);
+  }
+  return el("span", { class: "small muted", title: texts.library_service_track }, texts.library_on_soundcloud);
+}
+
 function songItem(song) {
   const what = [song.artists.join(", "), song.album].filter(Boolean).join(" · ");
   const star = el("button", {
@@ -68,7 +80,9 @@ function songItem(song) {
   }, song.starred ? "★" : "☆");
   star.addEventListener("click", () => toggleStar(song, star));
   return el("li", { class: "song", "data-song": song.id },
-    el("button", { type: "button", class: "small", onclick: () => play(song) }, texts.library_play),
+    song.stream_url
+      ? el("button", { type: "button", class: "small", onclick: () => play(song) }, texts.library_play)
+      : serviceLink(song.provider_uri),
     star,
     el("button", { type: "button", class: "small secondary add", "aria-label": texts.library_add_to, onclick: () => addTo(song) }, "+"),
     el("span", { class: "song-title" }, ` ${song.title} `),

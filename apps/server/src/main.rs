@@ -255,15 +255,30 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         std::process::id(),
         &uuid::Uuid::now_v7().simple().to_string()[..12]
     );
-    let party = Arc::new(soiree_voting::PartyPlayer::new(
-        Arc::clone(&rooms),
-        Arc::new(room_store.clone()),
-        Arc::new(room_store.clone()),
-        spotify_for_rooms.clone(),
-        Arc::clone(&clock),
-        holder.clone(),
-        Arc::new(move |_room| party_wake.notify_one()),
-    ));
+    let library = library::Library::open(
+        args.music_dir.as_deref(),
+        Some(library::UploadSettings {
+            dir: data_dir.join("uploads"),
+            max_file_bytes: args.max_upload_mb * 1_000_000,
+        }),
+        &database,
+        Arc::clone(&tiers),
+    )?;
+    let party = Arc::new(
+        soiree_voting::PartyPlayer::new(
+            Arc::clone(&rooms),
+            Arc::new(room_store.clone()),
+            Arc::new(room_store.clone()),
+            spotify_for_rooms.clone(),
+            Arc::clone(&clock),
+            holder.clone(),
+            Arc::new(move |_room| party_wake.notify_one()),
+        )
+        .remembering(Arc::new(party::ports::HostsLibrary {
+            library: Arc::clone(&library.service),
+            directory: Arc::clone(&tracks),
+        })),
+    );
     let limits = rate_limits(&database, tier_table);
     let ports = soiree_voting::VotingPorts {
         votes: Arc::new(room_store),
@@ -301,15 +316,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if simulator.is_some() {
         demo::seed_account(&users, &connections).await?;
     }
-    let library = library::Library::open(
-        args.music_dir.as_deref(),
-        Some(library::UploadSettings {
-            dir: data_dir.join("uploads"),
-            max_file_bytes: args.max_upload_mb * 1_000_000,
-        }),
-        &database,
-        Arc::clone(&tiers),
-    )?;
     if library.has_folder {
         // In the background: the server answers while a large folder is read.
         library.start_scan();

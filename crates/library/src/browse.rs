@@ -5,7 +5,7 @@
 use soiree_kernel::{Timestamp, UserId};
 
 use crate::error::TrackError;
-use crate::model::{Track, TrackId, TrackTags};
+use crate::model::{Track, TrackId, TrackTags, Viewer};
 use crate::search::search_key;
 use crate::service::LibraryService;
 
@@ -172,33 +172,37 @@ pub const NOW_PLAYING_FOR: chrono::TimeDelta = chrono::TimeDelta::minutes(15);
 
 impl LibraryService {
     /// Every artist `viewer` may see, by name (case and accents ignored).
-    pub async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
-        self.tracks.artists(viewer).await
+    pub async fn artists(&self, viewer: impl Into<Viewer>) -> anyhow::Result<Vec<ArtistSummary>> {
+        self.tracks.artists(viewer.into()).await
     }
 
     /// Albums `viewer` may see, as `query` asks.
     pub async fn albums(
         &self,
-        viewer: UserId,
+        viewer: impl Into<Viewer>,
         query: &AlbumQuery,
     ) -> anyhow::Result<Vec<AlbumSummary>> {
-        self.tracks.albums(viewer, query).await
+        self.tracks.albums(viewer.into(), query).await
     }
 
     /// An album with its tracks (by disc, number and title), if `viewer` may see any of them.
     pub async fn album(
         &self,
-        viewer: UserId,
+        viewer: impl Into<Viewer>,
         key: &AlbumKey,
     ) -> Result<(AlbumSummary, Vec<Track>), TrackError> {
-        let tracks = self.tracks.album_tracks(viewer, key).await?;
+        let tracks = self.tracks.album_tracks(viewer.into(), key).await?;
         let summary = summarise(key, &tracks).ok_or(TrackError::NotFound)?;
         Ok((summary, tracks))
     }
 
     /// Up to `count` tracks at random.
-    pub async fn random_tracks(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
-        self.tracks.random(viewer, count).await
+    pub async fn random_tracks(
+        &self,
+        viewer: impl Into<Viewer>,
+        count: u32,
+    ) -> anyhow::Result<Vec<Track>> {
+        self.tracks.random(viewer.into(), count).await
     }
 
     /// Stars `items` for `viewer` (starring twice is starring once); tracks `viewer` may not see
@@ -227,8 +231,9 @@ impl LibraryService {
     }
 
     /// What `viewer` starred, with the details of each (what left the library is left out).
-    pub async fn favourites(&self, viewer: UserId) -> anyhow::Result<Favourites> {
-        let starred = self.listening.favourites_of(viewer).await?;
+    pub async fn favourites(&self, viewer: impl Into<Viewer>) -> anyhow::Result<Favourites> {
+        let viewer = viewer.into();
+        let starred = self.listening.favourites_of(viewer.user).await?;
         let track_ids: Vec<TrackId> = starred
             .iter()
             .filter_map(|(item, _)| match item {

@@ -46,9 +46,10 @@ pub use browse::{
     AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, Favourites,
     NOW_PLAYING_FOR, NowPlaying,
 };
-pub use error::TrackError;
+pub use error::{StreamError, TrackError};
 pub use model::{
-    FileEntry, MediaFile, PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource, TrackTags,
+    FileEntry, MediaFile, PAGE_SIZE, ProviderTrack, SongPage, SongQuery, Track, TrackId,
+    TrackSource, TrackTags, Viewer,
 };
 pub use playlist::{
     CreatePlaylistError, EntryId, InvalidPlaylistName, MAX_ENTRIES, Playlist, PlaylistEntry,

@@ -11,7 +11,7 @@ use soiree_kernel::{Timestamp, UserId};
 use crate::browse::{
     AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, summarise,
 };
-use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackSource, TrackTags};
+use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackSource, TrackTags, Viewer};
 use crate::playlist::{
     EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
 };
@@ -113,7 +113,7 @@ pub struct InMemoryTracks {
 fn folder_path(track: &Track) -> Option<&str> {
     match &track.source {
         TrackSource::Folder { path } => Some(path),
-        TrackSource::Upload { .. } => None,
+        TrackSource::Upload { .. } | TrackSource::Provider { .. } => None,
     }
 }
 
@@ -153,12 +153,13 @@ impl TrackRepository for InMemoryTracks {
         Ok(lock(&self.tracks)
             .values()
             .filter_map(|track| {
+                let media = track.media.as_ref()?;
                 Some(Indexed {
                     id: track.id,
                     file: FileEntry {
                         path: folder_path(track)?.to_owned(),
-                        size: track.media.size,
-                        modified_at: track.media.modified_at,
+                        size: media.size,
+                        modified_at: media.modified_at,
                     },
                 })
             })
@@ -168,13 +169,15 @@ impl TrackRepository for InMemoryTracks {
     async fn save(&self, tracks: &[Track]) -> anyhow::Result<()> {
         let mut stored = lock(&self.tracks);
         for track in tracks {
+            let key = track.unique_key();
             let existing = stored
                 .values()
-                .find(|kept| folder_path(kept).is_some() && folder_path(kept) == folder_path(track))
-                .map(|kept| kept.id);
+                .find(|kept| kept.unique_key() == key)
+                .map(|kept| (kept.id, kept.added_at));
             let mut track = track.clone();
-            if let Some(id) = existing {
+            if let Some((id, added_at)) = existing {
                 track.id = id;
+                track.added_at = added_at;
             }
             stored.insert(track.id, track);
         }
@@ -188,7 +191,7 @@ impl TrackRepository for InMemoryTracks {
 
     async fn search(
         &self,
-        viewer: UserId,
+        viewer: Viewer,
         query: &SongQuery,
         offset: u64,
         limit: u64,
@@ -213,12 +216,7 @@ impl TrackRepository for InMemoryTracks {
     }
 
     async fn uploaded_bytes(&self, owner: UserId) -> anyhow::Result<u64> {
-        Ok(self
-            .uploads_of(owner)
-            .await?
-            .iter()
-            .map(|t| t.media.size)
-            .sum())
+        Ok(self.uploads_of(owner).await?.iter().map(Track::bytes).sum())
     }
 
     async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
@@ -229,6 +227,16 @@ impl TrackRepository for InMemoryTracks {
             .collect();
         uploads.sort_by_key(|track| std::cmp::Reverse(track.added_at));
         Ok(uploads)
+    }
+
+    async fn provider_tracks_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
+        let mut tracks: Vec<Track> = lock(&self.tracks)
+            .values()
+            .filter(|track| matches!(&track.source, TrackSource::Provider { owner: own, .. } if *own == owner))
+            .cloned()
+            .collect();
+        tracks.sort_by_key(|track| std::cmp::Reverse(track.added_at));
+        Ok(tracks)
     }
 
     async fn upload_by_hash(
@@ -266,10 +274,10 @@ impl TrackRepository for InMemoryTracks {
                 if hash == content_hash {
                     return Ok(SavedUpload::Duplicate(kept.id));
                 }
-                used += kept.media.size;
+                used += kept.bytes();
             }
         }
-        if limit.is_some_and(|limit| used + track.media.size > limit) {
+        if limit.is_some_and(|limit| used + track.bytes() > limit) {
             return Ok(SavedUpload::OverQuota);
         }
         stored.insert(track.id, track.clone());
@@ -284,7 +292,7 @@ impl TrackRepository for InMemoryTracks {
             .collect())
     }
 
-    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+    async fn artists(&self, viewer: Viewer) -> anyhow::Result<Vec<ArtistSummary>> {
         let mut artists: BTreeMap<String, (String, BTreeSet<String>, u32)> = BTreeMap::new();
         for track in lock(&self.tracks)
             .values()
@@ -311,7 +319,7 @@ impl TrackRepository for InMemoryTracks {
 
     async fn albums(
         &self,
-        viewer: UserId,
+        viewer: Viewer,
         query: &AlbumQuery,
     ) -> anyhow::Result<Vec<AlbumSummary>> {
         let mut grouped: BTreeMap<(String, String), Vec<Track>> = BTreeMap::new();
@@ -364,7 +372,7 @@ impl TrackRepository for InMemoryTracks {
                 albums.sort_by_key(|album| search_key(&album.key.title));
             }
             AlbumOrder::Starred => {
-                let starred = listening.favourites_of(viewer).await?;
+                let starred = listening.favourites_of(viewer.user).await?;
                 let when = |album: &AlbumSummary| {
                     starred.iter().find_map(|(item, at)| match item {
                         Favourite::Album(key)
@@ -386,7 +394,7 @@ impl TrackRepository for InMemoryTracks {
                     plays
                         .iter()
                         .filter(|(user, id, _)| {
-                            *user == viewer
+                            *user == viewer.user
                                 && tracks.get(id).is_some_and(|track| album.key.holds(track))
                         })
                         .map(|(_, _, at)| *at)
@@ -407,7 +415,7 @@ impl TrackRepository for InMemoryTracks {
             .collect())
     }
 
-    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+    async fn album_tracks(&self, viewer: Viewer, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
         let mut tracks: Vec<Track> = lock(&self.tracks)
             .values()
             .filter(|track| track.source.visible_to(viewer) && album.holds(track))
@@ -423,7 +431,7 @@ impl TrackRepository for InMemoryTracks {
         Ok(tracks)
     }
 
-    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+    async fn random(&self, viewer: Viewer, count: u32) -> anyhow::Result<Vec<Track>> {
         // Not random in memory: the first ones, which is what tests can check.
         Ok(lock(&self.tracks)
             .values()

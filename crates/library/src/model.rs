@@ -42,14 +42,71 @@ pub enum TrackSource {
         /// The SHA-256 of its content, in hex (the same file is kept once per person).
         content_hash: String,
     },
+    /// A track of a music service in someone's library (it played in a room they hosted, or
+    /// they like it there): only they see it, and it has no file to stream; it plays through
+    /// the service.
+    Provider {
+        /// Whose library holds it.
+        owner: UserId,
+        /// The service's address of the track (`spotify:track:…`, `soundcloud:tracks:…`).
+        uri: String,
+    },
 }
 
 impl TrackSource {
     /// Whether `viewer` may see a track from here.
-    pub fn visible_to(&self, viewer: UserId) -> bool {
+    pub fn visible_to(&self, viewer: impl Into<Viewer>) -> bool {
+        let viewer = viewer.into();
         match self {
             Self::Folder { .. } => true,
-            Self::Upload { owner, .. } => *owner == viewer,
+            Self::Upload { owner, .. } => *owner == viewer.user,
+            Self::Provider { owner, .. } => *owner == viewer.user && !viewer.files_only,
+        }
+    }
+
+    /// The track's owner, when it is someone's own (an upload or a provider track).
+    pub fn owner(&self) -> Option<UserId> {
+        match self {
+            Self::Folder { .. } => None,
+            Self::Upload { owner, .. } | Self::Provider { owner, .. } => Some(*owner),
+        }
+    }
+
+    /// The music service's address, for a provider track.
+    pub fn provider_uri(&self) -> Option<&str> {
+        match self {
+            Self::Provider { uri, .. } => Some(uri),
+            Self::Folder { .. } | Self::Upload { .. } => None,
+        }
+    }
+}
+
+/// Who reads the catalogue, and whether they can only use tracks with a file (a music app
+/// speaking Subsonic cannot play a provider's track: it is left out of what it is shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    /// The person.
+    pub user: UserId,
+    /// Whether tracks without a file are left out.
+    pub files_only: bool,
+}
+
+impl Viewer {
+    /// `user`, shown only tracks that have a file.
+    pub fn files_only(user: UserId) -> Self {
+        Self {
+            user,
+            files_only: true,
+        }
+    }
+}
+
+impl From<UserId> for Viewer {
+    /// `user`, shown every track they may see.
+    fn from(user: UserId) -> Self {
+        Self {
+            user,
+            files_only: false,
         }
     }
 }
@@ -122,10 +179,36 @@ pub struct Track {
     pub source: TrackSource,
     /// What its tags say.
     pub tags: TrackTags,
-    /// The file.
-    pub media: MediaFile,
+    /// The file; `None` for a provider's track, which has none.
+    pub media: Option<MediaFile>,
     /// When it entered the library.
     pub added_at: Timestamp,
+}
+
+impl Track {
+    /// The bytes of its file (0 for a provider's track).
+    pub fn bytes(&self) -> u64 {
+        self.media.as_ref().map_or(0, |media| media.size)
+    }
+
+    /// The key that keeps it once in the catalogue: the folder path, the owner's path of an
+    /// upload, or the owner and the service's address of a provider track.
+    pub fn unique_key(&self) -> String {
+        match &self.source {
+            TrackSource::Folder { path } => format!("folder:{path}"),
+            TrackSource::Upload { path, .. } => format!("upload:{path}"),
+            TrackSource::Provider { owner, uri } => format!("provider:{owner}/{uri}"),
+        }
+    }
+}
+
+/// A music service's track to keep in someone's library, with what the service said of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderTrack {
+    /// The service's address of it.
+    pub uri: String,
+    /// Its title, artists, album and length.
+    pub tags: TrackTags,
 }
 
 /// How many tracks a page of results holds.

@@ -245,7 +245,8 @@ impl PlaylistsService {
         Ok(())
     }
 
-    /// Appends items to the owner's playlist; library tracks must be ones the owner may see.
+    /// Appends items to the owner's playlist; library tracks must be ones the owner may see (a
+    /// music service's track of their library is added by its address).
     pub async fn add(
         &self,
         owner: UserId,
@@ -256,18 +257,27 @@ impl PlaylistsService {
         if playlist.entries.len() + items.len() > MAX_ENTRIES {
             return Err(PlaylistError::TooManyEntries);
         }
-        for item in &items {
-            if let PlaylistItem::Library(track) = item {
-                let visible = self
-                    .tracks
-                    .track(*track)
-                    .await?
-                    .is_some_and(|found| found.source.visible_to(owner));
-                if !visible {
-                    return Err(PlaylistError::UnknownTrack);
-                }
-            }
+        let mut checked = Vec::with_capacity(items.len());
+        for item in items {
+            let PlaylistItem::Library(track) = item else {
+                checked.push(item);
+                continue;
+            };
+            let found = self
+                .tracks
+                .track(track)
+                .await?
+                .filter(|found| found.source.visible_to(owner))
+                .ok_or(PlaylistError::UnknownTrack)?;
+            // A music service's track is kept by its address: it plays (and is copied to
+            // Spotify) as the service's track, whatever becomes of the library's entry.
+            let by_address = found
+                .source
+                .provider_uri()
+                .and_then(|uri| TrackRef::parse(uri).ok());
+            checked.push(by_address.map_or(item, PlaylistItem::Provider));
         }
+        let items = checked;
         let now = self.clock.now();
         let entries: Vec<PlaylistEntry> = items
             .into_iter()
@@ -491,5 +501,43 @@ mod tests {
         for bad in ["", "   ", "tab\there", &"x".repeat(101)] {
             assert!(PlaylistName::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_music_services_track_of_the_library_is_added_by_its_address() {
+        let (h, _) = harness(None);
+        let ada = UserId::generate();
+        let uri = "spotify:track:4uLU6hMCjMI75M1A2tKUQC";
+        h.library
+            .keep_provider_tracks(
+                ada,
+                vec![crate::ProviderTrack {
+                    uri: uri.to_owned(),
+                    tags: TrackTags::titled("Never Gonna Give You Up", "Rick Astley"),
+                }],
+            )
+            .await
+            .unwrap();
+        let kept = h.library.provider_tracks(ada).await.unwrap()[0].id;
+        let playlist = h.playlists.create(ada, name("Party")).await.unwrap();
+        let added = h
+            .playlists
+            .add(ada, playlist.id, vec![PlaylistItem::Library(kept)])
+            .await
+            .unwrap();
+        assert_eq!(
+            added.entries[0].item,
+            PlaylistItem::Provider(TrackRef::parse(uri).unwrap()),
+            "it plays, and copies to Spotify, as the service's track"
+        );
+        // Someone else's cannot be added.
+        let bob = UserId::generate();
+        let theirs = h.playlists.create(bob, name("Mine")).await.unwrap();
+        assert!(matches!(
+            h.playlists
+                .add(bob, theirs.id, vec![PlaylistItem::Library(kept)])
+                .await,
+            Err(PlaylistError::UnknownTrack)
+        ));
     }
 }

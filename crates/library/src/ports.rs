@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use soiree_kernel::UserId;
 
 use crate::browse::{AlbumKey, AlbumQuery, AlbumSummary, ArtistSummary, Favourite};
-use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackTags};
+use crate::model::{FileEntry, SongQuery, Track, TrackId, TrackTags, Viewer};
 use crate::playlist::{
     EntryId, Playlist, PlaylistEntry, PlaylistId, PlaylistName, PlaylistSummary,
 };
@@ -60,9 +60,11 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
     /// Every folder track with the size and time its file had when read.
     async fn folder_index(&self) -> anyhow::Result<Vec<Indexed>>;
 
-    /// Stores tracks, new or changed. MUST keep one track per folder path (a unique key): a
-    /// track whose path is stored already replaces it and keeps the stored id, so that two
-    /// scans at once, in any number of processes, never make two tracks of one file.
+    /// Stores tracks, new or changed: the folder's, and providers' tracks in their owners'
+    /// libraries. MUST keep one track per [`Track::unique_key`] (the folder path; the owner and
+    /// the service's address): a track stored already takes the new tags and keeps its id and
+    /// the time it was added, so that two scans (or two rooms) at once, in any number of
+    /// processes, never make two tracks of one file (or one address).
     async fn save(&self, tracks: &[Track]) -> anyhow::Result<()>;
 
     /// Removes tracks (their files are gone).
@@ -73,7 +75,7 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
     /// with how many match in all.
     async fn search(
         &self,
-        viewer: UserId,
+        viewer: Viewer,
         query: &SongQuery,
         offset: u64,
         limit: u64,
@@ -91,6 +93,9 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
 
     /// `owner`'s uploads, newest first.
     async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>>;
+
+    /// The providers' tracks in `owner`'s library, newest first.
+    async fn provider_tracks_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>>;
 
     /// `owner`'s upload with this content, if any.
     async fn upload_by_hash(
@@ -111,19 +116,19 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
 
     /// Every artist `viewer` may see (tracks grouped by [`TrackTags::main_artist`]), by name
     /// (compared by [`crate::search_key`]).
-    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>>;
+    async fn artists(&self, viewer: Viewer) -> anyhow::Result<Vec<ArtistSummary>>;
 
     /// The albums `viewer` may see (tracks grouped by main artist and folded album title), as
     /// `query` asks. [`crate::AlbumOrder::Starred`], `Frequent` and `Recent` are the viewer's
     /// own stars and plays.
-    async fn albums(&self, viewer: UserId, query: &AlbumQuery)
+    async fn albums(&self, viewer: Viewer, query: &AlbumQuery)
     -> anyhow::Result<Vec<AlbumSummary>>;
 
     /// The tracks of one album that `viewer` may see, by disc, track number and title.
-    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>>;
+    async fn album_tracks(&self, viewer: Viewer, album: &AlbumKey) -> anyhow::Result<Vec<Track>>;
 
     /// Up to `count` tracks `viewer` may see, drawn at random.
-    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>>;
+    async fn random(&self, viewer: Viewer, count: u32) -> anyhow::Result<Vec<Track>>;
 }
 
 /// A person's listening: stars, plays, and what they play now.

@@ -83,11 +83,11 @@ impl LibraryService {
                                 path: file.path.clone(),
                             },
                             tags: read.tags,
-                            media: MediaFile {
+                            media: Some(MediaFile {
                                 content_type: read.content_type,
                                 size: file.size,
                                 modified_at: file.modified_at,
-                            },
+                            }),
                             added_at: self.clock.now(),
                         });
                     }

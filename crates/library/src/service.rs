@@ -4,8 +4,10 @@ use std::sync::Arc;
 
 use soiree_kernel::{Clock, UserId};
 
-use crate::error::TrackError;
-use crate::model::{PAGE_SIZE, SongPage, SongQuery, Track, TrackId, TrackSource};
+use crate::error::{StreamError, TrackError};
+use crate::model::{
+    PAGE_SIZE, ProviderTrack, SongPage, SongQuery, Track, TrackId, TrackSource, Viewer,
+};
 use crate::ports::{ListeningRepository, MusicFolder, TrackRepository};
 
 /// The library over its ports.
@@ -52,11 +54,17 @@ impl LibraryService {
         match &track.source {
             TrackSource::Folder { path } => Some((self.folder.as_ref(), path)),
             TrackSource::Upload { path, .. } => Some((self.uploads.as_deref()?, path)),
+            TrackSource::Provider { .. } => None,
         }
     }
 
     /// One page of the tracks `viewer` may see that match `query`.
-    pub async fn songs(&self, viewer: UserId, query: &SongQuery) -> anyhow::Result<SongPage> {
+    pub async fn songs(
+        &self,
+        viewer: impl Into<Viewer>,
+        query: &SongQuery,
+    ) -> anyhow::Result<SongPage> {
+        let viewer = viewer.into();
         let offset = u64::from(query.page) * u64::from(PAGE_SIZE);
         let (tracks, total) = self
             .tracks
@@ -73,16 +81,19 @@ impl LibraryService {
     /// `offset`; with how many match in all.
     pub async fn search_tracks(
         &self,
-        viewer: UserId,
+        viewer: impl Into<Viewer>,
         query: &SongQuery,
         offset: u64,
         limit: u64,
     ) -> anyhow::Result<(Vec<Track>, u64)> {
-        self.tracks.search(viewer, query, offset, limit).await
+        self.tracks
+            .search(viewer.into(), query, offset, limit)
+            .await
     }
 
     /// The track with this id, if `viewer` may see it.
-    pub async fn track(&self, viewer: UserId, id: TrackId) -> Result<Track, TrackError> {
+    pub async fn track(&self, viewer: impl Into<Viewer>, id: TrackId) -> Result<Track, TrackError> {
+        let viewer = viewer.into();
         self.tracks
             .track(id)
             .await?
@@ -92,7 +103,12 @@ impl LibraryService {
 
     /// The tracks with these ids that `viewer` may see, in the order asked (one read of the
     /// catalogue, whatever the number; ids not found are left out).
-    pub async fn tracks(&self, viewer: UserId, ids: &[TrackId]) -> anyhow::Result<Vec<Track>> {
+    pub async fn tracks(
+        &self,
+        viewer: impl Into<Viewer>,
+        ids: &[TrackId],
+    ) -> anyhow::Result<Vec<Track>> {
+        let viewer = viewer.into();
         let found: std::collections::HashMap<TrackId, Track> = self
             .tracks
             .tracks(ids)
@@ -104,22 +120,68 @@ impl LibraryService {
         Ok(ids.iter().filter_map(|id| found.get(id).cloned()).collect())
     }
 
-    /// Where `viewer` may stream the track from, with the track.
+    /// Where `viewer` may stream the track from, with the track and its file.
     pub async fn stream(
         &self,
         viewer: UserId,
         id: TrackId,
-    ) -> Result<(Track, std::path::PathBuf), TrackError> {
+    ) -> Result<(Track, crate::model::MediaFile, std::path::PathBuf), StreamError> {
         let track = self.track(viewer, id).await?;
-        let (files, path) = self.file_of(&track).ok_or(TrackError::NotFound)?;
-        let location = files.location(path).ok_or(TrackError::NotFound)?;
-        Ok((track, location))
+        if let TrackSource::Provider { uri, .. } = &track.source {
+            return Err(StreamError::NoFile { uri: uri.clone() });
+        }
+        let media = track.media.clone().ok_or(StreamError::NotFound)?;
+        let (files, path) = self.file_of(&track).ok_or(StreamError::NotFound)?;
+        let location = files.location(path).ok_or(StreamError::NotFound)?;
+        Ok((track, media, location))
+    }
+
+    /// Keeps a music service's tracks in `owner`'s library (a track played in a room they
+    /// hosted, a track they like there): a track kept already takes the new details and keeps
+    /// its id. Only `owner` sees them; they have no file, so they stream through the service.
+    pub async fn keep_provider_tracks(
+        &self,
+        owner: UserId,
+        tracks: Vec<ProviderTrack>,
+    ) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let tracks: Vec<Track> = tracks
+            .into_iter()
+            .map(|track| Track {
+                id: TrackId::generate(),
+                source: TrackSource::Provider {
+                    owner,
+                    uri: track.uri,
+                },
+                tags: track.tags,
+                media: None,
+                added_at: now,
+            })
+            .collect();
+        self.tracks.save(&tracks).await
+    }
+
+    /// The music services' tracks in `owner`'s library, newest first.
+    pub async fn provider_tracks(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
+        self.tracks.provider_tracks_of(owner).await
+    }
+
+    /// Removes every provider track of `owner`'s library (their account is going).
+    pub async fn forget_provider_tracks(&self, owner: UserId) -> anyhow::Result<u64> {
+        let ids: Vec<TrackId> = self
+            .tracks
+            .provider_tracks_of(owner)
+            .await?
+            .iter()
+            .map(|track| track.id)
+            .collect();
+        self.tracks.remove(&ids).await
     }
 
     /// The track's embedded cover (media type and bytes), if `viewer` may see it and it has one.
     pub async fn cover(
         &self,
-        viewer: UserId,
+        viewer: impl Into<Viewer>,
         id: TrackId,
     ) -> Result<Option<(String, Vec<u8>)>, TrackError> {
         let track = self.track(viewer, id).await?;
@@ -274,5 +336,81 @@ mod tests {
             library.track(UserId::generate(), TrackId::generate()).await,
             Err(TrackError::NotFound)
         ));
+    }
+
+    fn provider_track(uri: &str, title: &str, artist: &str) -> ProviderTrack {
+        ProviderTrack {
+            uri: uri.to_owned(),
+            tags: TrackTags::titled(title, artist),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_provider_track_is_kept_once_per_person_seen_by_them_alone_and_never_streamed() {
+        let (library, folder) = library();
+        folder.put("halo.flac", TrackTags::titled("Halo", "Beyoncé"));
+        library.scan(&|_| {}).await.unwrap();
+        let (ada, bob) = (UserId::generate(), UserId::generate());
+        let uri = "spotify:track:4uLU6hMCjMI75M1A2tKUQC";
+        library
+            .keep_provider_tracks(ada, vec![provider_track(uri, "Never", "Rick")])
+            .await
+            .unwrap();
+        let first = library.provider_tracks(ada).await.unwrap();
+        // Kept again (it played in another room): the same track, with the newer details.
+        library
+            .keep_provider_tracks(
+                ada,
+                vec![provider_track(
+                    uri,
+                    "Never Gonna Give You Up",
+                    "Rick Astley",
+                )],
+            )
+            .await
+            .unwrap();
+        let kept = library.provider_tracks(ada).await.unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].id, first[0].id, "one track per person and address");
+        assert_eq!(kept[0].tags.title, "Never Gonna Give You Up");
+        assert_eq!(kept[0].source.provider_uri(), Some(uri));
+
+        // Bob keeps his own; neither sees the other's.
+        library
+            .keep_provider_tracks(bob, vec![provider_track(uri, "Never", "Rick")])
+            .await
+            .unwrap();
+        let all = library.songs(ada, &SongQuery::default()).await.unwrap();
+        assert_eq!(all.total, 2, "the folder's track and Ada's own");
+        assert!(all.tracks.iter().all(|track| track.source.visible_to(ada)));
+        assert!(matches!(
+            library.track(bob, kept[0].id).await,
+            Err(TrackError::NotFound)
+        ));
+
+        // A music app (files only) is not shown it, and it has no file to stream.
+        let apps = library
+            .songs(Viewer::files_only(ada), &SongQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(apps.tracks.len(), 1);
+        assert_eq!(apps.tracks[0].tags.title, "Halo");
+        assert!(
+            library
+                .artists(Viewer::files_only(ada))
+                .await
+                .unwrap()
+                .iter()
+                .all(|artist| artist.name != "Rick Astley")
+        );
+        assert!(matches!(
+            library.stream(ada, kept[0].id).await,
+            Err(StreamError::NoFile { uri: found }) if found == uri
+        ));
+
+        // The account goes: its provider tracks go with it.
+        assert_eq!(library.forget_provider_tracks(ada).await.unwrap(), 1);
+        assert!(library.provider_tracks(ada).await.unwrap().is_empty());
+        assert_eq!(library.provider_tracks(bob).await.unwrap().len(), 1);
     }
 }

@@ -173,7 +173,7 @@ impl UploadsService {
     pub async fn usage(&self, owner: UserId) -> anyhow::Result<UploadUsage> {
         let tracks = self.tracks.uploads_of(owner).await?;
         Ok(UploadUsage {
-            used_bytes: tracks.iter().map(|track| track.media.size).sum(),
+            used_bytes: tracks.iter().map(Track::bytes).sum(),
             tracks,
             limit_bytes: self.allowance.storage_allowed(owner).await?,
         })
@@ -256,11 +256,11 @@ impl UploadsService {
                 content_hash: content_hash.clone(),
             },
             tags: read.tags,
-            media: MediaFile {
+            media: Some(MediaFile {
                 content_type: read.content_type,
                 size: written,
                 modified_at: now,
-            },
+            }),
             added_at: now,
         };
         match self.tracks.save_upload(&track, limit).await? {

@@ -12,7 +12,7 @@ use sea_orm::{
 use soiree_kernel::{Timestamp, UserId};
 use soiree_library::{
     AlbumKey, AlbumOrder, AlbumQuery, AlbumSummary, ArtistSummary, Favourite, ListeningRepository,
-    Track, TrackId, search_key,
+    Track, TrackId, Viewer, search_key,
 };
 
 use crate::entity::{library_plays, library_stars, library_tracks, now_playing};
@@ -90,17 +90,20 @@ fn count(value: i64) -> u32 {
 
 pub(crate) async fn artists(
     connection: &DatabaseConnection,
-    viewer: UserId,
+    viewer: Viewer,
 ) -> anyhow::Result<Vec<ArtistSummary>> {
     let backend = connection.get_database_backend();
     let rows = ArtistRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         placeholders(
-            "SELECT main_artist, COUNT(DISTINCT album_key) AS albums, COUNT(*) AS tracks \
-             FROM library_tracks WHERE (owner_id IS NULL OR owner_id = ?) GROUP BY main_artist",
+            &format!(
+                "SELECT main_artist, COUNT(DISTINCT album_key) AS albums, COUNT(*) AS tracks \
+                 FROM library_tracks WHERE {} GROUP BY main_artist",
+                crate::library::visible_sql(viewer, "library_tracks")
+            ),
             backend,
         ),
-        [viewer.as_uuid().into()],
+        [viewer.user.as_uuid().into()],
     ))
     .all(connection)
     .await
@@ -119,16 +122,17 @@ pub(crate) async fn artists(
 
 pub(crate) async fn albums(
     connection: &DatabaseConnection,
-    viewer: UserId,
+    viewer: Viewer,
     query: &AlbumQuery,
 ) -> anyhow::Result<Vec<AlbumSummary>> {
     let backend = connection.get_database_backend();
     // The statement's parts with their values, in the order they stand in it.
     let mut join = (String::new(), Vec::<Value>::new());
-    // The folder's tracks and the viewer's own uploads.
+    // The folder's tracks and the viewer's own.
+    let visible = crate::library::visible_sql(viewer, "t");
     let mut filters = (
-        vec!["(t.owner_id IS NULL OR t.owner_id = ?)"],
-        vec![Value::from(viewer.as_uuid())],
+        vec![visible.as_str()],
+        vec![Value::from(viewer.user.as_uuid())],
     );
     let mut having = (String::new(), Vec::<Value>::new());
     // The viewer's plays, one row per track (so that an album's own figures are not multiplied
@@ -163,16 +167,19 @@ pub(crate) async fn albums(
                 " JOIN library_stars s ON s.user_id = ? \
                  AND s.item = ('a:' || t.main_artist || ? || t.album_key)"
                     .to_owned(),
-                vec![viewer.as_uuid().into(), ITEM_SEPARATOR.to_string().into()],
+                vec![
+                    viewer.user.as_uuid().into(),
+                    ITEM_SEPARATOR.to_string().into(),
+                ],
             );
             "MAX(s.starred_at) DESC"
         }
         AlbumOrder::Frequent => {
-            join = (plays.to_owned(), vec![viewer.as_uuid().into()]);
+            join = (plays.to_owned(), vec![viewer.user.as_uuid().into()]);
             "SUM(p.plays) DESC, MAX(p.last_played) DESC"
         }
         AlbumOrder::Recent => {
-            join = (plays.to_owned(), vec![viewer.as_uuid().into()]);
+            join = (plays.to_owned(), vec![viewer.user.as_uuid().into()]);
             "MAX(p.last_played) DESC"
         }
     };
@@ -225,7 +232,7 @@ pub(crate) async fn albums(
 
 pub(crate) async fn album_tracks(
     connection: &DatabaseConnection,
-    viewer: UserId,
+    viewer: Viewer,
     album: &AlbumKey,
 ) -> anyhow::Result<Vec<Track>> {
     let rows = library_tracks::Entity::find()
@@ -244,7 +251,7 @@ pub(crate) async fn album_tracks(
 
 pub(crate) async fn random(
     connection: &DatabaseConnection,
-    viewer: UserId,
+    viewer: Viewer,
     count: u32,
 ) -> anyhow::Result<Vec<Track>> {
     let rows = library_tracks::Entity::find()

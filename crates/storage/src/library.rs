@@ -11,7 +11,7 @@ use sea_orm::{
 use soiree_kernel::UserId;
 use soiree_library::{
     AlbumKey, AlbumQuery, AlbumSummary, ArtistSummary, FileEntry, Indexed, MediaFile, SongQuery,
-    Track, TrackId, TrackRepository, TrackSource, TrackTags, search_key,
+    Track, TrackId, TrackRepository, TrackSource, TrackTags, Viewer, search_key,
 };
 
 use crate::entity::library_tracks;
@@ -31,13 +31,35 @@ impl SqlLibraryStore {
 /// Artists are kept in one column, separated by a character no tag holds.
 const ARTIST_SEPARATOR: char = '\u{1F}';
 const FOLDER: &str = "folder";
-const UPLOAD: &str = "upload";
+pub(crate) const UPLOAD: &str = "upload";
+/// A provider's track: `path` is `{owner}/{uri}` (one per person and address under the
+/// `(source, path)` key), with no file (size 0, no media type).
+pub(crate) const PROVIDER: &str = "provider";
 
-/// The tracks `viewer` may see: the folder's, and their own uploads.
-pub(crate) fn visible_to(viewer: UserId) -> Condition {
-    Condition::any()
+/// The tracks `viewer` may see: the folder's, and their own uploads and provider tracks
+/// (these left out for a viewer who can only use files).
+pub(crate) fn visible_to(viewer: Viewer) -> Condition {
+    let visible = Condition::any()
         .add(library_tracks::Column::OwnerId.is_null())
-        .add(library_tracks::Column::OwnerId.eq(viewer.as_uuid()))
+        .add(library_tracks::Column::OwnerId.eq(viewer.user.as_uuid()));
+    if viewer.files_only {
+        Condition::all()
+            .add(visible)
+            .add(library_tracks::Column::Source.ne(PROVIDER))
+    } else {
+        visible
+    }
+}
+
+/// [`visible_to`] as SQL for hand-written statements over `library_tracks` named `table`
+/// (`?` stands for the viewer's id).
+pub(crate) fn visible_sql(viewer: Viewer, table: &str) -> String {
+    let visible = format!("({table}.owner_id IS NULL OR {table}.owner_id = ?)");
+    if viewer.files_only {
+        format!("{visible} AND {table}.source <> '{PROVIDER}'")
+    } else {
+        visible
+    }
 }
 
 fn column_u32(value: Option<u32>) -> Option<i32> {
@@ -46,18 +68,25 @@ fn column_u32(value: Option<u32>) -> Option<i32> {
 
 pub(crate) fn row_of(track: &Track) -> library_tracks::ActiveModel {
     let (source, path, owner, content_hash) = match &track.source {
-        TrackSource::Folder { path } => (FOLDER, path, None, None),
+        TrackSource::Folder { path } => (FOLDER, path.clone(), None, None),
         TrackSource::Upload {
             owner,
             path,
             content_hash,
         } => (
             UPLOAD,
-            path,
+            path.clone(),
             Some(owner.as_uuid()),
             Some(content_hash.clone()),
         ),
+        TrackSource::Provider { owner, uri } => (
+            PROVIDER,
+            format!("{owner}/{uri}"),
+            Some(owner.as_uuid()),
+            None,
+        ),
     };
+    let media = track.media.as_ref();
     let tags = &track.tags;
     let artists = tags.artists.join(" ");
     let album = tags.album.clone().unwrap_or_default();
@@ -66,10 +95,12 @@ pub(crate) fn row_of(track: &Track) -> library_tracks::ActiveModel {
         source: Set(source.to_owned()),
         owner_id: Set(owner),
         content_hash: Set(content_hash),
-        path: Set(path.clone()),
-        size: Set(i64::try_from(track.media.size).unwrap_or(i64::MAX)),
-        modified_at: Set(track.media.modified_at),
-        content_type: Set(track.media.content_type.clone()),
+        path: Set(path),
+        size: Set(i64::try_from(track.bytes()).unwrap_or(i64::MAX)),
+        modified_at: Set(media.map_or(track.added_at, |media| media.modified_at)),
+        content_type: Set(media
+            .map(|media| media.content_type.clone())
+            .unwrap_or_default()),
         title: Set(tags.title.clone()),
         artists: Set(tags.artists.join(&ARTIST_SEPARATOR.to_string())),
         album: Set(tags.album.clone()),
@@ -93,16 +124,34 @@ pub(crate) fn row_of(track: &Track) -> library_tracks::ActiveModel {
 
 pub(crate) fn track_of(row: library_tracks::Model) -> Track {
     let number = |value: Option<i32>| value.and_then(|value| u32::try_from(value).ok());
-    Track {
-        id: TrackId::from_uuid(row.id),
-        source: match (row.owner_id, row.content_hash) {
-            (Some(owner), Some(content_hash)) => TrackSource::Upload {
+    let media = MediaFile {
+        content_type: row.content_type,
+        size: u64::try_from(row.size).unwrap_or(0),
+        modified_at: row.modified_at,
+    };
+    let (source, media) = match (row.source.as_str(), row.owner_id, row.content_hash) {
+        (PROVIDER, Some(owner), _) => {
+            let uri = row
+                .path
+                .split_once('/')
+                .map_or(row.path.as_str(), |(_, uri)| uri)
+                .to_owned();
+            let owner = UserId::from_uuid(owner);
+            (TrackSource::Provider { owner, uri }, None)
+        }
+        (_, Some(owner), Some(content_hash)) => (
+            TrackSource::Upload {
                 owner: UserId::from_uuid(owner),
                 path: row.path,
                 content_hash,
             },
-            _ => TrackSource::Folder { path: row.path },
-        },
+            Some(media),
+        ),
+        _ => (TrackSource::Folder { path: row.path }, Some(media)),
+    };
+    Track {
+        id: TrackId::from_uuid(row.id),
+        source,
         tags: TrackTags {
             title: row.title,
             artists: row
@@ -120,11 +169,7 @@ pub(crate) fn track_of(row: library_tracks::Model) -> Track {
             duration_ms: row.duration_ms.and_then(|ms| u64::try_from(ms).ok()),
             has_cover: row.has_cover,
         },
-        media: MediaFile {
-            content_type: row.content_type,
-            size: u64::try_from(row.size).unwrap_or(0),
-            modified_at: row.modified_at,
-        },
+        media,
         added_at: row.added_at,
     }
 }
@@ -247,7 +292,7 @@ impl TrackRepository for SqlLibraryStore {
             )
             .exec_without_returning(&self.connection)
             .await
-            .context("storing scanned tracks")?;
+            .context("storing tracks")?;
         Ok(())
     }
 
@@ -269,7 +314,7 @@ impl TrackRepository for SqlLibraryStore {
 
     async fn search(
         &self,
-        viewer: UserId,
+        viewer: Viewer,
         query: &SongQuery,
         offset: u64,
         limit: u64,
@@ -319,23 +364,23 @@ impl TrackRepository for SqlLibraryStore {
         Ok(tracks)
     }
 
-    async fn artists(&self, viewer: UserId) -> anyhow::Result<Vec<ArtistSummary>> {
+    async fn artists(&self, viewer: Viewer) -> anyhow::Result<Vec<ArtistSummary>> {
         crate::browse::artists(&self.connection, viewer).await
     }
 
     async fn albums(
         &self,
-        viewer: UserId,
+        viewer: Viewer,
         query: &AlbumQuery,
     ) -> anyhow::Result<Vec<AlbumSummary>> {
         crate::browse::albums(&self.connection, viewer, query).await
     }
 
-    async fn album_tracks(&self, viewer: UserId, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
+    async fn album_tracks(&self, viewer: Viewer, album: &AlbumKey) -> anyhow::Result<Vec<Track>> {
         crate::browse::album_tracks(&self.connection, viewer, album).await
     }
 
-    async fn random(&self, viewer: UserId, count: u32) -> anyhow::Result<Vec<Track>> {
+    async fn random(&self, viewer: Viewer, count: u32) -> anyhow::Result<Vec<Track>> {
         crate::browse::random(&self.connection, viewer, count).await
     }
 
@@ -345,6 +390,18 @@ impl TrackRepository for SqlLibraryStore {
 
     async fn uploads_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
         crate::uploads::uploads_of(&self.connection, owner).await
+    }
+
+    async fn provider_tracks_of(&self, owner: UserId) -> anyhow::Result<Vec<Track>> {
+        let rows = library_tracks::Entity::find()
+            .filter(library_tracks::Column::Source.eq(PROVIDER))
+            .filter(library_tracks::Column::OwnerId.eq(owner.as_uuid()))
+            .order_by_desc(library_tracks::Column::AddedAt)
+            .order_by_desc(library_tracks::Column::Id)
+            .all(&self.connection)
+            .await
+            .context("listing someone's provider tracks")?;
+        Ok(rows.into_iter().map(track_of).collect())
     }
 
     async fn upload_by_hash(

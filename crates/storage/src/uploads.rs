@@ -23,6 +23,7 @@ pub(crate) async fn uploaded_bytes(
             Expr::cust("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
             "total",
         )
+        .filter(library_tracks::Column::Source.eq(crate::library::UPLOAD))
         .filter(library_tracks::Column::OwnerId.eq(owner.as_uuid()))
         .into_tuple()
         .one(connection)
@@ -39,6 +40,7 @@ pub(crate) async fn uploads_of(
     owner: UserId,
 ) -> anyhow::Result<Vec<Track>> {
     let rows = library_tracks::Entity::find()
+        .filter(library_tracks::Column::Source.eq(crate::library::UPLOAD))
         .filter(library_tracks::Column::OwnerId.eq(owner.as_uuid()))
         .order_by_desc(library_tracks::Column::AddedAt)
         .order_by_desc(library_tracks::Column::Id)
@@ -84,7 +86,7 @@ pub(crate) async fn save_upload(
     else {
         anyhow::bail!("save_upload takes uploads only");
     };
-    let (owner, size) = (*owner, track.media.size);
+    let (owner, size) = (*owner, track.bytes());
     let transaction = connection
         .begin()
         .await

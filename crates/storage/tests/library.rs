@@ -591,3 +591,138 @@ async fn uploads_through_two_instances_at_once_never_pass_the_quota_and_are_thei
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn provider_tracks_are_kept_once_per_person_through_two_instances_and_left_out_for_apps() {
+    use soiree_library::{ProviderTrack, StreamError, Viewer};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let ada = support::account(&test.database, "ada").await;
+        let bob = support::account(&test.database, "bob").await;
+        let folder = Arc::new(InMemoryFolder::default());
+        folder.put(
+            "halo.flac",
+            tags("Halo", "Beyoncé", "I Am… Sasha Fierce", 1),
+        );
+        let libraries: Vec<Arc<LibraryService>> = [&test.database, &second]
+            .into_iter()
+            .map(|database| {
+                Arc::new(LibraryService::new(
+                    folder.clone(),
+                    Arc::new(database.library()),
+                    Arc::new(database.listening()),
+                    Arc::new(SystemClock),
+                ))
+            })
+            .collect();
+        libraries[0].scan(&|_| {}).await.unwrap();
+        let uri = "spotify:track:4uLU6hMCjMI75M1A2tKUQC";
+        let rick = |title: &str| ProviderTrack {
+            uri: uri.to_owned(),
+            tags: tags(title, "Rick Astley", "Whenever You Need Somebody", 1),
+        };
+        // The same track kept at once, ten times, through both instances, for each person.
+        let kept: Vec<_> = (0..20_usize)
+            .map(|n| {
+                let library = Arc::clone(&libraries[n % 2]);
+                let owner = if n < 10 { ada } else { bob };
+                let track = rick(&format!("Never Gonna Give You Up {n}"));
+                tokio::spawn(async move { library.keep_provider_tracks(owner, vec![track]).await })
+            })
+            .collect();
+        for keeping in kept {
+            keeping.await.unwrap().unwrap();
+        }
+        let adas = libraries[1].provider_tracks(ada).await.unwrap();
+        assert_eq!(adas.len(), 1, "{backend}: one track per person and address");
+        assert_eq!(adas[0].source.provider_uri(), Some(uri), "{backend}");
+        assert!(adas[0].media.is_none(), "{backend}: no file");
+        assert!(adas[0].tags.title.starts_with("Never Gonna"), "{backend}");
+        assert_eq!(libraries[0].provider_tracks(bob).await.unwrap().len(), 1);
+
+        // Seen by its owner in search and browsing; left out for a music app and for others.
+        let found = libraries[0]
+            .songs(ada, &SongQuery::words("rick never"))
+            .await
+            .unwrap();
+        assert_eq!(found.total, 1, "{backend}");
+        assert_eq!(found.tracks[0].id, adas[0].id, "{backend}");
+        let everything = libraries[0]
+            .songs(ada, &SongQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(everything.total, 2, "{backend}: the folder's and her own");
+        let apps = libraries[0]
+            .songs(Viewer::files_only(ada), &SongQuery::default())
+            .await
+            .unwrap();
+        assert_eq!(apps.total, 1, "{backend}: a music app sees files only");
+        let artists = |viewer: Viewer| {
+            let library = Arc::clone(&libraries[0]);
+            async move {
+                library
+                    .artists(viewer)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|artist| artist.name)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(
+            artists(ada.into()).await,
+            ["Beyoncé", "Rick Astley"],
+            "{backend}"
+        );
+        assert_eq!(
+            artists(Viewer::files_only(ada)).await,
+            ["Beyoncé"],
+            "{backend}"
+        );
+        let albums = libraries[0]
+            .albums(
+                Viewer::files_only(ada),
+                &AlbumQuery::first(AlbumOrder::ByTitle, 50),
+            )
+            .await
+            .unwrap();
+        assert_eq!(albums.len(), 1, "{backend}");
+        let stranger = support::account(&test.database, "cyrus").await;
+        assert_eq!(
+            libraries[0]
+                .songs(stranger, &SongQuery::default())
+                .await
+                .unwrap()
+                .total,
+            1,
+            "{backend}: others see the folder only"
+        );
+        assert!(
+            matches!(
+                libraries[0].stream(ada, adas[0].id).await,
+                Err(StreamError::NoFile { .. })
+            ),
+            "{backend}"
+        );
+        // They are not uploads: no bytes counted.
+        assert_eq!(
+            test.database.library().uploaded_bytes(ada).await.unwrap(),
+            0
+        );
+        assert!(
+            test.database
+                .library()
+                .uploads_of(ada)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        assert_eq!(libraries[0].forget_provider_tracks(ada).await.unwrap(), 1);
+        assert!(libraries[1].provider_tracks(ada).await.unwrap().is_empty());
+        assert_eq!(libraries[1].provider_tracks(bob).await.unwrap().len(), 1);
+    }
+}

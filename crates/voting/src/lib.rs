@@ -52,8 +52,8 @@ pub use player::{
     LoopMemory, PartyPlayer, Wake, decide,
 };
 pub use ports::{
-    GuestVote, GuestVoter, PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog, TrackDetails,
-    TrackSource, VoteRateLimiter, VoteRepository,
+    GuestVote, GuestVoter, PlayedTracks, PlayerLeases, RecordBallotError, RoomPlayer, TrackCatalog,
+    TrackDetails, TrackSource, VoteRateLimiter, VoteRepository,
 };
 pub use queue::{QueueEntry, RoomTrack, next_ready, order_queue, played_in_order, playing};
 pub use service::{HostedRoom, RoomSnapshot, SkipTally, VotingPorts, VotingService};

@@ -1,17 +1,17 @@
-//! In-process [`VoteRepository`], [`PlayerLeases`] and [`TrackDetails`], for tests, examples and
-//! embedders.
+//! In-process [`VoteRepository`], [`PlayerLeases`], [`TrackDetails`] and [`PlayedTracks`], for
+//! tests, examples and embedders.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
-use soiree_kernel::{Timestamp, TrackInfo, TrackRef};
+use soiree_kernel::{Timestamp, TrackInfo, TrackRef, UserId};
 use soiree_rooms::memory::InMemoryRooms;
 use soiree_rooms::{ParticipantId, RoomId, TrackState};
 
 use crate::ballot::{Ballot, Recorded, Standing, Vote, VoteOutcome, count};
 use crate::player::LoopMemory;
-use crate::ports::{PlayerLeases, RecordBallotError, TrackDetails, VoteRepository};
+use crate::ports::{PlayedTracks, PlayerLeases, RecordBallotError, TrackDetails, VoteRepository};
 use crate::queue::{QueueEntry, RoomTrack, order_queue};
 
 #[derive(Debug, Default, Clone)]
@@ -302,6 +302,33 @@ impl TrackDetails for InMemoryTrackDetails {
         for info in infos {
             details.insert(info.track.clone(), info.clone());
         }
+        Ok(())
+    }
+}
+
+/// The room tracks that started, with their hosts, in order. Cloning shares the record.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryPlayedTracks {
+    started: Arc<Mutex<Vec<(UserId, TrackRef)>>>,
+}
+
+impl InMemoryPlayedTracks {
+    /// What started so far.
+    pub fn started(&self) -> Vec<(UserId, TrackRef)> {
+        self.started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+#[async_trait]
+impl PlayedTracks for InMemoryPlayedTracks {
+    async fn started(&self, host: UserId, track: &TrackRef) -> anyhow::Result<()> {
+        self.started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((host, track.clone()));
         Ok(())
     }
 }

@@ -131,6 +131,15 @@ pub trait PlayerLeases: Send + Sync + std::fmt::Debug {
     ) -> anyhow::Result<()>;
 }
 
+/// Where the tracks that played in rooms are remembered (the app keeps them in the host's
+/// library).
+#[async_trait]
+pub trait PlayedTracks: Send + Sync + std::fmt::Debug {
+    /// `track` reached the speakers of `host`'s room: called once per room track, when it
+    /// starts. A failure is logged by the caller and never stops the room.
+    async fn started(&self, host: UserId, track: &TrackRef) -> anyhow::Result<()>;
+}
+
 /// What is known of tracks (titles, artists, artwork), stored once per track.
 #[async_trait]
 pub trait TrackDetails: Send + Sync + std::fmt::Debug {

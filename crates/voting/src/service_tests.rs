@@ -14,7 +14,7 @@ use soiree_rooms::{
 
 use super::*;
 use crate::ballot::Tally;
-use crate::memory::{InMemoryTrackDetails, InMemoryVotes};
+use crate::memory::{InMemoryPlayedTracks, InMemoryTrackDetails, InMemoryVotes};
 use crate::player::{HostPlayback, LEASE};
 use crate::ports::TrackCatalog;
 use crate::ports::{RoomPlayer, VoteRepository};
@@ -161,6 +161,7 @@ struct Harness {
     sink: RecordingSink,
     clock: ManualClock,
     host: Member,
+    played: InMemoryPlayedTracks,
 }
 
 fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
@@ -176,7 +177,8 @@ fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
     ));
     let votes = InMemoryVotes::new(store);
     let player = Arc::new(FakePlayer::default());
-    let party = party_player(&rooms, &votes, &player, &clock, "process-a");
+    let played = InMemoryPlayedTracks::default();
+    let party = party_player(&rooms, &votes, &player, &clock, "process-a", &played);
     let catalog = Arc::new(FakeCatalog::default());
     let directory = Arc::new(TrackDirectory::new(
         Arc::new(InMemoryTrackDetails::default()),
@@ -209,6 +211,7 @@ fn harness_with(liked: Result<Option<TrackRef>, PlaybackFailure>) -> Harness {
         sink,
         clock,
         host,
+        played,
     }
 }
 
@@ -222,16 +225,20 @@ fn party_player(
     player: &Arc<FakePlayer>,
     clock: &ManualClock,
     holder: &str,
+    played: &InMemoryPlayedTracks,
 ) -> Arc<PartyPlayer> {
-    Arc::new(PartyPlayer::new(
-        rooms.clone(),
-        Arc::new(votes.clone()),
-        Arc::new(votes.clone()),
-        player.clone(),
-        Arc::new(clock.clone()),
-        holder,
-        Arc::new(|_| {}),
-    ))
+    Arc::new(
+        PartyPlayer::new(
+            rooms.clone(),
+            Arc::new(votes.clone()),
+            Arc::new(votes.clone()),
+            player.clone(),
+            Arc::new(clock.clone()),
+            holder,
+            Arc::new(|_| {}),
+        )
+        .remembering(Arc::new(played.clone())),
+    )
 }
 
 impl Harness {
@@ -542,6 +549,12 @@ async fn the_loop_plays_the_ready_head_queues_one_ahead_and_skips_at_the_thresho
         Some(&format!("play {}", track(3)))
     );
     assert_eq!(h.count("now_playing"), 3, "{:?}", h.sink.names());
+    let host = h.host.user_id;
+    assert_eq!(
+        h.played.started(),
+        [(host, track(1)), (host, track(2)), (host, track(3))],
+        "each track that started is kept for the host's library, once"
+    );
 
     // Skipping the last one pauses the host's player.
     h.voting.skip(&room.code, h.host()).await.unwrap();
@@ -565,7 +578,14 @@ async fn a_lease_that_moves_mid_track_carries_what_was_queued_so_nothing_is_queu
     );
 
     // Process A stops; once its lease has expired, process B takes the room over.
-    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+    let other = party_player(
+        &h.rooms,
+        &h.votes,
+        &h.player,
+        &h.clock,
+        "process-b",
+        &h.played,
+    );
     h.clock.advance(LEASE + chrono::Duration::seconds(1));
     h.player.at(197_000);
     assert_eq!(other.run_due().await.unwrap(), 1, "B holds the room now");
@@ -598,7 +618,14 @@ async fn a_lease_given_up_at_shutdown_is_taken_over_at_the_next_look_not_when_it
     }
     h.party.run_due().await.unwrap();
     assert_eq!(h.player.commands(), [format!("play {}", track(1))]);
-    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+    let other = party_player(
+        &h.rooms,
+        &h.votes,
+        &h.player,
+        &h.clock,
+        "process-b",
+        &h.played,
+    );
 
     // A holds the lease: at the room's next look, B may not take it.
     h.clock.advance(chrono::Duration::seconds(6));
@@ -637,7 +664,14 @@ async fn a_skip_taken_by_another_process_is_carried_out_by_the_lease_holder() {
     }
     h.party.run_due().await.unwrap();
     // Process B takes the skip vote; process A holds the lease and moves the player on.
-    let other = party_player(&h.rooms, &h.votes, &h.player, &h.clock, "process-b");
+    let other = party_player(
+        &h.rooms,
+        &h.votes,
+        &h.player,
+        &h.clock,
+        "process-b",
+        &h.played,
+    );
     let playing = track(1);
     assert!(other.skip(&room, &playing).await.unwrap());
     assert!(

@@ -153,6 +153,19 @@ struct UploadOut {
     uploaded_at: DateTime<Utc>,
 }
 
+/// A music service's track in the caller's library.
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedServiceTrack")]
+struct ServiceTrackOut {
+    id: uuid::Uuid,
+    uri: String,
+    title: String,
+    artists: Vec<String>,
+    #[oai(skip_serializing_if_is_none)]
+    album: Option<String>,
+    added_at: DateTime<Utc>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -172,6 +185,8 @@ struct ExportOut {
     playlists: Vec<PlaylistOut>,
     app_passwords: Vec<AppPasswordOut>,
     uploads: Vec<UploadOut>,
+    /// Music services' tracks in the library (played in rooms you hosted, liked there).
+    service_tracks: Vec<ServiceTrackOut>,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -251,10 +266,11 @@ enum Section {
     Playlists,
     AppPasswords,
     Uploads,
+    ServiceTracks,
 }
 
 impl Section {
-    const ALL: [Self; 11] = [
+    const ALL: [Self; 12] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -266,6 +282,7 @@ impl Section {
         Self::Playlists,
         Self::AppPasswords,
         Self::Uploads,
+        Self::ServiceTracks,
     ];
 
     fn name(self) -> &'static str {
@@ -281,6 +298,7 @@ impl Section {
             Self::Playlists => "playlists",
             Self::AppPasswords => "app_passwords",
             Self::Uploads => "uploads",
+            Self::ServiceTracks => "service_tracks",
         }
     }
 }
@@ -457,21 +475,42 @@ async fn section(
                     .into_iter()
                     .map(|track| UploadOut {
                         id: track.id.as_uuid(),
+                        size: track.bytes(),
                         title: track.tags.title,
                         artists: track.tags.artists,
-                        content_type: track.media.content_type,
-                        size: track.media.size,
+                        content_type: track
+                            .media
+                            .map(|media| media.content_type)
+                            .unwrap_or_default(),
                         sha256: match track.source {
                             soiree_library::TrackSource::Upload { content_hash, .. } => {
                                 content_hash
                             }
-                            soiree_library::TrackSource::Folder { .. } => String::new(),
+                            soiree_library::TrackSource::Folder { .. }
+                            | soiree_library::TrackSource::Provider { .. } => String::new(),
                         },
                         uploaded_at: track.added_at,
                     })
                     .collect(),
             )
         }
+        Section::ServiceTracks => listed(
+            state
+                .library
+                .service
+                .provider_tracks(user_id)
+                .await?
+                .into_iter()
+                .map(|track| ServiceTrackOut {
+                    id: track.id.as_uuid(),
+                    uri: track.source.provider_uri().unwrap_or_default().to_owned(),
+                    title: track.tags.title,
+                    artists: track.tags.artists,
+                    album: track.tags.album,
+                    added_at: track.added_at,
+                })
+                .collect(),
+        ),
         Section::AppPasswords => listed(
             state
                 .users
@@ -582,10 +621,16 @@ async fn erase(state: &AppState, user_id: UserId) -> anyhow::Result<()> {
         }
     }
     let anonymised = state.personal_rooms.anonymise(user_id).await?;
-    // Uploads have no foreign key to the account: their rows and files go here.
+    // Library tracks have no foreign key to the account: uploads (rows and files) and music
+    // services' tracks go here.
     if let Some(uploads) = &state.library.uploads {
         uploads.delete_all(user_id).await?;
     }
+    state
+        .library
+        .service
+        .forget_provider_tracks(user_id)
+        .await?;
     state.users.remove_account(user_id).await?;
     tracing::info!(%user_id, anonymised, "account erased at its owner's request");
     Ok(())

@@ -13,7 +13,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
 use std::collections::HashSet;
 
 use soiree_library::{
-    AlbumOrder, AlbumQuery, Favourite, PAGE_SIZE, SongQuery, Track, TrackError, TrackId,
+    AlbumOrder, AlbumQuery, Favourite, PAGE_SIZE, SongQuery, StreamError, Track, TrackError,
+    TrackId,
 };
 
 use crate::auth::SessionAuth;
@@ -47,12 +48,20 @@ pub(crate) struct SongOut {
     genre: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     duration_ms: Option<u64>,
-    /// The file's media type, found from its content.
-    content_type: String,
-    /// The file's size in bytes.
+    /// The file's media type, found from its content; absent for a music service's track.
+    #[oai(skip_serializing_if_is_none)]
+    content_type: Option<String>,
+    /// The file's size in bytes (0 for a music service's track).
     size: u64,
-    /// `GET` it for the audio (ranges accepted).
-    stream_url: String,
+    /// `GET` it for the audio (ranges accepted); absent for a music service's track, which
+    /// has no file here.
+    #[oai(skip_serializing_if_is_none)]
+    stream_url: Option<String>,
+    /// The music service's address of the track (`spotify:track:…`, `soundcloud:tracks:…`),
+    /// for a track that played in a room you hosted or that you like there: it plays through
+    /// the service (add it to a room, or to a playlist copied to Spotify).
+    #[oai(skip_serializing_if_is_none)]
+    provider_uri: Option<String>,
     /// `GET` it for the embedded cover; absent when the file has none.
     #[oai(skip_serializing_if_is_none)]
     cover_url: Option<String>,
@@ -63,6 +72,7 @@ pub(crate) struct SongOut {
 impl From<Track> for SongOut {
     fn from(track: Track) -> Self {
         let id = track.id.as_uuid();
+        let size = track.bytes();
         let tags = track.tags;
         Self {
             id,
@@ -75,9 +85,14 @@ impl From<Track> for SongOut {
             year: tags.year,
             genre: tags.genre,
             duration_ms: tags.duration_ms,
-            content_type: track.media.content_type,
-            size: track.media.size,
-            stream_url: format!("/api/v1/library/tracks/{id}/stream"),
+            size,
+            content_type: track.media.map(|media| media.content_type),
+            stream_url: track
+                .source
+                .provider_uri()
+                .is_none()
+                .then(|| format!("/api/v1/library/tracks/{id}/stream")),
+            provider_uri: track.source.provider_uri().map(str::to_owned),
             cover_url: tags
                 .has_cover
                 .then(|| format!("/api/v1/library/tracks/{id}/cover")),
@@ -429,6 +444,10 @@ impl ApiResponse for FileResponse {
                     "`track_not_found`, or `cover_not_found` (the file has no picture).",
                 ),
                 problem_response(
+                    409,
+                    "`no_file`: a music service's track (it has `provider_uri`): it plays through the service.",
+                ),
+                problem_response(
                     416,
                     "`range_not_satisfiable`: the range lies outside the file (`Content-Range: bytes */{length}`).",
                 ),
@@ -458,6 +477,20 @@ impl FileResponse {
             poem::http::HeaderValue::from_static("application/problem+json"),
         );
         Self(response)
+    }
+}
+
+/// Why a track's audio cannot be sent.
+fn stream_problem(error: StreamError) -> Problem {
+    match error {
+        StreamError::NotFound => track_not_found(&TrackError::NotFound),
+        error @ StreamError::NoFile { .. } => Problem::new(
+            StatusCode::CONFLICT,
+            "no_file",
+            "No file here",
+            capitalised(&error),
+        ),
+        StreamError::Unknown(error) => Problem::internal(&error),
     }
 }
 
@@ -713,21 +746,12 @@ impl LibraryApi {
             .service
             .stream(auth.caller().user.id, TrackId::from_uuid(id.0))
             .await;
-        let (track, location) = match found {
+        let (_, media, location) = match found {
             Ok(found) => found,
-            Err(error @ TrackError::NotFound) => {
-                return FileResponse::problem(track_not_found(&error));
-            }
-            Err(TrackError::Unknown(error)) => {
-                return FileResponse::problem(Problem::internal(&error));
-            }
+            Err(error) => return FileResponse::problem(stream_problem(error)),
         };
-        match crate::library::stream::respond(
-            &location,
-            &track.media.content_type,
-            request.headers(),
-        )
-        .await
+        match crate::library::stream::respond(&location, &media.content_type, request.headers())
+            .await
         {
             Ok(response) => FileResponse(response),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {

@@ -54,7 +54,7 @@ texts! {
     party_save: "Save as a playlist", "En faire une liste";
     playlist_reorder_hint: "Drag a song, or use ↑, to change the order.", "Glissez une chanson, ou utilisez ↑, pour changer l'ordre.";
     library_add_to: "Add to playlist", "Ajouter à la liste";
-    library_hint: "The server's music: search by title, artist or album, and play it here.", "La musique du serveur : cherchez par titre, artiste ou album, et écoutez-la ici.";
+    library_hint: "The server's music, your uploads, and the tracks that played in your rooms: search by title, artist or album, and play it here.", "La musique du serveur, vos envois et les morceaux joués dans vos soirées : cherchez par titre, artiste ou album, et écoutez-la ici.";
     library_search: "Title, artist or album", "Titre, artiste ou album";
     library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
     library_browse: "Browse by artist", "Parcourir par artiste";
@@ -388,6 +388,9 @@ script_texts! {
     event_app_password_created: "App password made", "Mot de passe d'application créé";
     event_app_password_revoked: "App password revoked", "Mot de passe d'application révoqué";
     library_play: "Play", "Écouter";
+    library_on_spotify: "On Spotify", "Sur Spotify";
+    library_on_soundcloud: "On SoundCloud", "Sur SoundCloud";
+    library_service_track: "Played in one of your rooms: it plays through the music service, not here.", "Jouée dans une de vos soirées : elle s'écoute sur le service de musique, pas ici.";
     library_found: "Songs found:", "Chansons trouvées :";
     library_more: "More", "Plus";
     library_nothing: "Nothing found.", "Rien trouvé.";

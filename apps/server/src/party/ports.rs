@@ -206,3 +206,44 @@ impl HostAllowances for TierAllowances {
         })
     }
 }
+
+/// The host's library, as rooms fill it: each room track that starts is kept there with what is
+/// known of it (its title, artists, album and length; its address when nothing is known).
+#[derive(Debug)]
+pub(crate) struct HostsLibrary {
+    pub(crate) library: Arc<soiree_library::LibraryService>,
+    pub(crate) directory: Arc<soiree_voting::TrackDirectory>,
+}
+
+#[async_trait]
+impl soiree_voting::PlayedTracks for HostsLibrary {
+    async fn started(&self, host: UserId, track: &TrackRef) -> anyhow::Result<()> {
+        let info = self
+            .directory
+            .get(std::slice::from_ref(track))
+            .await?
+            .remove(track);
+        let tags = match info {
+            Some(info) => soiree_library::TrackTags {
+                title: info.title,
+                artists: info.artists,
+                album: info.album,
+                duration_ms: Some(info.duration_ms),
+                ..soiree_library::TrackTags::default()
+            },
+            None => soiree_library::TrackTags {
+                title: track.to_string(),
+                ..soiree_library::TrackTags::default()
+            },
+        };
+        self.library
+            .keep_provider_tracks(
+                host,
+                vec![soiree_library::ProviderTrack {
+                    uri: track.to_string(),
+                    tags,
+                }],
+            )
+            .await
+    }
+}

@@ -28,6 +28,12 @@ impl Call<'_> {
     fn viewer(&self) -> UserId {
         self.caller.id
     }
+
+    /// The caller as the catalogue sees them through a music app: tracks with a file only (a
+    /// music service's track cannot be played by the app).
+    fn listener(&self) -> soiree_library::Viewer {
+        soiree_library::Viewer::files_only(self.caller.id)
+    }
 }
 
 /// A call's answer: a tree to write, or a response as it is (a file).
@@ -178,13 +184,21 @@ fn song_node(track: &Track, starred: Option<Timestamp>) -> Node {
     let tags = &track.tags;
     let album = AlbumKey::of(track);
     // Uploads show under the person's own "Uploads" folder, not the server's paths.
+    // (A music service's track is never shown to an app: it has no file.)
+    let content_type = track
+        .media
+        .as_ref()
+        .map_or("", |media| media.content_type.as_str());
     let path = match &track.source {
         soiree_library::TrackSource::Folder { path } => path.clone(),
-        soiree_library::TrackSource::Upload { .. } => format!(
-            "Uploads/{}.{}",
-            tags.title.replace('/', "_"),
-            suffix(&track.media.content_type)
-        ),
+        soiree_library::TrackSource::Upload { .. }
+        | soiree_library::TrackSource::Provider { .. } => {
+            format!(
+                "Uploads/{}.{}",
+                tags.title.replace('/', "_"),
+                suffix(content_type)
+            )
+        }
     };
     Node::new("")
         .attr("id", ids::track(track.id))
@@ -198,9 +212,9 @@ fn song_node(track: &Track, starred: Option<Timestamp>) -> Node {
         .attr_opt("year", tags.year)
         .attr_opt("genre", tags.genre.clone())
         .attr_opt("coverArt", tags.has_cover.then(|| ids::track(track.id)))
-        .attr("size", track.media.size)
-        .attr("contentType", track.media.content_type.as_str())
-        .attr("suffix", suffix(&track.media.content_type))
+        .attr("size", track.bytes())
+        .attr("contentType", content_type)
+        .attr("suffix", suffix(content_type))
         .attr_opt("duration", tags.duration_ms.map(seconds))
         .attr("path", path)
         .attr("created", date(track.added_at))
@@ -356,7 +370,7 @@ async fn indexes(context: &Call<'_>, name: &'static str) -> Result<Answer, Failu
         .state
         .library
         .service
-        .artists(context.viewer())
+        .artists(context.listener())
         .await?;
     let stars = Stars::of(context).await?;
     let mut letters: BTreeMap<String, Vec<Node>> = BTreeMap::new();
@@ -390,7 +404,7 @@ async fn artist_albums(context: &Call<'_>, name: &str) -> Result<Vec<AlbumSummar
         .state
         .library
         .service
-        .albums(context.viewer(), &query)
+        .albums(context.listener(), &query)
         .await?;
     if albums.is_empty() {
         return Err(Failure::not_found("Artist"));
@@ -408,7 +422,7 @@ async fn directory(context: &Call<'_>) -> Result<Answer, Failure> {
                 .state
                 .library
                 .service
-                .artists(context.viewer())
+                .artists(context.listener())
                 .await?;
             Node::new("directory")
                 .attr("id", ids::FOLDER)
@@ -445,7 +459,7 @@ async fn directory(context: &Call<'_>) -> Result<Answer, Failure> {
                 .state
                 .library
                 .service
-                .album(context.viewer(), &key)
+                .album(context.listener(), &key)
                 .await
                 .map_err(|_| Failure::not_found("Album"))?;
             Node::new("directory")
@@ -488,7 +502,7 @@ async fn album(context: &Call<'_>) -> Result<Answer, Failure> {
         .state
         .library
         .service
-        .album(context.viewer(), &key)
+        .album(context.listener(), &key)
         .await
         .map_err(|_| Failure::not_found("Album"))?;
     let stars = Stars::of(context).await?;
@@ -502,7 +516,7 @@ async fn track_param(context: &Call<'_>, name: &str) -> Result<Track, Failure> {
             .state
             .library
             .service
-            .track(context.viewer(), id)
+            .track(context.listener(), id)
             .await?),
         _ => Err(Failure::not_found("Song")),
     }
@@ -551,7 +565,7 @@ async fn album_list(context: &Call<'_>, call: &str) -> Result<Answer, Failure> {
         .state
         .library
         .service
-        .albums(context.viewer(), &query)
+        .albums(context.listener(), &query)
         .await?;
     let stars = Stars::of(context).await?;
     let name = if call == "getAlbumList" {
@@ -577,7 +591,7 @@ async fn random_songs(context: &Call<'_>) -> Result<Answer, Failure> {
         .state
         .library
         .service
-        .random_tracks(context.viewer(), size)
+        .random_tracks(context.listener(), size)
         .await?;
     let stars = Stars::of(context).await?;
     Ok(Node::new("")
@@ -597,7 +611,7 @@ async fn search(context: &Call<'_>, call: &str) -> Result<Answer, Failure> {
         .trim()
         .to_owned();
     let folded = search_key(&words);
-    let viewer = context.viewer();
+    let viewer = context.listener();
     let library = &context.state.library.service;
     let stars = Stars::of(context).await?;
     let window = |count: &str, offset: &str| -> Result<(usize, usize), Failure> {
@@ -660,7 +674,7 @@ async fn starred(context: &Call<'_>, call: &str) -> Result<Answer, Failure> {
         .state
         .library
         .service
-        .favourites(context.viewer())
+        .favourites(context.listener())
         .await?;
     let name = if call == "getStarred" {
         "starred"
@@ -753,7 +767,7 @@ async fn playlist_node(
         .state
         .library
         .service
-        .tracks(context.viewer(), &ids)
+        .tracks(context.listener(), &ids)
         .await?;
     let node = Node::new("")
         .attr("id", playlist.id.as_uuid().to_string())
@@ -931,28 +945,31 @@ async fn stream(context: &Call<'_>, download: bool) -> Result<Answer, Failure> {
     let Id::Track(id) = id_param(context, "id")? else {
         return Err(Failure::not_found("Song"));
     };
-    let (track, location) = context
+    let (track, media, location) = context
         .state
         .library
         .service
         .stream(context.viewer(), id)
-        .await?;
+        .await
+        .map_err(|error| match error {
+            soiree_library::StreamError::NotFound | soiree_library::StreamError::NoFile { .. } => {
+                Failure::not_found("Song")
+            }
+            soiree_library::StreamError::Unknown(error) => Failure::internal(&error),
+        })?;
     // No transcoding: the file as it is, with ranges (`maxBitRate` and `format` are ignored).
-    let mut response = crate::library::stream::respond(
-        &location,
-        &track.media.content_type,
-        context.request.headers(),
-    )
-    .await
-    .map_err(|error| match error.kind() {
-        std::io::ErrorKind::NotFound => Failure::not_found("Song"),
-        _ => Failure::internal(&anyhow::Error::from(error)),
-    })?;
+    let mut response =
+        crate::library::stream::respond(&location, &media.content_type, context.request.headers())
+            .await
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::NotFound => Failure::not_found("Song"),
+                _ => Failure::internal(&anyhow::Error::from(error)),
+            })?;
     if download {
         let name = format!(
             "{}.{}",
             track.tags.title.replace(['"', '\\', '/'], "_"),
-            suffix(&track.media.content_type)
+            suffix(&media.content_type)
         );
         let disposition = format!("attachment; filename*=UTF-8''{}", url_escape(&name));
         if let Ok(value) = poem::http::HeaderValue::from_str(&disposition) {
@@ -979,7 +996,7 @@ fn url_escape(text: &str) -> String {
 
 async fn cover(context: &Call<'_>) -> Result<Answer, Failure> {
     let library = &context.state.library.service;
-    let viewer = context.viewer();
+    let viewer = context.listener();
     let track = match id_param(context, "id")? {
         Id::Track(id) => id,
         Id::Album(key) => {

@@ -19,7 +19,7 @@ use tracing::instrument;
 
 pub use decide::{Decision, HostPlayback, LOOKAHEAD, Look, decide};
 
-use crate::ports::{PlayerLeases, RoomPlayer, VoteRepository};
+use crate::ports::{PlayedTracks, PlayerLeases, RoomPlayer, VoteRepository};
 use crate::queue::{next_ready, playing};
 
 /// How long the room waits after a playback failure before trying again.
@@ -63,6 +63,8 @@ pub struct PartyPlayer {
     clock: Arc<dyn Clock>,
     holder: String,
     wake: Wake,
+    /// Told of each room track that starts (none until [`PartyPlayer::remembering`]).
+    played: Option<Arc<dyn PlayedTracks>>,
 }
 
 impl std::fmt::Debug for PartyPlayer {
@@ -97,7 +99,15 @@ impl PartyPlayer {
             clock,
             holder: holder.into(),
             wake,
+            played: None,
         }
+    }
+
+    /// Tells `played` of each room track that starts (the host's library keeps them).
+    #[must_use]
+    pub fn remembering(mut self, played: Arc<dyn PlayedTracks>) -> Self {
+        self.played = Some(played);
+        self
     }
 
     /// Asks this process's loop for a pass soon (the room is already due in storage).
@@ -279,6 +289,11 @@ impl PartyPlayer {
                 track: track.clone(),
             };
             self.rooms.emit(room.id, kind).await?;
+            if let Some(played) = &self.played
+                && let Err(error) = played.started(room.host, track).await
+            {
+                tracing::warn!(error = %error, "a played track could not be kept in the host's library");
+            }
         }
         Ok(LoopMemory {
             queued_next: None,
