@@ -30,6 +30,7 @@
 //! ```
 
 mod error;
+mod likes;
 pub mod memory;
 mod model;
 mod player;
@@ -39,6 +40,7 @@ mod service;
 pub use error::{
     AccessError, AuthorizeError, CallbackError, CredentialsError, ProviderError, TokenError,
 };
+pub use likes::{LikedPage, LikedTrack, LikesProvider, LikesService};
 pub use model::{
     AuthorizationStart, CallbackParams, ClientCredentials, ClientId, ClientSecret, Connection,
     ConnectionStatus, InvalidCredential, MIN_SHOWN_SECRET_CHARS, PendingAuthorization, Provider,

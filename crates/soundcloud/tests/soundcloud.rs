@@ -142,3 +142,64 @@ async fn authorization_urls_require_pkce_and_carry_no_scope() {
         start.authorize_url
     );
 }
+
+#[tokio::test]
+async fn liked_tracks_follow_next_href_on_the_configured_api_until_it_is_absent() {
+    use soiree_connections::LikesProvider as _;
+    use wiremock::matchers::query_param;
+    let (server, soundcloud) = soundcloud().await;
+    let token = SecretString::from("the-token");
+    let track = |n: u64| {
+        json!({"urn": format!("soundcloud:tracks:{n}"), "title": format!("Track {n}"), "duration": 90_000,
+               "user": {"username": "dj"}, "permalink_url": format!("https://soundcloud.com/dj/{n}")})
+    };
+    Mock::given(method("GET"))
+        .and(path("/me/likes/tracks"))
+        .and(header("authorization", "OAuth the-token"))
+        .and(query_param("limit", "200"))
+        .and(query_param("linked_partitioning", "true"))
+        .and(wiremock::matchers::query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "collection": [track(1), track(2)],
+            // A next page named on another host: followed on the configured API only.
+            "next_href": "https://elsewhere.example/me/likes/tracks?limit=200&linked_partitioning=true&cursor=abc",
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/me/likes/tracks"))
+        .and(query_param("cursor", "abc"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            // The last page leaves next_href out.
+            "collection": [track(3), {"id": 4, "title": "Numeric id", "duration": 1000, "metadata_artist": "Someone"}],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let first = soundcloud.liked_page(&token, None).await.unwrap();
+    assert_eq!(first.tracks.len(), 2);
+    assert_eq!(first.tracks[0].uri, "soundcloud:tracks:1");
+    assert_eq!(first.tracks[0].artists, ["dj"]);
+    assert_eq!(first.tracks[0].liked_at, None);
+    let last = soundcloud
+        .liked_page(&token, first.next.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(last.next, None);
+    assert_eq!(last.tracks[1].uri, "soundcloud:tracks:4");
+    assert_eq!(last.tracks[1].artists, ["Someone"]);
+
+    // 429 with a long wait is surfaced with it.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/me/likes/tracks"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "600"))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        soundcloud.liked_page(&token, None).await,
+        Err(soiree_connections::PlayerError::RateLimited { retry_after })
+            if retry_after == std::time::Duration::from_secs(600)
+    ));
+}

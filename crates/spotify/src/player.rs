@@ -446,3 +446,69 @@ impl PlayerProvider for Spotify {
         .map(|_| ())
     }
 }
+
+/// How many liked tracks one request reads (Spotify's most).
+const LIKES_PER_PAGE: u32 = 50;
+
+#[async_trait]
+impl soiree_connections::LikesProvider for Spotify {
+    fn provider(&self) -> soiree_connections::Provider {
+        soiree_connections::Provider::Spotify
+    }
+
+    /// `GET /me/tracks?limit=50&offset=…`, newest first; the cursor is the next offset.
+    async fn liked_page(
+        &self,
+        access_token: &SecretString,
+        cursor: Option<&str>,
+    ) -> Result<soiree_connections::LikedPage, PlayerError> {
+        let offset: u32 = cursor.and_then(|cursor| cursor.parse().ok()).unwrap_or(0);
+        let query = [
+            ("limit", LIKES_PER_PAGE.to_string()),
+            ("offset", offset.to_string()),
+        ];
+        let response = self
+            .command(
+                Method::GET,
+                "/me/tracks",
+                &query,
+                None,
+                access_token,
+                Repeat::Safe,
+            )
+            .await?;
+        let page: wire::LikedPage = response
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable list of liked tracks".into()))?;
+        let read = u32::try_from(page.items.len()).unwrap_or(u32::MAX);
+        let tracks = page
+            .items
+            .into_iter()
+            .filter_map(|item| {
+                let summary = track(item.track?)?;
+                let liked_at = item
+                    .added_at
+                    .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+                    .map(|at| at.with_timezone(&chrono::Utc));
+                let id = summary.uri.trim_start_matches("spotify:track:").to_owned();
+                Some(soiree_connections::LikedTrack {
+                    link: Some(format!("https://open.spotify.com/track/{id}")),
+                    uri: summary.uri,
+                    title: summary.name,
+                    artists: summary.artists,
+                    album: summary.album,
+                    duration_ms: summary.duration_ms,
+                    liked_at,
+                })
+            })
+            .collect();
+        Ok(soiree_connections::LikedPage {
+            tracks,
+            next: page
+                .next
+                .filter(|_| read > 0)
+                .map(|_| (offset + read).to_string()),
+        })
+    }
+}

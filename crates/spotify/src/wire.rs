@@ -102,6 +102,24 @@ pub(crate) struct SavedTracks {
     pub(crate) total: u32,
 }
 
+/// A page of `GET /me/tracks` as the sync reads it: each item's time and track (an item whose
+/// track cannot be read is left out, not the page).
+#[derive(Debug, Deserialize)]
+pub(crate) struct LikedPage {
+    #[serde(default)]
+    pub(crate) items: Vec<LikedItem>,
+    #[serde(default)]
+    pub(crate) next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LikedItem {
+    #[serde(default)]
+    pub(crate) added_at: Option<String>,
+    #[serde(default)]
+    pub(crate) track: Option<serde_json::Value>,
+}
+
 #[derive(Debug, Deserialize)]
 pub(crate) struct PlaybackState {
     #[serde(default)]

@@ -398,3 +398,73 @@ async fn tracks_and_searches_come_back_with_names_album_and_a_screen_sized_cover
         "no request for nothing"
     );
 }
+
+fn liked_item(n: u32, added_at: &str) -> serde_json::Value {
+    json!({
+        "added_at": added_at,
+        "track": {
+            "uri": format!("spotify:track:{n:0>22}"), "name": format!("Song {n}"),
+            "artists": [{"name": "Ada"}], "duration_ms": 180_000,
+            "album": {"name": "Album", "images": []},
+        }
+    })
+}
+
+#[tokio::test]
+async fn liked_tracks_are_read_in_pages_of_fifty_with_their_time_and_a_429_is_surfaced() {
+    use soiree_connections::LikesProvider as _;
+    let (server, spotify) = spotify().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me/tracks"))
+        .and(query_param("limit", "50"))
+        .and(query_param("offset", "0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "href": "x", "limit": 50, "offset": 0, "previous": null, "total": 51,
+            "next": format!("{}/v1/me/tracks?offset=50&limit=50", server.uri()),
+            "items": (0..50).map(|n| liked_item(n, "2026-11-20T10:00:00Z")).collect::<Vec<_>>(),
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me/tracks"))
+        .and(query_param("offset", "50"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "href": "x", "limit": 50, "offset": 50, "previous": "x", "total": 51, "next": null,
+            // An item whose track is gone (null) is left out, not the page.
+            "items": [liked_item(50, "2026-11-01T08:30:00Z"), {"added_at": "2026-10-01T00:00:00Z", "track": null}],
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let first = spotify.liked_page(&token(), None).await.unwrap();
+    assert_eq!(first.tracks.len(), 50);
+    assert_eq!(first.next.as_deref(), Some("50"));
+    assert_eq!(first.tracks[0].title, "Song 0");
+    assert_eq!(
+        first.tracks[0].liked_at,
+        Some("2026-11-20T10:00:00Z".parse().unwrap())
+    );
+    assert_eq!(
+        first.tracks[0].link.as_deref(),
+        Some("https://open.spotify.com/track/0000000000000000000000")
+    );
+    let last = spotify
+        .liked_page(&token(), first.next.as_deref())
+        .await
+        .unwrap();
+    assert_eq!(last.tracks.len(), 1);
+    assert_eq!(last.next, None);
+
+    // A long rate limit comes back with its wait, for the sync to pause that person.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/me/tracks"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        spotify.liked_page(&token(), None).await,
+        Err(PlayerError::RateLimited { retry_after }) if retry_after == Duration::from_secs(120)
+    ));
+}
