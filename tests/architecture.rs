@@ -35,6 +35,7 @@ const ALLOWED_ARROWS: &[(&str, &[&str])] = &[
     ("soiree-rooms", &["soiree-kernel"]),
     ("soiree-voting", &["soiree-rooms", "soiree-kernel"]),
     ("soiree-library", &["soiree-kernel"]),
+    ("soiree-sync", &["soiree-kernel"]),
 ];
 
 /// The resolved dependency graph: package names by id, and each package's normal dependencies.

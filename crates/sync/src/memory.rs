@@ -1,0 +1,351 @@
+//! In-process [`SyncRepository`], [`LikesSource`] and [`LikesLibrary`], for tests, examples and
+//! embedders.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use chrono::TimeDelta;
+use soiree_kernel::{Timestamp, UserId};
+
+use crate::model::{Liked, LikesPage, PageFailure, RunId, RunResult, SyncKey, SyncState};
+use crate::ports::{LikesLibrary, LikesSource, SyncRepository};
+use crate::rules::spread_offset;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[derive(Debug, Default)]
+struct Stored {
+    connected: Vec<SyncKey>,
+    states: BTreeMap<SyncKey, (SyncState, Option<(String, Timestamp)>)>,
+    /// Likes with the run that last saw them.
+    likes: BTreeMap<SyncKey, Vec<(Liked, RunId)>>,
+    runs: Vec<RunResult>,
+}
+
+/// The sync's storage in memory. Cloning shares it.
+#[derive(Debug, Default, Clone)]
+pub struct InMemorySync {
+    stored: Arc<Mutex<Stored>>,
+}
+
+impl InMemorySync {
+    /// `key` is connected (it will be enrolled).
+    pub fn connect(&self, key: &SyncKey) {
+        lock(&self.stored).connected.push(key.clone());
+    }
+
+    /// Who holds `key`'s lease, if anyone.
+    pub fn holder(&self, key: &SyncKey) -> Option<String> {
+        lock(&self.stored)
+            .states
+            .get(key)
+            .and_then(|(_, lease)| lease.as_ref().map(|(holder, _)| holder.clone()))
+    }
+}
+
+#[async_trait]
+impl SyncRepository for InMemorySync {
+    async fn enrol_connected(&self, at: Timestamp, interval: TimeDelta) -> anyhow::Result<u64> {
+        let mut stored = lock(&self.stored);
+        let mut made = 0;
+        for key in stored.connected.clone() {
+            if !stored.states.contains_key(&key) {
+                let due = at + spread_offset(&key, interval);
+                stored
+                    .states
+                    .insert(key.clone(), (SyncState::new(key, due), None));
+                made += 1;
+            }
+        }
+        Ok(made)
+    }
+
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        holder: &str,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> anyhow::Result<Vec<SyncState>> {
+        let mut stored = lock(&self.stored);
+        let mut due: Vec<&mut (SyncState, Option<(String, Timestamp)>)> = stored
+            .states
+            .values_mut()
+            .filter(|(state, lease)| {
+                state.next_run_at <= now
+                    && state.stopped.is_none()
+                    && lease.as_ref().is_none_or(|(_, until)| *until <= now)
+            })
+            .collect();
+        due.sort_by_key(|(state, _)| state.next_run_at);
+        Ok(due
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|(state, held)| {
+                *held = Some((holder.to_owned(), now + lease));
+                state.clone()
+            })
+            .collect())
+    }
+
+    async fn save(
+        &self,
+        state: &SyncState,
+        holder: &str,
+        lease_until: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut stored = lock(&self.stored);
+        let Some((kept, lease)) = stored.states.get_mut(&state.key) else {
+            return Ok(false);
+        };
+        if lease.as_ref().is_none_or(|(own, _)| own != holder) {
+            return Ok(false);
+        }
+        *kept = state.clone();
+        *lease = Some((holder.to_owned(), lease_until));
+        Ok(true)
+    }
+
+    async fn release(&self, key: &SyncKey, holder: &str) -> anyhow::Result<()> {
+        if let Some((_, lease)) = lock(&self.stored).states.get_mut(key)
+            && lease.as_ref().is_some_and(|(own, _)| own == holder)
+        {
+            *lease = None;
+        }
+        Ok(())
+    }
+
+    async fn keep_likes(
+        &self,
+        key: &SyncKey,
+        run: RunId,
+        likes: &[Liked],
+        _at: Timestamp,
+    ) -> anyhow::Result<Vec<Liked>> {
+        let mut stored = lock(&self.stored);
+        let kept = stored.likes.entry(key.clone()).or_default();
+        let mut new = Vec::new();
+        for liked in likes {
+            match kept.iter_mut().find(|(own, _)| own.uri == liked.uri) {
+                Some((_, seen)) => *seen = run,
+                None => {
+                    kept.push((liked.clone(), run));
+                    new.push(liked.clone());
+                }
+            }
+        }
+        Ok(new)
+    }
+
+    async fn drop_unseen(&self, key: &SyncKey, run: RunId) -> anyhow::Result<Vec<String>> {
+        let mut stored = lock(&self.stored);
+        let kept = stored.likes.entry(key.clone()).or_default();
+        let gone = kept
+            .iter()
+            .filter(|(_, seen)| *seen != run)
+            .map(|(liked, _)| liked.uri.clone())
+            .collect();
+        kept.retain(|(_, seen)| *seen == run);
+        Ok(gone)
+    }
+
+    async fn finish(
+        &self,
+        state: &SyncState,
+        result: &RunResult,
+        holder: &str,
+    ) -> anyhow::Result<()> {
+        let mut stored = lock(&self.stored);
+        if let Some((kept, lease)) = stored.states.get_mut(&state.key)
+            && lease.as_ref().is_some_and(|(own, _)| own == holder)
+        {
+            *kept = state.clone();
+            *lease = None;
+            stored.runs.push(result.clone());
+        }
+        Ok(())
+    }
+
+    async fn request_now(&self, user: UserId, now: Timestamp, full: bool) -> anyhow::Result<u64> {
+        let mut stored = lock(&self.stored);
+        let mut count = 0;
+        for (key, (state, _)) in &mut stored.states {
+            if key.user == user {
+                state.next_run_at = state.next_run_at.min(now);
+                state.full_requested |= full;
+                state.stopped = None;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    async fn states_of(&self, user: UserId) -> anyhow::Result<Vec<SyncState>> {
+        Ok(lock(&self.stored)
+            .states
+            .values()
+            .filter(|(state, _)| state.key.user == user)
+            .map(|(state, _)| state.clone())
+            .collect())
+    }
+
+    async fn runs_of(&self, key: &SyncKey, limit: u32) -> anyhow::Result<Vec<RunResult>> {
+        Ok(lock(&self.stored)
+            .runs
+            .iter()
+            .rev()
+            .filter(|run| run.key == *key)
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64> {
+        Ok(lock(&self.stored)
+            .likes
+            .get(key)
+            .map_or(0, |likes| likes.len() as u64))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Service {
+    /// Each key's likes, newest first.
+    likes: HashMap<SyncKey, Vec<Liked>>,
+    /// Answers to give before the real ones.
+    scripted: VecDeque<PageFailure>,
+    requests: u64,
+    liked_so_far: i64,
+}
+
+/// A music service's likes in memory, in pages of a fixed size; answers can be scripted (a 429,
+/// a lost connection). Cloning shares it.
+#[derive(Debug, Clone)]
+pub struct FakeLikes {
+    page_size: usize,
+    service: Arc<Mutex<Service>>,
+}
+
+impl FakeLikes {
+    /// A service answering `page_size` likes a page.
+    pub fn with_pages(page_size: usize) -> Self {
+        Self {
+            page_size: page_size.max(1),
+            service: Arc::new(Mutex::new(Service::default())),
+        }
+    }
+
+    /// `key` likes a new track now (it comes first); its address.
+    pub fn like(&self, key: &SyncKey) -> String {
+        let mut service = lock(&self.service);
+        service.liked_so_far += 1;
+        let n = service.liked_so_far;
+        let uri = format!("{}:track:{n:06}", key.service);
+        let liked_at = chrono::DateTime::from_timestamp(1_700_000_000 + n, 0);
+        service.likes.entry(key.clone()).or_default().insert(
+            0,
+            Liked {
+                uri: uri.clone(),
+                title: format!("Song {n}"),
+                artists: vec!["Artist".to_owned()],
+                album: None,
+                duration_ms: 200_000,
+                liked_at,
+                link: None,
+            },
+        );
+        uri
+    }
+
+    /// `key` likes `count` new tracks.
+    pub fn like_many(&self, key: &SyncKey, count: usize) {
+        for _ in 0..count {
+            self.like(key);
+        }
+    }
+
+    /// `key` takes back the like of `uri`.
+    pub fn unlike(&self, key: &SyncKey, uri: &str) {
+        if let Some(likes) = lock(&self.service).likes.get_mut(key) {
+            likes.retain(|liked| liked.uri != uri);
+        }
+    }
+
+    /// The next page asked for answers `failure` instead.
+    pub fn fail_next(&self, failure: PageFailure) {
+        lock(&self.service).scripted.push_back(failure);
+    }
+
+    /// Pages asked for so far.
+    pub fn requests(&self) -> u64 {
+        lock(&self.service).requests
+    }
+}
+
+#[async_trait]
+impl LikesSource for FakeLikes {
+    async fn page(&self, key: &SyncKey, cursor: Option<&str>) -> Result<LikesPage, PageFailure> {
+        let mut service = lock(&self.service);
+        service.requests += 1;
+        if let Some(failure) = service.scripted.pop_front() {
+            return Err(failure);
+        }
+        let start: usize = cursor.and_then(|cursor| cursor.parse().ok()).unwrap_or(0);
+        let likes = service.likes.get(key).cloned().unwrap_or_default();
+        let tracks: Vec<Liked> = likes
+            .iter()
+            .skip(start)
+            .take(self.page_size)
+            .cloned()
+            .collect();
+        let end = start + tracks.len();
+        Ok(LikesPage {
+            tracks,
+            next: (end < likes.len()).then(|| end.to_string()),
+        })
+    }
+}
+
+/// What the library was told, per person. Cloning shares it.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryLikesLibrary {
+    kept: Arc<Mutex<HashMap<UserId, Vec<String>>>>,
+}
+
+impl InMemoryLikesLibrary {
+    /// How many of `key`'s likes the library holds.
+    pub fn count(&self, key: &SyncKey) -> usize {
+        lock(&self.kept).get(&key.user).map_or(0, Vec::len)
+    }
+
+    /// Whether the library holds `uri` for `user`.
+    pub fn holds(&self, user: UserId, uri: &str) -> bool {
+        lock(&self.kept)
+            .get(&user)
+            .is_some_and(|uris| uris.iter().any(|kept| kept == uri))
+    }
+}
+
+#[async_trait]
+impl LikesLibrary for InMemoryLikesLibrary {
+    async fn arrived(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
+        let mut kept = lock(&self.kept);
+        let uris = kept.entry(user).or_default();
+        for liked in likes {
+            if !uris.contains(&liked.uri) {
+                uris.push(liked.uri.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn left(&self, user: UserId, gone: &[String]) -> anyhow::Result<()> {
+        if let Some(uris) = lock(&self.kept).get_mut(&user) {
+            uris.retain(|uri| !gone.contains(uri));
+        }
+        Ok(())
+    }
+}

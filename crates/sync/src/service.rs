@@ -1,0 +1,285 @@
+//! The sync's use cases: run what is due, ask for a run now, show where a person's sync stands.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use soiree_kernel::{Clock, UserId};
+
+use crate::model::{
+    Marker, Outcome, PageFailure, RunProgress, RunResult, SyncMode, SyncState, SyncStatus,
+};
+use crate::ports::{LikesLibrary, LikesSource, SyncRepository};
+use crate::rules::{next_run_after, take_new};
+
+/// How the sync runs.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// How often each person is synced (`SOIREE_SYNC_INTERVAL`, 30 minutes).
+    pub interval: TimeDelta,
+    /// How often a run reads everything, to notice unlikes (a week).
+    pub full_every: TimeDelta,
+    /// The longest rate-limit wait honoured as asked; a longer `Retry-After` is cut to this.
+    pub longest_wait: TimeDelta,
+    /// How long a claimed run is held without a word from its process (then another takes it).
+    pub lease: TimeDelta,
+    /// How many people one pass takes at most.
+    pub per_pass: u32,
+    /// How many runs are shown with the status.
+    pub runs_shown: u32,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            interval: TimeDelta::minutes(30),
+            full_every: TimeDelta::days(7),
+            longest_wait: TimeDelta::hours(6),
+            lease: TimeDelta::minutes(2),
+            per_pass: 16,
+            runs_shown: 10,
+        }
+    }
+}
+
+/// The sync over its ports.
+#[derive(Debug)]
+pub struct SyncService {
+    likes: Arc<dyn LikesSource>,
+    store: Arc<dyn SyncRepository>,
+    library: Arc<dyn LikesLibrary>,
+    clock: Arc<dyn Clock>,
+    config: SyncConfig,
+    holder: String,
+}
+
+/// How a run's reading ended: likes removed and the outcome, to record; or `None` when it
+/// paused (rate limit) or lost its lease, with nothing more to do now.
+type Read = Option<(u32, Outcome)>;
+
+impl SyncService {
+    /// Wires the service. `holder` names this process in leases (unique per process).
+    pub fn new(
+        likes: Arc<dyn LikesSource>,
+        store: Arc<dyn SyncRepository>,
+        library: Arc<dyn LikesLibrary>,
+        clock: Arc<dyn Clock>,
+        config: SyncConfig,
+        holder: impl Into<String>,
+    ) -> Self {
+        Self {
+            likes,
+            store,
+            library,
+            clock,
+            config,
+            holder: holder.into(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    /// Enrols people newly connected, then runs what is due (each claimed run to its end or its
+    /// pause); how many runs it took up.
+    pub async fn run_due(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now();
+        self.store
+            .enrol_connected(now, self.config.interval)
+            .await?;
+        let claimed = self
+            .store
+            .claim_due(now, &self.holder, self.config.lease, self.config.per_pass)
+            .await?;
+        let count = claimed.len();
+        for state in claimed {
+            let key = state.key.clone();
+            if let Err(error) = self.advance(state).await {
+                tracing::warn!(user = %key.user, service = %key.service, error = %format!("{error:#}"), "a sync run failed; it is tried again at its next turn");
+                self.store.release(&key, &self.holder).await?;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Makes `user`'s sync due now (`full`: reading everything, to notice unlikes); how many
+    /// services that is.
+    pub async fn request_now(&self, user: UserId, full: bool) -> anyhow::Result<u64> {
+        self.store.request_now(user, self.clock.now(), full).await
+    }
+
+    /// Where `user`'s sync stands on each service, with the last runs.
+    pub async fn status(&self, user: UserId) -> anyhow::Result<Vec<SyncStatus>> {
+        let mut statuses = Vec::new();
+        for state in self.store.states_of(user).await? {
+            let runs = self
+                .store
+                .runs_of(&state.key, self.config.runs_shown)
+                .await?;
+            let likes = self.store.likes_count(&state.key).await?;
+            statuses.push(SyncStatus { state, likes, runs });
+        }
+        statuses.sort_by(|a, b| a.state.key.service.cmp(&b.state.key.service));
+        Ok(statuses)
+    }
+
+    /// Carries a claimed run on: starts it if none is under way, reads page after page (saving
+    /// its place after each), and records it when it ends.
+    async fn advance(&self, mut state: SyncState) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let mut run = match state.run.take() {
+            Some(run) => run,
+            None => {
+                let full = state.full_requested
+                    || state.newest.is_none()
+                    || state
+                        .last_full_at
+                        .is_none_or(|at| at + self.config.full_every <= now);
+                RunProgress::start(
+                    if full {
+                        SyncMode::Full
+                    } else {
+                        SyncMode::Incremental
+                    },
+                    now,
+                )
+            }
+        };
+        run.waiting_until = None;
+        match self.read_pages(&mut state, &mut run).await? {
+            None => Ok(()),
+            Some((removed, outcome)) => self.record(state, run, removed, outcome).await,
+        }
+    }
+
+    async fn read_pages(
+        &self,
+        state: &mut SyncState,
+        run: &mut RunProgress,
+    ) -> anyhow::Result<Read> {
+        let key = state.key.clone();
+        loop {
+            run.requests += 1;
+            let page = match self.likes.page(&key, run.cursor.as_deref()).await {
+                Ok(page) => page,
+                Err(PageFailure::RateLimited { retry_after }) => {
+                    let wait = TimeDelta::from_std(retry_after)
+                        .unwrap_or(self.config.longest_wait)
+                        .min(self.config.longest_wait)
+                        .max(TimeDelta::seconds(1));
+                    let until = self.clock.now() + wait;
+                    run.rate_limit_waits += 1;
+                    run.waiting_until = Some(until);
+                    tracing::info!(user = %key.user, service = %key.service, wait_s = wait.num_seconds(), pages = run.pages, "sync paused by the service's rate limit; it resumes where it stopped");
+                    state.next_run_at = until;
+                    state.run = Some(run.clone());
+                    if self.store.save(state, &self.holder, until).await? {
+                        self.store.release(&key, &self.holder).await?;
+                    }
+                    return Ok(None);
+                }
+                Err(PageFailure::NeedsReconnect(reason)) => {
+                    return Ok(Some((0, Outcome::Stopped(reason))));
+                }
+                Err(PageFailure::NotConnected) => {
+                    let reason = "not connected any more".to_owned();
+                    return Ok(Some((0, Outcome::Stopped(reason))));
+                }
+                Err(PageFailure::Unavailable(reason)) => {
+                    return Ok(Some((0, Outcome::Failed(reason))));
+                }
+            };
+            run.pages += 1;
+            if run.newest.is_none() {
+                run.newest = page.tracks.first().map(Marker::of);
+            }
+            let (fresh, reached_seen) = match run.mode {
+                SyncMode::Incremental => take_new(&page.tracks, state.newest.as_ref()),
+                SyncMode::Full => (page.tracks.len(), false),
+            };
+            let now = self.clock.now();
+            let kept = self
+                .store
+                .keep_likes(&key, run.id, &page.tracks[..fresh], now)
+                .await?;
+            if !kept.is_empty() {
+                self.library.arrived(key.user, &kept).await?;
+                run.added += u32::try_from(kept.len()).unwrap_or(u32::MAX);
+            }
+            if reached_seen || page.next.is_none() || page.tracks.is_empty() {
+                let removed = if run.mode == SyncMode::Full {
+                    let gone = self.store.drop_unseen(&key, run.id).await?;
+                    if !gone.is_empty() {
+                        self.library.left(key.user, &gone).await?;
+                    }
+                    u32::try_from(gone.len()).unwrap_or(u32::MAX)
+                } else {
+                    0
+                };
+                return Ok(Some((removed, Outcome::Finished)));
+            }
+            run.cursor = page.next;
+            state.run = Some(run.clone());
+            if !self
+                .store
+                .save(state, &self.holder, now + self.config.lease)
+                .await?
+            {
+                tracing::warn!(user = %key.user, service = %key.service, "a sync run's lease was lost; another process carries it on");
+                return Ok(None);
+            }
+        }
+    }
+
+    async fn record(
+        &self,
+        mut state: SyncState,
+        run: RunProgress,
+        removed: u32,
+        outcome: Outcome,
+    ) -> anyhow::Result<()> {
+        let now = self.clock.now();
+        let result = RunResult {
+            key: state.key.clone(),
+            id: run.id,
+            mode: run.mode,
+            started_at: run.started_at,
+            finished_at: now,
+            pages: run.pages,
+            requests: run.requests,
+            added: run.added,
+            removed,
+            rate_limit_waits: run.rate_limit_waits,
+            outcome: outcome.clone(),
+        };
+        state.run = None;
+        state.next_run_at = next_run_after(state.next_run_at, self.config.interval, now);
+        match &outcome {
+            Outcome::Finished => {
+                // A full read knows the newest like for sure (none, when nothing is liked); an
+                // incremental one only when it found something.
+                if run.newest.is_some() || run.mode == SyncMode::Full {
+                    state.newest = run.newest;
+                }
+                if run.mode == SyncMode::Full {
+                    state.last_full_at = Some(now);
+                    state.full_requested = false;
+                }
+                state.stopped = None;
+            }
+            Outcome::Stopped(reason) => state.stopped = Some(reason.clone()),
+            Outcome::Failed(_) => {}
+        }
+        tracing::info!(
+            user = %state.key.user, service = %state.key.service, mode = run.mode.as_str(),
+            outcome = outcome.as_str(), pages = run.pages, requests = run.requests,
+            added = run.added, removed, "sync run ended"
+        );
+        self.store.finish(&state, &result, &self.holder).await
+    }
+}
+
+#[cfg(test)]
+#[path = "service_tests.rs"]
+mod tests;
