@@ -24,6 +24,7 @@ mod m20261203_000015_playlists;
 mod m20261203_000016_app_passwords;
 mod m20261203_000017_library_browsing;
 mod m20261203_000018_uploads;
+mod m20261203_000019_sync;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000016_app_passwords::Migration),
             Box::new(m20261203_000017_library_browsing::Migration),
             Box::new(m20261203_000018_uploads::Migration),
+            Box::new(m20261203_000019_sync::Migration),
         ]
     }
 }

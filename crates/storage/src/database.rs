@@ -153,6 +153,11 @@ impl Database {
         crate::library::SqlLibraryStore::new(self.connection.clone())
     }
 
+    /// The liked-track sync: states, runs and likes.
+    pub fn sync(&self) -> crate::sync::SqlSyncStore {
+        crate::sync::SqlSyncStore::new(self.connection.clone())
+    }
+
     /// People's stars, plays and what they play now.
     pub fn listening(&self) -> crate::browse::SqlListeningStore {
         crate::browse::SqlListeningStore::new(self.connection.clone())

@@ -18,6 +18,7 @@ mod reports;
 mod rooms;
 mod sealing;
 mod security;
+mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tiers;
@@ -36,6 +37,7 @@ pub use rate::SqlRateCounter;
 pub use reports::SqlUsageReports;
 pub use rooms::SqlRoomStore;
 pub use sealing::{InvalidKey, OpenError, Sealer, SealingKey};
+pub use sync::SqlSyncStore;
 pub use tiers::SqlTierBook;
 pub use tracks::SqlTrackStore;
 pub use users::SqlUserStore;

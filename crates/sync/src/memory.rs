@@ -174,7 +174,15 @@ impl SyncRepository for InMemorySync {
         let mut count = 0;
         for (key, (state, _)) in &mut stored.states {
             if key.user == user {
-                state.next_run_at = state.next_run_at.min(now);
+                // A run waiting out a rate limit keeps waiting.
+                let waiting = state
+                    .run
+                    .as_ref()
+                    .and_then(|run| run.waiting_until)
+                    .is_some_and(|until| until > now);
+                if !waiting {
+                    state.next_run_at = state.next_run_at.min(now);
+                }
                 state.full_requested |= full;
                 state.stopped = None;
                 count += 1;

@@ -59,7 +59,7 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
     async fn release(&self, key: &SyncKey, holder: &str) -> anyhow::Result<()>;
 
     /// Keeps a page's likes, each marked as seen by `run`: returns the ones `key` did not have
-    /// (one statement or two per page, not one per like).
+    /// (a few statements per page, not one per like).
     async fn keep_likes(
         &self,
         key: &SyncKey,
@@ -81,7 +81,8 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
     ) -> anyhow::Result<()>;
 
     /// Makes `user`'s states due at `now` (and, with `full`, their next run a full read), and
-    /// starts their sync again if it stopped; how many.
+    /// starts their sync again if it stopped; how many. A run waiting out a rate limit keeps
+    /// waiting.
     async fn request_now(&self, user: UserId, now: Timestamp, full: bool) -> anyhow::Result<u64>;
 
     /// `user`'s states.
