@@ -187,5 +187,7 @@ async fn two_instances_never_sync_one_person_at_once_and_each_person_once_per_tu
             46,
             "{backend}"
         );
+        let _ = second.close().await;
+        test.finish().await;
     }
 }
