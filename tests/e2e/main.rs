@@ -21,5 +21,6 @@ mod security;
 mod stuffing;
 mod subsonic;
 mod support;
+mod sync;
 mod tracks;
 mod uploads;

@@ -63,6 +63,8 @@ async fn the_openapi_document_covers_every_route_and_documents_problems() {
         ("/api/v1/me/sessions/{id}", "delete"),
         ("/api/v1/me/password", "put"),
         ("/api/v1/me", "delete"),
+        ("/api/v1/library/sync", "get"),
+        ("/api/v1/library/sync", "post"),
         ("/api/v1/me/export", "get"),
         ("/api/v1/me/security-events", "get"),
         ("/api/v1/me/security-events/acknowledge", "post"),

@@ -10,8 +10,8 @@ use poem_openapi::OpenApiService;
 
 use crate::api::{
     AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, ExportApi, HealthApi, LibraryApi,
-    MeApi, PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, TiersApi,
-    UploadsApi, UsersApi,
+    MeApi, PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, SyncApi,
+    TiersApi, UploadsApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -34,7 +34,7 @@ type Apis = (
     RoomsApi,
     RoomEventsApi,
     // The library's operations, one element (a tuple holds at most 16).
-    (LibraryApi, UploadsApi, PlaylistsApi, ExportApi),
+    (LibraryApi, UploadsApi, PlaylistsApi, ExportApi, SyncApi),
     TiersApi,
     UsersApi,
 );
@@ -59,6 +59,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
                 UploadsApi { state: state.clone() },
                 PlaylistsApi { state: state.clone() },
                 ExportApi { state: state.clone() },
+                SyncApi { state: state.clone() },
             ),
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },

@@ -247,6 +247,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_MAX_UPLOAD_MB", default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub(crate) max_upload_mb: u64,
 
+    /// How often each connected person's liked tracks are synced (for example `30m`, `1h`); the
+    /// people are spread over it. A full read, which notices unlikes, comes weekly.
+    #[arg(long, env = "SOIREE_SYNC_INTERVAL", default_value = "30m")]
+    pub(crate) sync_interval: humantime::Duration,
+
     /// How recent a session's login (or re-authentication) must be for sensitive changes:
     /// erasure, two-step login, provider credentials (for example `15m`, `1h`).
     #[arg(long, env = "SOIREE_REAUTHENTICATION_WINDOW", default_value = "1h")]

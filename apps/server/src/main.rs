@@ -30,6 +30,7 @@ mod room_auth;
 mod same_origin;
 mod state;
 mod subsonic;
+mod sync;
 mod tally;
 
 use std::io::IsTerminal as _;
@@ -211,6 +212,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let counted = |provider: Arc<dyn soiree_connections::OAuthProvider>| -> Arc<dyn soiree_connections::OAuthProvider> {
         Arc::new(tally::CountedOAuth::new(provider, Arc::clone(&tally), Arc::clone(&metrics)))
     };
+    let likes_readers: Vec<Arc<dyn soiree_connections::LikesProvider>> =
+        vec![spotify.clone(), soundcloud.clone()];
     let connections = Arc::new(ConnectionsService::new(
         Arc::new(database.connections(Arc::clone(&sealer))),
         vec![counted(spotify.clone()), counted(soundcloud)],
@@ -279,6 +282,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             directory: Arc::clone(&tracks),
         })),
     );
+    let sync = sync::Sync {
+        service: Arc::new(soiree_sync::SyncService::new(
+            Arc::new(sync::LikesFromConnections(Arc::new(
+                soiree_connections::LikesService::new(Arc::clone(&connections), likes_readers),
+            ))),
+            Arc::new(sync::CountedSync {
+                inner: database.sync(),
+                metrics: Arc::clone(&metrics),
+            }),
+            Arc::new(sync::LikesIntoLibrary(Arc::clone(&library.service))),
+            Arc::clone(&clock),
+            soiree_sync::SyncConfig {
+                interval: chrono::Duration::from_std(args.sync_interval.into())
+                    .context("SOIREE_SYNC_INTERVAL is too long")?
+                    .max(chrono::Duration::minutes(1)),
+                ..soiree_sync::SyncConfig::default()
+            },
+            holder.clone(),
+        )),
+        wake: Arc::new(tokio::sync::Notify::new()),
+    };
     let limits = rate_limits(&database, tier_table);
     let ports = soiree_voting::VotingPorts {
         votes: Arc::new(room_store),
@@ -305,6 +329,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             session_ends.clone(),
         ),
         party::spawn_presence(events.clone(), Arc::clone(&rooms)),
+        sync::spawn_sync_loop(sync.clone()),
         jobs::spawn_schedule(
             jobs::Context::of(database.clone(), Arc::clone(&users), Arc::clone(&tiers)),
             holder.clone(),
@@ -332,6 +357,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rooms,
         personal_rooms: Arc::new(database.rooms()),
         library: library.clone(),
+        sync,
         voting,
         events,
         tracks,

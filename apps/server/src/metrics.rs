@@ -109,6 +109,21 @@ pub(crate) struct Metrics {
     provider_rate_limited: Family<ProviderLabels, Counter>,
     provider_wait_asked: Family<ProviderLabels, Counter<f64>>,
     job_runs: Family<JobLabels, Counter>,
+    sync_runs: Family<SyncLabels, Counter>,
+    sync_likes: Family<SyncLikeLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SyncLabels {
+    service: String,
+    mode: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SyncLikeLabels {
+    service: String,
+    change: &'static str,
 }
 
 fn latency_histogram() -> Histogram {
@@ -138,6 +153,8 @@ impl Metrics {
             provider_rate_limited: Family::default(),
             provider_wait_asked: Family::default(),
             job_runs: Family::default(),
+            sync_runs: Family::default(),
+            sync_likes: Family::default(),
             registry: Registry::default(),
         };
         let build = Family::<VersionLabels, Gauge>::default();
@@ -227,6 +244,16 @@ impl Metrics {
             "Scheduled job runs in this process, by job and outcome (ok, failed)",
             this.job_runs.clone(),
         );
+        registry.register(
+            "sync_runs",
+            "Liked-track sync runs ended in this process, by service, mode (incremental, full) and outcome (finished, stopped, failed)",
+            this.sync_runs.clone(),
+        );
+        registry.register(
+            "sync_likes",
+            "Likes the sync added or removed, by service",
+            this.sync_likes.clone(),
+        );
         Self { registry, ..this }
     }
 
@@ -292,6 +319,26 @@ impl Metrics {
         self.job_runs
             .get_or_create(&JobLabels { job, outcome })
             .inc();
+    }
+
+    /// One sync run ended.
+    pub(crate) fn sync_ran(&self, result: &soiree_sync::RunResult) {
+        let service = result.key.service.clone();
+        self.sync_runs
+            .get_or_create(&SyncLabels {
+                service: service.clone(),
+                mode: result.mode.as_str(),
+                outcome: result.outcome.as_str(),
+            })
+            .inc();
+        for (change, count) in [("added", result.added), ("removed", result.removed)] {
+            self.sync_likes
+                .get_or_create(&SyncLikeLabels {
+                    service: service.clone(),
+                    change,
+                })
+                .inc_by(u64::from(count));
+        }
     }
 
     /// A provider observer for `provider`.

@@ -25,6 +25,8 @@ pub(crate) struct AppState {
     pub(crate) personal_rooms: Arc<dyn soiree_rooms::PersonalRoomData>,
     /// The music library and its folder's scan.
     pub(crate) library: crate::library::Library,
+    /// The liked-track sync.
+    pub(crate) sync: crate::sync::Sync,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
     /// What is known of tracks, shared with the voting service and the event hub.

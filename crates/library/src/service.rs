@@ -166,6 +166,29 @@ impl LibraryService {
         self.tracks.provider_tracks_of(owner).await
     }
 
+    /// Removes the music services' tracks with these addresses from `owner`'s library (likes
+    /// taken back); how many.
+    pub async fn forget_provider_uris(
+        &self,
+        owner: UserId,
+        uris: &[String],
+    ) -> anyhow::Result<u64> {
+        let ids: Vec<TrackId> = self
+            .tracks
+            .provider_tracks_of(owner)
+            .await?
+            .iter()
+            .filter(|track| {
+                track
+                    .source
+                    .provider_uri()
+                    .is_some_and(|uri| uris.iter().any(|gone| gone == uri))
+            })
+            .map(|track| track.id)
+            .collect();
+        self.tracks.remove(&ids).await
+    }
+
     /// Removes every provider track of `owner`'s library (their account is going).
     pub async fn forget_provider_tracks(&self, owner: UserId) -> anyhow::Result<u64> {
         let ids: Vec<TrackId> = self

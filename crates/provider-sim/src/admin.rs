@@ -21,6 +21,8 @@ pub(crate) fn routes() -> Route {
         .at("/expire", post(handle_expire))
         .at("/users/:user/devices/drop", post(handle_drop_devices))
         .at("/users/:user/player", get(handle_player))
+        .at("/users/:user/likes", post(handle_like))
+        .at("/users/:user/likes/:track", poem::delete(handle_unlike))
         .at("/settings", put(handle_settings))
         .at("/calls", get(handle_calls))
 }
@@ -178,6 +180,47 @@ fn handle_player(simulator: Data<&Simulator>, Path(user): Path<String>) -> Respo
             })).collect::<Vec<_>>(),
         }),
     )
+}
+
+#[derive(Deserialize)]
+struct LikeIn {
+    #[serde(default = "one_like")]
+    count: usize,
+}
+
+fn one_like() -> usize {
+    1
+}
+
+/// `POST /_sim/users/{user}/likes {"count": N}`: the user likes N more tracks now (at both
+/// services); answers their Spotify URIs, newest first.
+#[handler]
+fn handle_like(
+    simulator: Data<&Simulator>,
+    Path(user): Path<String>,
+    Json(like): Json<LikeIn>,
+) -> Response {
+    if like.count > 100_000 {
+        return bad("at most 100000 likes at a time");
+    }
+    match simulator.world().like_more(&user, like.count) {
+        Some(uris) => json(StatusCode::OK, json!({ "liked": uris })),
+        None => bad("unknown user"),
+    }
+}
+
+/// `DELETE /_sim/users/{user}/likes/{track}`: the user takes a like back (the track by id,
+/// Spotify URI or SoundCloud URN).
+#[handler]
+fn handle_unlike(
+    simulator: Data<&Simulator>,
+    Path((user, track)): Path<(String, String)>,
+) -> Response {
+    if simulator.world().unlike(&user, &track) {
+        done()
+    } else {
+        json(StatusCode::NOT_FOUND, json!({ "error": "not liked" }))
+    }
 }
 
 #[derive(Deserialize)]

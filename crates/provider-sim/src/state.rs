@@ -239,12 +239,18 @@ impl World {
                 numeric_id: 5_000 + index as u64,
                 display_name: name.to_owned(),
                 premium,
-                liked: (0..LIKES_PER_USER)
-                    .map(|like| {
+                liked: {
+                    // A track is liked once (the services keep a set).
+                    let mut liked: Vec<(DateTime<Utc>, String)> = Vec::new();
+                    while liked.len() < LIKES_PER_USER {
                         let track = &catalogue[(random.next() % CATALOGUE_SIZE as u64) as usize];
-                        (base - Duration::hours(like as i64 * 7), track.id.clone())
-                    })
-                    .collect(),
+                        if !liked.iter().any(|(_, id)| *id == track.id) {
+                            let hours = liked.len() as i64 * 7;
+                            liked.push((base - Duration::hours(hours), track.id.clone()));
+                        }
+                    }
+                    liked
+                },
                 devices: vec![
                     Device {
                         id: format!("{id}-speaker"),
@@ -290,6 +296,75 @@ impl World {
 
     pub(crate) fn user(&self, id: &str) -> Option<&User> {
         self.users.iter().find(|user| user.id == id)
+    }
+
+    /// `user` likes `count` more tracks now, newest first (catalogue tracks they do not like
+    /// yet, then new tracks made for the purpose): their Spotify URIs, newest first.
+    pub(crate) fn like_more(&mut self, user: &str, count: usize) -> Option<Vec<String>> {
+        let liked: std::collections::HashSet<String> = self
+            .user(user)?
+            .liked
+            .iter()
+            .map(|(_, id)| id.clone())
+            .collect();
+        let mut chosen: Vec<String> = self
+            .catalogue
+            .iter()
+            .filter(|track| !liked.contains(&track.id))
+            .take(count)
+            .map(|track| track.id.clone())
+            .collect();
+        let mut random = SplitMix(self.catalogue.len() as u64 ^ 0x5eed);
+        while chosen.len() < count {
+            let index = self.catalogue.len();
+            let track = Track {
+                id: random.id(),
+                numeric_id: 100_000 + index as u64,
+                name: format!("{} {}", random.pick(ADJECTIVES), random.pick(NOUNS)),
+                artist_id: random.id(),
+                artist: random.pick(ARTISTS).to_owned(),
+                album_id: random.id(),
+                album: format!("{} {}", random.pick(ADJECTIVES), random.pick(NOUNS)),
+                duration_ms: 150_000 + random.next() % 150_000,
+                downloadable: random.next().is_multiple_of(4),
+            };
+            chosen.push(track.id.clone());
+            self.catalogue.push(track);
+        }
+        let now = Utc::now();
+        let user = self.user_mut(user)?;
+        // The last chosen is liked first, so the first chosen ends up newest.
+        for (offset, id) in chosen.iter().rev().enumerate() {
+            let at = now - Duration::milliseconds((chosen.len() - offset) as i64);
+            user.liked.insert(0, (at, id.clone()));
+        }
+        Some(
+            chosen
+                .iter()
+                .map(|id| format!("spotify:track:{id}"))
+                .collect(),
+        )
+    }
+
+    /// `user` takes back the like of a track (by id, Spotify URI or SoundCloud URN); whether
+    /// they liked it.
+    pub(crate) fn unlike(&mut self, user: &str, track: &str) -> bool {
+        let id = self
+            .catalogue
+            .iter()
+            .find(|candidate| {
+                candidate.id == track
+                    || format!("spotify:track:{}", candidate.id) == track
+                    || format!("soundcloud:tracks:{}", candidate.numeric_id) == track
+            })
+            .map(|found| found.id.clone());
+        let Some(id) = id else { return false };
+        let Some(user) = self.user_mut(user) else {
+            return false;
+        };
+        let before = user.liked.len();
+        user.liked.retain(|(_, liked)| *liked != id);
+        user.liked.len() != before
     }
 
     pub(crate) fn user_mut(&mut self, id: &str) -> Option<&mut User> {

@@ -7,15 +7,16 @@ use crate::model::{Liked, Marker, SyncKey};
 
 /// How many of `page`'s likes (newest first) are new, given the newest like the last run saw;
 /// and whether the read reached what was seen (so it stops). A like is old when it *is* the
-/// marker, or when both carry a time and it is not newer than the marker's (Spotify); SoundCloud
-/// gives no like times, so its read stops at the marker itself.
+/// marker, or when both carry a time and it is older than the marker's (Spotify; its times are
+/// to the second, so a like of the same second is read again, and kept once); SoundCloud gives
+/// no like times, so its read stops at the marker itself.
 pub fn take_new(page: &[Liked], seen: Option<&Marker>) -> (usize, bool) {
     let Some(seen) = seen else {
         return (page.len(), false);
     };
     let old = |liked: &Liked| {
         liked.uri == seen.uri
-            || matches!((liked.liked_at, seen.liked_at), (Some(at), Some(mark)) if at <= mark)
+            || matches!((liked.liked_at, seen.liked_at), (Some(at), Some(mark)) if at < mark)
     };
     match page.iter().position(old) {
         Some(first_old) => (first_old, true),
@@ -84,7 +85,7 @@ mod tests {
         ];
         let untimed = [liked("c", None), liked("b", None), liked("a", None)];
         type Case<'a> = (&'a [Liked], Option<Marker>, (usize, bool));
-        let cases: [Case<'_>; 7] = [
+        let cases: [Case<'_>; 8] = [
             // Nothing seen yet: everything is new, keep reading.
             (&timed, None, (3, false)),
             // The marker itself stops the read.
@@ -113,13 +114,22 @@ mod tests {
                 }),
                 (3, false),
             ),
-            // With times, a like not newer than the marker stops it even if the marker's own
-            // track was unliked since.
+            // With times, a like older than the marker stops it even if the marker's own
+            // track was unliked since; one of the marker's second is read again (times are to
+            // the second).
             (
                 &timed,
                 Some(Marker {
                     uri: "gone".into(),
                     liked_at: Some(at(20)),
+                }),
+                (2, true),
+            ),
+            (
+                &timed,
+                Some(Marker {
+                    uri: "gone".into(),
+                    liked_at: Some(at(21)),
                 }),
                 (1, true),
             ),

@@ -106,7 +106,12 @@ impl SyncService {
     /// Makes `user`'s sync due now (`full`: reading everything, to notice unlikes); how many
     /// services that is.
     pub async fn request_now(&self, user: UserId, full: bool) -> anyhow::Result<u64> {
-        self.store.request_now(user, self.clock.now(), full).await
+        let now = self.clock.now();
+        // A service connected a moment ago is enrolled now, not at the loop's next pass.
+        self.store
+            .enrol_connected(now, self.config.interval)
+            .await?;
+        self.store.request_now(user, now, full).await
     }
 
     /// Where `user`'s sync stands on each service, with the last runs.

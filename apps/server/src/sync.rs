@@ -1,0 +1,208 @@
+//! The liked-track sync, wired: the connections' likes reader as the sync's [`LikesSource`], the
+//! library as its [`LikesLibrary`], storage with a metrics count of each run, and the background
+//! loop that runs what is due (every few seconds, and at once when someone asks).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::TimeDelta;
+use soiree_connections::{AccessError, LikesService, PlayerCommandError, PlayerError, Provider};
+use soiree_kernel::{Timestamp, UserId};
+use soiree_library::{LibraryService, ProviderTrack, TrackTags};
+use soiree_sync::{
+    Liked, LikesLibrary, LikesPage, LikesSource, PageFailure, RunId, RunResult, SyncKey,
+    SyncRepository, SyncService, SyncState,
+};
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+/// How often the loop looks for due runs when nobody asks.
+const SYNC_SWEEP: Duration = Duration::from_secs(5);
+
+/// People's likes through their own connections.
+#[derive(Debug)]
+pub(crate) struct LikesFromConnections(pub(crate) Arc<LikesService>);
+
+#[async_trait]
+impl LikesSource for LikesFromConnections {
+    async fn page(&self, key: &SyncKey, cursor: Option<&str>) -> Result<LikesPage, PageFailure> {
+        let provider: Provider = key
+            .service
+            .parse()
+            .map_err(|_| PageFailure::Unavailable(format!("no service {}", key.service)))?;
+        let page = self
+            .0
+            .liked_page(key.user, provider, cursor)
+            .await
+            .map_err(|error| match error {
+                PlayerCommandError::Access(AccessError::NeedsReconnect { reason, .. }) => {
+                    PageFailure::NeedsReconnect(reason)
+                }
+                PlayerCommandError::Access(
+                    AccessError::NotConnected(_) | AccessError::NotConfigured(_),
+                ) => PageFailure::NotConnected,
+                PlayerCommandError::Access(AccessError::RateLimited { retry_after })
+                | PlayerCommandError::Player(PlayerError::RateLimited { retry_after }) => {
+                    PageFailure::RateLimited { retry_after }
+                }
+                PlayerCommandError::Player(PlayerError::TokenRejected) => {
+                    PageFailure::NeedsReconnect("the service refused the connection".to_owned())
+                }
+                other => PageFailure::Unavailable(other.to_string()),
+            })?;
+        Ok(LikesPage {
+            tracks: page
+                .tracks
+                .into_iter()
+                .map(|track| Liked {
+                    uri: track.uri,
+                    title: track.title,
+                    artists: track.artists,
+                    album: track.album,
+                    duration_ms: track.duration_ms,
+                    liked_at: track.liked_at,
+                    link: track.link,
+                })
+                .collect(),
+            next: page.next,
+        })
+    }
+}
+
+/// Likes become (and stop being) music services' tracks of the person's library.
+#[derive(Debug)]
+pub(crate) struct LikesIntoLibrary(pub(crate) Arc<LibraryService>);
+
+#[async_trait]
+impl LikesLibrary for LikesIntoLibrary {
+    async fn arrived(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
+        let tracks = likes
+            .iter()
+            .map(|liked| ProviderTrack {
+                uri: liked.uri.clone(),
+                tags: TrackTags {
+                    title: liked.title.clone(),
+                    artists: liked.artists.clone(),
+                    album: liked.album.clone(),
+                    duration_ms: Some(liked.duration_ms),
+                    ..TrackTags::default()
+                },
+            })
+            .collect();
+        self.0.keep_provider_tracks(user, tracks).await
+    }
+
+    async fn left(&self, user: UserId, uris: &[String]) -> anyhow::Result<()> {
+        self.0.forget_provider_uris(user, uris).await.map(|_| ())
+    }
+}
+
+/// The sync's storage, counting each run that ends in `/metrics`.
+#[derive(Debug)]
+pub(crate) struct CountedSync<S> {
+    pub(crate) inner: S,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+}
+
+#[async_trait]
+impl<S: SyncRepository> SyncRepository for CountedSync<S> {
+    async fn enrol_connected(&self, at: Timestamp, interval: TimeDelta) -> anyhow::Result<u64> {
+        self.inner.enrol_connected(at, interval).await
+    }
+
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        holder: &str,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> anyhow::Result<Vec<SyncState>> {
+        self.inner.claim_due(now, holder, lease, limit).await
+    }
+
+    async fn save(
+        &self,
+        state: &SyncState,
+        holder: &str,
+        lease_until: Timestamp,
+    ) -> anyhow::Result<bool> {
+        self.inner.save(state, holder, lease_until).await
+    }
+
+    async fn release(&self, key: &SyncKey, holder: &str) -> anyhow::Result<()> {
+        self.inner.release(key, holder).await
+    }
+
+    async fn keep_likes(
+        &self,
+        key: &SyncKey,
+        run: RunId,
+        likes: &[Liked],
+        at: Timestamp,
+    ) -> anyhow::Result<Vec<Liked>> {
+        self.inner.keep_likes(key, run, likes, at).await
+    }
+
+    async fn drop_unseen(&self, key: &SyncKey, run: RunId) -> anyhow::Result<Vec<String>> {
+        self.inner.drop_unseen(key, run).await
+    }
+
+    async fn finish(
+        &self,
+        state: &SyncState,
+        result: &RunResult,
+        holder: &str,
+    ) -> anyhow::Result<()> {
+        self.inner.finish(state, result, holder).await?;
+        self.metrics.sync_ran(result);
+        Ok(())
+    }
+
+    async fn request_now(&self, user: UserId, now: Timestamp, full: bool) -> anyhow::Result<u64> {
+        self.inner.request_now(user, now, full).await
+    }
+
+    async fn states_of(&self, user: UserId) -> anyhow::Result<Vec<SyncState>> {
+        self.inner.states_of(user).await
+    }
+
+    async fn runs_of(&self, key: &SyncKey, limit: u32) -> anyhow::Result<Vec<RunResult>> {
+        self.inner.runs_of(key, limit).await
+    }
+
+    async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64> {
+        self.inner.likes_count(key).await
+    }
+}
+
+/// The sync and what wakes its loop.
+#[derive(Debug, Clone)]
+pub(crate) struct Sync {
+    pub(crate) service: Arc<SyncService>,
+    pub(crate) wake: Arc<Notify>,
+}
+
+impl Sync {
+    /// Runs `user`'s sync soon (`full`: reading everything); how many services that is.
+    pub(crate) async fn now(&self, user: UserId, full: bool) -> anyhow::Result<u64> {
+        let services = self.service.request_now(user, full).await?;
+        self.wake.notify_one();
+        Ok(services)
+    }
+}
+
+/// Runs due syncs every few seconds, and at once when woken.
+pub(crate) fn spawn_sync_loop(sync: Sync) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(SYNC_SWEEP) => {}
+                () = sync.wake.notified() => {}
+            }
+            if let Err(error) = sync.service.run_due().await {
+                tracing::warn!(error = format!("{error:#}"), "the sync loop failed a pass");
+            }
+        }
+    })
+}

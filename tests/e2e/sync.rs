@@ -1,0 +1,183 @@
+//! The liked-track sync through the real binary and the simulator: connect, first sync (every
+//! page), a new like costs one request, an unlike leaves at a full read, a rate limit pauses.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::rooms::connected_host;
+use crate::support::{TestAppWithSim, eventually, spawn_app_with_sim};
+
+const LIKES_ROUTE: &str = "GET /spotify/api/v1/me/tracks";
+
+async fn sync_status(t: &TestAppWithSim, token: &str) -> Value {
+    let response = t.app.get("/api/v1/library/sync", Some(token)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn sync_now(t: &TestAppWithSim, token: &str, full: bool) -> Value {
+    let path = if full {
+        "/api/v1/library/sync?full=true"
+    } else {
+        "/api/v1/library/sync"
+    };
+    let response = t.app.send(Method::POST, path, Some(token), None).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    response.json().await.unwrap()
+}
+
+/// Waits for the `runs`-th run of the Spotify sync to end; its status.
+async fn after_run(t: &TestAppWithSim, token: &str, runs: usize) -> Value {
+    eventually(Duration::from_secs(20), "a sync run to end", || {
+        let status = sync_status(t, token);
+        async move {
+            status.await["services"][0]["runs"]
+                .as_array()
+                .map_or(0, Vec::len)
+                >= runs
+        }
+    })
+    .await;
+    // Runs only accumulate: what was seen is still there.
+    sync_status(t, token).await["services"][0].clone()
+}
+
+async fn library_total(t: &TestAppWithSim, token: &str) -> u64 {
+    let songs: Value = t
+        .app
+        .get("/api/v1/songs", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    songs["total"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn likes_sync_into_the_library_incrementally_and_a_full_read_removes_unlikes() {
+    let t = spawn_app_with_sim().await;
+    let ada = connected_host(&t, "ada").await;
+    let liked = t.sim_player("ada").await["liked"].as_array().unwrap().len();
+    assert_eq!(liked, 30);
+
+    // Asked for right after connecting: the first run reads every page.
+    let asked = sync_now(&t, &ada, false).await;
+    assert_eq!(asked["services"][0]["service"], "spotify", "{asked}");
+    let first = after_run(&t, &ada, 1).await;
+    let run = &first["runs"][0];
+    assert_eq!(run["outcome"], "finished", "{first}");
+    assert_eq!(run["mode"], "full", "{first}");
+    assert_eq!(run["added"], 30, "{first}");
+    assert_eq!(first["likes"], 30);
+    assert_eq!(
+        library_total(&t, &ada).await,
+        30,
+        "likes are library tracks"
+    );
+    let calls = t.sim.simulator.calls(LIKES_ROUTE);
+
+    // A new like: the next run costs one request and adds it.
+    let new: Value = t
+        .sim(Method::POST, "/users/ada/likes", json!({"count": 1}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new = new["liked"][0].as_str().unwrap().to_owned();
+    sync_now(&t, &ada, false).await;
+    let second = after_run(&t, &ada, 2).await;
+    let run = &second["runs"][0];
+    assert_eq!(
+        (run["mode"].as_str(), run["added"].as_u64()),
+        (Some("incremental"), Some(1)),
+        "{second}"
+    );
+    assert_eq!(run["requests"], 1, "{second}");
+    assert_eq!(t.sim.simulator.calls(LIKES_ROUTE), calls + 1);
+    let found: Value = t
+        .app
+        .get("/api/v1/songs", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        found["songs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|song| song["provider_uri"] == new.as_str()),
+        "{found}"
+    );
+
+    // Unliked at the service: an incremental run does not notice, a full read does.
+    let gone = t
+        .sim(
+            Method::DELETE,
+            &format!("/users/ada/likes/{new}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    sync_now(&t, &ada, true).await;
+    let third = after_run(&t, &ada, 3).await;
+    let run = &third["runs"][0];
+    assert_eq!(
+        (run["mode"].as_str(), run["removed"].as_u64()),
+        (Some("full"), Some(1)),
+        "{third}"
+    );
+    assert_eq!(third["likes"], 30);
+    assert_eq!(library_total(&t, &ada).await, 30);
+
+    // Nobody else sees any of it.
+    let bob = t.app.signed_up("bobby").await;
+    assert_eq!(library_total(&t, &bob).await, 0);
+    assert_eq!(sync_status(&t, &bob).await["services"], json!([]));
+}
+
+#[tokio::test]
+async fn a_rate_limit_pauses_the_sync_and_the_page_says_until_when() {
+    let t = spawn_app_with_sim().await;
+    let ada = connected_host(&t, "ada").await;
+    t.sim(
+        Method::POST,
+        "/faults",
+        json!({"route": LIKES_ROUTE, "status": 429, "retry_after": 3600, "count": 1}),
+    )
+    .await;
+    sync_now(&t, &ada, false).await;
+    eventually(
+        Duration::from_secs(20),
+        "the run paused by the rate limit",
+        || {
+            let read = sync_status(&t, &ada);
+            async move { read.await["services"][0]["running"]["waiting_until"].is_string() }
+        },
+    )
+    .await;
+    // It waits an hour: still paused now.
+    let status = sync_status(&t, &ada).await;
+    let service = &status["services"][0];
+    let until: chrono::DateTime<chrono::Utc> = service["running"]["waiting_until"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let wait = until - chrono::Utc::now();
+    assert!(
+        wait > chrono::Duration::minutes(55) && wait <= chrono::Duration::minutes(60),
+        "Retry-After honoured: {service}"
+    );
+    assert_eq!(service["next_run_at"], service["running"]["waiting_until"]);
+    // Asking again does not jump the wait.
+    let before = t.sim.simulator.calls(LIKES_ROUTE);
+    let again = sync_now(&t, &ada, false).await;
+    assert_eq!(
+        again["services"][0]["running"]["waiting_until"],
+        service["running"]["waiting_until"]
+    );
+    assert_eq!(t.sim.simulator.calls(LIKES_ROUTE), before);
+}
