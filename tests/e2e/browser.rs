@@ -138,6 +138,14 @@ async fn a_party_from_sign_up_to_the_tv_screen() {
     host.sees("#songs li.song a.button", "On Spotify").await;
     host.screenshot("library-after-a-party").await;
 
+    // The dashboard brings the host's Spotify likes into the library on demand.
+    host.open("/dashboard").await;
+    host.sees("#sync-status h2", "Liked tracks").await;
+    host.click("#sync-now").await;
+    host.sees("#sync-services", "30 likes").await;
+    host.sees("#sync-services", "last sync").await;
+    host.screenshot("dashboard-sync").await;
+
     for browser in [host, guest, tv] {
         browser.close().await;
     }

@@ -1,5 +1,5 @@
 // The dashboard: the person's music services and parties at a glance.
-import { $, api, el, explain, texts, toLogin } from "./soiree.js";
+import { $, api, el, explain, showError, texts, toLogin } from "./soiree.js";
 import { LIMITS, limitRows } from "./tiers.js";
 
 const BADGES = {
@@ -80,3 +80,76 @@ async function quotas() {
 }
 
 quotas();
+
+// The liked-track sync: per service, the likes kept and the last run, or the run under way
+// (followed every two seconds while it goes), and "Sync now".
+const SERVICE_NAMES = { spotify: "Spotify", soundcloud: "SoundCloud" };
+let following = null;
+
+function at(time) {
+  return new Date(time).toLocaleString(document.documentElement.lang, { dateStyle: "short", timeStyle: "short" });
+}
+
+function syncLine(service) {
+  const name = el("span", {}, SERVICE_NAMES[service.service] || service.service);
+  const last = service.runs[0];
+  let said;
+  if (service.stopped) {
+    said = el("span", {}, el("span", { class: "badge warn" }, `${texts.sync_stopped} ${service.stopped}`), " ",
+      el("a", { href: "/connect" }, texts.sync_reconnect));
+  } else if (service.running && service.running.waiting_until) {
+    said = el("span", { class: "badge warn" }, `${texts.sync_waiting} ${at(service.running.waiting_until)}`);
+  } else if (service.running) {
+    said = el("span", { class: "badge" }, `${texts.sync_running} ${service.running.pages + 1}, ${service.running.added} ${texts.sync_new}`);
+  } else if (last && last.outcome === "failed") {
+    said = el("span", { class: "badge warn" }, `${texts.sync_failed} ${last.reason || ""}`);
+  } else if (last) {
+    const changes = [`${last.added} ${texts.sync_new}`];
+    if (last.removed) changes.push(`${last.removed} ${texts.sync_removed}`);
+    said = el("span", { class: "muted" }, `${texts.sync_last} ${at(last.finished_at)}: ${changes.join(", ")}`);
+  } else {
+    said = el("span", { class: "muted" }, texts.sync_never);
+  }
+  return el("li", { "data-service": service.service }, name,
+    el("span", {}, el("strong", {}, `${service.likes} ${texts.sync_likes}`), " · ", said));
+}
+
+async function syncStatus(answer) {
+  let status = answer;
+  try {
+    if (!status) status = await api("GET", "/api/v1/library/sync");
+  } catch {
+    return; // The rest of the dashboard stands without it.
+  }
+  $("sync-title").textContent = texts.sync_title;
+  $("sync-hint").textContent = texts.sync_hint;
+  $("sync-now").textContent = texts.sync_now;
+  $("sync-services").replaceChildren(...(status.services.length
+    ? status.services.map(syncLine)
+    : [el("li", { class: "muted" }, texts.sync_none)]));
+  $("sync-now").hidden = status.services.length === 0;
+  $("sync-status").hidden = false;
+  const going = status.services.some((service) => service.running && !service.running.waiting_until);
+  const waitingFor = following && Date.now() < following.until
+    && status.services.every((service) => service.runs.length <= (following.runs[service.service] ?? 0));
+  if (going || waitingFor) setTimeout(() => syncStatus(), 2000);
+  else following = null;
+}
+
+$("sync-now").addEventListener("click", async () => {
+  $("sync-now").disabled = true;
+  try {
+    const status = await api("POST", "/api/v1/library/sync");
+    following = {
+      until: Date.now() + 30000,
+      runs: Object.fromEntries(status.services.map((service) => [service.service, service.runs.length])),
+    };
+    await syncStatus(status);
+  } catch (error) {
+    showError(error, {}, "attention");
+  } finally {
+    $("sync-now").disabled = false;
+  }
+});
+
+syncStatus();
