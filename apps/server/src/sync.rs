@@ -174,6 +174,10 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
     async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64> {
         self.inner.likes_count(key).await
     }
+
+    async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {
+        self.inner.likes_of(user).await
+    }
 }
 
 /// The sync and what wakes its loop.

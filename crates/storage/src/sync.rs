@@ -495,6 +495,37 @@ impl SyncRepository for SqlSyncStore {
         Ok(rows.into_iter().map(run_of).collect())
     }
 
+    async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {
+        let rows = liked_tracks::Entity::find()
+            .filter(liked_tracks::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(liked_tracks::Column::Service)
+            .order_by_desc(liked_tracks::Column::LikedAt)
+            .order_by_desc(liked_tracks::Column::FirstSeenAt)
+            .all(&self.connection)
+            .await
+            .context("reading someone's likes")?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let liked = Liked {
+                    uri: row.uri,
+                    title: row.title,
+                    artists: row
+                        .artists
+                        .split(ARTIST_SEPARATOR)
+                        .filter(|artist| !artist.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    album: row.album,
+                    duration_ms: u64::try_from(row.duration_ms).unwrap_or(0),
+                    liked_at: row.liked_at,
+                    link: row.link,
+                };
+                (row.service, liked)
+            })
+            .collect())
+    }
+
     async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64> {
         liked_tracks::Entity::find()
             .filter(likes_of(key))

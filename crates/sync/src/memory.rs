@@ -217,6 +217,19 @@ impl SyncRepository for InMemorySync {
             .get(key)
             .map_or(0, |likes| likes.len() as u64))
     }
+
+    async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {
+        Ok(lock(&self.stored)
+            .likes
+            .iter()
+            .filter(|(key, _)| key.user == user)
+            .flat_map(|(key, likes)| {
+                likes
+                    .iter()
+                    .map(|(liked, _)| (key.service.clone(), liked.clone()))
+            })
+            .collect())
+    }
 }
 
 #[derive(Debug, Default)]

@@ -93,4 +93,7 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
 
     /// How many likes `key` has kept.
     async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64>;
+
+    /// Every like kept of `user`, by service, newest first (their data export).
+    async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>>;
 }

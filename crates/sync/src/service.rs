@@ -114,6 +114,11 @@ impl SyncService {
         self.store.request_now(user, now, full).await
     }
 
+    /// Every like kept of `user`, by service (their data export).
+    pub async fn likes(&self, user: UserId) -> anyhow::Result<Vec<(String, crate::model::Liked)>> {
+        self.store.likes_of(user).await
+    }
+
     /// Where `user`'s sync stands on each service, with the last runs.
     pub async fn status(&self, user: UserId) -> anyhow::Result<Vec<SyncStatus>> {
         let mut statuses = Vec::new();

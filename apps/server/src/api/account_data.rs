@@ -166,6 +166,22 @@ struct ServiceTrackOut {
     added_at: DateTime<Utc>,
 }
 
+/// A like the sync keeps.
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedLike")]
+struct LikeOut {
+    service: String,
+    uri: String,
+    title: String,
+    artists: Vec<String>,
+    #[oai(skip_serializing_if_is_none)]
+    album: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    liked_at: Option<DateTime<Utc>>,
+    #[oai(skip_serializing_if_is_none)]
+    link: Option<String>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -187,6 +203,8 @@ struct ExportOut {
     uploads: Vec<UploadOut>,
     /// Music services' tracks in the library (played in rooms you hosted, liked there).
     service_tracks: Vec<ServiceTrackOut>,
+    /// Your likes on your connected services, as the sync keeps them.
+    likes: Vec<LikeOut>,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -267,10 +285,11 @@ enum Section {
     AppPasswords,
     Uploads,
     ServiceTracks,
+    Likes,
 }
 
 impl Section {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 13] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -283,6 +302,7 @@ impl Section {
         Self::AppPasswords,
         Self::Uploads,
         Self::ServiceTracks,
+        Self::Likes,
     ];
 
     fn name(self) -> &'static str {
@@ -299,6 +319,7 @@ impl Section {
             Self::AppPasswords => "app_passwords",
             Self::Uploads => "uploads",
             Self::ServiceTracks => "service_tracks",
+            Self::Likes => "likes",
         }
     }
 }
@@ -508,6 +529,24 @@ async fn section(
                     artists: track.tags.artists,
                     album: track.tags.album,
                     added_at: track.added_at,
+                })
+                .collect(),
+        ),
+        Section::Likes => listed(
+            state
+                .sync
+                .service
+                .likes(user_id)
+                .await?
+                .into_iter()
+                .map(|(service, liked)| LikeOut {
+                    service,
+                    uri: liked.uri,
+                    title: liked.title,
+                    artists: liked.artists,
+                    album: liked.album,
+                    liked_at: liked.liked_at,
+                    link: liked.link,
                 })
                 .collect(),
         ),
