@@ -124,12 +124,16 @@ struct SyncOut {
 }
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "SyncResponse::bad_request_handler")]
 enum SyncResponse {
     #[oai(status = 200)]
     Ok(Json<SyncOut>),
     /// Asked for: the run starts within seconds; `GET` shows its progress.
     #[oai(status = 202)]
     Accepted(Json<SyncOut>),
+    /// `bad_request`: `full` is not `true` or `false`.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
     /// `unauthenticated`.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthenticated(Json<Problem>),
@@ -138,7 +142,7 @@ enum SyncResponse {
     Internal(Json<Problem>),
 }
 
-problem_variants!(SyncResponse { 401 => Unauthenticated, 500 => Internal } else internal);
+problem_variants!(SyncResponse { 400 => BadRequest, 401 => Unauthenticated, 500 => Internal });
 
 pub(crate) struct SyncApi {
     pub(crate) state: AppState,
