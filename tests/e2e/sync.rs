@@ -44,6 +44,13 @@ async fn after_run(t: &TestAppWithSim, token: &str, runs: usize) -> Value {
     sync_status(t, token).await["services"][0].clone()
 }
 
+async fn first_drive(t: &TestAppWithSim, token: &str) -> String {
+    sync_status(t, token).await["drive"]["path"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn library_total(t: &TestAppWithSim, token: &str) -> u64 {
     let songs: Value = t
         .app
@@ -75,6 +82,49 @@ async fn likes_sync_into_the_library_incrementally_and_a_full_read_removes_unlik
         library_total(&t, &ada).await,
         30,
         "likes are library tracks"
+    );
+    let export: Value = t
+        .app
+        .get("/api/v1/me/export", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        export["likes"].as_array().unwrap().len(),
+        30,
+        "in the export"
+    );
+    assert_eq!(export["likes"][0]["service"], "spotify");
+    assert!(
+        export["likes"][0]["liked_at"].is_string(),
+        "{}",
+        export["likes"][0]
+    );
+
+    // The drive folder: one JSON line per like, and a playlist of them (the service's links).
+    let drive = std::path::PathBuf::from(first_drive(&t, &ada).await);
+    let lines = |name: &str| {
+        std::fs::read_to_string(drive.join(name))
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let liked = lines("liked.jsonl");
+    assert_eq!(liked.len(), 30);
+    let line: Value = serde_json::from_str(&liked[0]).unwrap();
+    assert!(
+        line["uri"].as_str().unwrap().starts_with("spotify:track:"),
+        "{line}"
+    );
+    let playlist = lines("liked.m3u8");
+    assert_eq!(playlist[0], "#EXTM3U");
+    assert_eq!(playlist.len(), 1 + 2 * 30);
+    assert!(
+        playlist[2].starts_with("https://open.spotify.com/track/"),
+        "{}",
+        playlist[2]
     );
     let calls = t.sim.simulator.calls(LIKES_ROUTE);
 
@@ -131,6 +181,22 @@ async fn likes_sync_into_the_library_incrementally_and_a_full_read_removes_unlik
     );
     assert_eq!(third["likes"], 30);
     assert_eq!(library_total(&t, &ada).await, 30);
+    // The drive was written again without it.
+    let after = std::fs::read_to_string(drive.join("liked.jsonl")).unwrap();
+    assert_eq!(after.lines().count(), 30);
+    assert!(!after.contains(&new));
+    let usage = sync_status(&t, &ada).await["drive"]["bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(usage > 1_000, "drive usage shown: {usage}");
+
+    // The account goes: its drive folder goes with it.
+    let erased = t
+        .app
+        .send(Method::DELETE, "/api/v1/me", Some(&ada), None)
+        .await;
+    assert_eq!(erased.status(), StatusCode::NO_CONTENT);
+    assert!(!drive.exists());
 
     // Nobody else sees any of it.
     let bob = t.app.signed_up("bobby").await;

@@ -128,6 +128,9 @@ async function syncStatus(answer) {
     ? status.services.map(syncLine)
     : [el("li", { class: "muted" }, texts.sync_none)]));
   $("sync-now").hidden = status.services.length === 0;
+  const kb = (status.drive.bytes / 1e3).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
+  $("sync-drive").replaceChildren(`${texts.sync_drive} `, el("span", { class: "mono" }, status.drive.path),
+    ` (liked.jsonl, liked.m3u8) · ${kb} kB`);
   $("sync-status").hidden = false;
   const going = status.services.some((service) => service.running && !service.running.waiting_until);
   const waitingFor = following && Date.now() < following.until

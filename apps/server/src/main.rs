@@ -282,7 +282,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             directory: Arc::clone(&tracks),
         })),
     );
+    let drive = sync::DriveFolder {
+        base: data_dir.join("drives"),
+        store: Arc::new(database.sync()),
+    };
     let sync = sync::Sync {
+        drive: drive.clone(),
         service: Arc::new(soiree_sync::SyncService::new(
             Arc::new(sync::LikesFromConnections(Arc::new(
                 soiree_connections::LikesService::new(Arc::clone(&connections), likes_readers),
@@ -291,7 +296,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 inner: database.sync(),
                 metrics: Arc::clone(&metrics),
             }),
-            Arc::new(sync::LikesIntoLibrary(Arc::clone(&library.service))),
+            Arc::new(sync::LikesEverywhere {
+                library: sync::LikesIntoLibrary(Arc::clone(&library.service)),
+                drive,
+            }),
             Arc::clone(&clock),
             soiree_sync::SyncConfig {
                 interval: chrono::Duration::from_std(args.sync_interval.into())

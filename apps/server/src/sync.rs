@@ -180,11 +180,12 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
     }
 }
 
-/// The sync and what wakes its loop.
+/// The sync, what wakes its loop, and the people's drive folders.
 #[derive(Debug, Clone)]
 pub(crate) struct Sync {
     pub(crate) service: Arc<SyncService>,
     pub(crate) wake: Arc<Notify>,
+    pub(crate) drive: DriveFolder,
 }
 
 impl Sync {
@@ -209,4 +210,151 @@ pub(crate) fn spawn_sync_loop(sync: Sync) -> JoinHandle<()> {
             }
         }
     })
+}
+
+/// Each person's drive folder, `{base}/{user id}/`: `liked.jsonl` (one line per like, appended as
+/// likes arrive, rewritten after a full read) and `liked.m3u8` (a playlist of the likes: the
+/// service's link of each, since a service's track has no file here).
+#[derive(Debug, Clone)]
+pub(crate) struct DriveFolder {
+    pub(crate) base: std::path::PathBuf,
+    pub(crate) store: Arc<dyn SyncRepository>,
+}
+
+/// The service a like's address belongs to.
+fn service_of(uri: &str) -> &str {
+    uri.split(':').next().unwrap_or_default()
+}
+
+fn json_line(service: &str, liked: &Liked) -> String {
+    let mut line = serde_json::json!({
+        "service": service,
+        "uri": liked.uri,
+        "title": liked.title,
+        "artists": liked.artists,
+        "album": liked.album,
+        "duration_ms": liked.duration_ms,
+        "liked_at": liked.liked_at,
+        "link": liked.link,
+    })
+    .to_string();
+    line.push('\n');
+    line
+}
+
+fn m3u_entry(liked: &Liked) -> String {
+    // A title cannot break the playlist's lines.
+    let flat = |text: &str| text.replace(['\r', '\n'], " ");
+    let seconds = liked.duration_ms / 1000;
+    format!(
+        "#EXTINF:{seconds},{} - {}\n{}\n",
+        flat(&liked.artists.join(", ")),
+        flat(&liked.title),
+        flat(liked.link.as_deref().unwrap_or(&liked.uri)),
+    )
+}
+
+const M3U_HEADER: &str = "#EXTM3U\n";
+
+impl DriveFolder {
+    /// `user`'s drive folder.
+    pub(crate) fn path_of(&self, user: UserId) -> std::path::PathBuf {
+        self.base.join(user.to_string())
+    }
+
+    /// Removes `user`'s drive folder (their account is going).
+    pub(crate) async fn remove(&self, user: UserId) -> anyhow::Result<()> {
+        match tokio::fs::remove_dir_all(self.path_of(user)).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// The bytes in `user`'s drive folder.
+    pub(crate) async fn usage(&self, user: UserId) -> u64 {
+        let folder = self.path_of(user);
+        tokio::task::spawn_blocking(move || {
+            walkdir::WalkDir::new(folder)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter_map(|entry| entry.metadata().ok())
+                .filter(std::fs::Metadata::is_file)
+                .map(|metadata| metadata.len())
+                .sum()
+        })
+        .await
+        .unwrap_or(0)
+    }
+
+    /// Adds lines for new likes (the playlist gets its header when it is made).
+    async fn append(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
+        let folder = self.path_of(user);
+        let lines: String = likes
+            .iter()
+            .map(|liked| json_line(service_of(&liked.uri), liked))
+            .collect();
+        let entries: String = likes.iter().map(m3u_entry).collect();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            use std::io::Write as _;
+            std::fs::create_dir_all(&folder)?;
+            let open = |name: &str| {
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(folder.join(name))
+            };
+            open("liked.jsonl")?.write_all(lines.as_bytes())?;
+            let mut playlist = open("liked.m3u8")?;
+            if playlist.metadata()?.len() == 0 {
+                playlist.write_all(M3U_HEADER.as_bytes())?;
+            }
+            playlist.write_all(entries.as_bytes())?;
+            Ok(())
+        })
+        .await?
+    }
+
+    /// Writes both files again from the likes kept (after a full read took some away).
+    async fn rewrite(&self, user: UserId) -> anyhow::Result<()> {
+        let folder = self.path_of(user);
+        let likes = self.store.likes_of(user).await?;
+        let lines: String = likes
+            .iter()
+            .map(|(service, liked)| json_line(service, liked))
+            .collect();
+        let playlist: String = std::iter::once(M3U_HEADER.to_owned())
+            .chain(likes.iter().map(|(_, liked)| m3u_entry(liked)))
+            .collect();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            use std::io::Write as _;
+            std::fs::create_dir_all(&folder)?;
+            for (name, content) in [("liked.jsonl", lines), ("liked.m3u8", playlist)] {
+                let mut file = tempfile::NamedTempFile::new_in(&folder)?;
+                file.write_all(content.as_bytes())?;
+                file.persist(folder.join(name))?;
+            }
+            Ok(())
+        })
+        .await?
+    }
+}
+
+/// Likes into the person's library and their drive folder.
+#[derive(Debug)]
+pub(crate) struct LikesEverywhere {
+    pub(crate) library: LikesIntoLibrary,
+    pub(crate) drive: DriveFolder,
+}
+
+#[async_trait]
+impl LikesLibrary for LikesEverywhere {
+    async fn arrived(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
+        self.library.arrived(user, likes).await?;
+        self.drive.append(user, likes).await
+    }
+
+    async fn left(&self, user: UserId, uris: &[String]) -> anyhow::Result<()> {
+        self.library.left(user, uris).await?;
+        self.drive.rewrite(user).await
+    }
 }

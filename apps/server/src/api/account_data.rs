@@ -670,6 +670,7 @@ async fn erase(state: &AppState, user_id: UserId) -> anyhow::Result<()> {
         .service
         .forget_provider_tracks(user_id)
         .await?;
+    state.sync.drive.remove(user_id).await?;
     state.users.remove_account(user_id).await?;
     tracing::info!(%user_id, anonymised, "account erased at its owner's request");
     Ok(())

@@ -112,12 +112,22 @@ impl From<SyncStatus> for ServiceOut {
     }
 }
 
+/// The caller's drive folder on the server.
+#[derive(Object, Debug)]
+struct DriveOut {
+    /// Where it is: `liked.jsonl` (one line per like) and `liked.m3u8` (a playlist of them).
+    path: String,
+    /// The bytes it holds.
+    bytes: u64,
+}
+
 /// The caller's sync.
 #[derive(Object, Debug)]
 #[oai(rename = "LikesSync")]
 struct SyncOut {
     /// How often each service is synced, in seconds.
     interval_seconds: i64,
+    drive: DriveOut,
     /// One entry per connected service (a service connected in the last seconds appears at
     /// the sync loop's next pass).
     services: Vec<ServiceOut>,
@@ -151,8 +161,13 @@ pub(crate) struct SyncApi {
 impl SyncApi {
     async fn status(&self, user: soiree_kernel::UserId) -> anyhow::Result<SyncOut> {
         let sync = &self.state.sync.service;
+        let drive = &self.state.sync.drive;
         Ok(SyncOut {
             interval_seconds: sync.config().interval.num_seconds(),
+            drive: DriveOut {
+                path: drive.path_of(user).display().to_string(),
+                bytes: drive.usage(user).await,
+            },
             services: sync
                 .status(user)
                 .await?

@@ -401,6 +401,7 @@ script_texts! {
     sync_stopped: "Stopped:", "Arrêtée :";
     sync_reconnect: "connect again", "reconnectez";
     sync_failed: "The last sync failed; it is tried again at the next turn:", "La dernière synchro a échoué ; nouvel essai au prochain tour :";
+    sync_drive: "Your drive on the server:", "Votre dossier sur le serveur :";
     sync_none: "Connect Spotify or SoundCloud to bring your likes here.", "Connectez Spotify ou SoundCloud pour retrouver vos titres aimés ici.";
     library_on_spotify: "On Spotify", "Sur Spotify";
     library_on_soundcloud: "On SoundCloud", "Sur SoundCloud";
