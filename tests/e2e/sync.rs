@@ -190,6 +190,21 @@ async fn likes_sync_into_the_library_incrementally_and_a_full_read_removes_unlik
         .unwrap();
     assert!(usage > 1_000, "drive usage shown: {usage}");
 
+    // The operator's activity report counts the runs.
+    let analytics = t
+        .app
+        .command(&["generate-analytics", "--format", "csv", "--period", "1h"]);
+    let report = String::from_utf8_lossy(&analytics.stdout).into_owned();
+    for figure in [
+        "sync.runs,3",
+        "sync.likes_added,31",
+        "sync.likes_removed,1",
+        "sync.failures,0",
+        "sync.people,1",
+    ] {
+        assert!(report.contains(figure), "{figure} in {report}");
+    }
+
     // The account goes: its drive folder goes with it.
     let erased = t
         .app

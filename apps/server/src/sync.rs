@@ -178,6 +178,10 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
     async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {
         self.inner.likes_of(user).await
     }
+
+    async fn activity(&self, since: Timestamp) -> anyhow::Result<Vec<soiree_sync::PersonSync>> {
+        self.inner.activity(since).await
+    }
 }
 
 /// The sync, what wakes its loop, and the people's drive folders.

@@ -16,8 +16,8 @@ use sea_orm::{
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_sync::{
-    Liked, Marker, Outcome, RunId, RunProgress, RunResult, SyncKey, SyncMode, SyncRepository,
-    SyncState, spread_offset,
+    Liked, Marker, Outcome, PersonSync, RunId, RunProgress, RunResult, SyncKey, SyncMode,
+    SyncRepository, SyncState, spread_offset,
 };
 
 use crate::entity::{connections, liked_tracks, sync_runs, sync_states};
@@ -493,6 +493,56 @@ impl SyncRepository for SqlSyncStore {
             .await
             .context("reading someone's sync runs")?;
         Ok(rows.into_iter().map(run_of).collect())
+    }
+
+    async fn activity(&self, since: Timestamp) -> anyhow::Result<Vec<PersonSync>> {
+        #[derive(sea_orm::FromQueryResult)]
+        struct Row {
+            user_id: uuid::Uuid,
+            runs: i64,
+            added: i64,
+            removed: i64,
+            waits: i64,
+            failures: i64,
+        }
+        let backend = self.connection.get_database_backend();
+        let placeholder = if backend == DatabaseBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        };
+        let sum = |expression: &str, name: &str| {
+            format!("CAST(COALESCE(SUM({expression}), 0) AS BIGINT) AS {name}")
+        };
+        let sql = format!(
+            "SELECT user_id, CAST(COUNT(*) AS BIGINT) AS runs, {}, {}, {}, {} \
+             FROM sync_runs WHERE finished_at >= {placeholder} GROUP BY user_id",
+            sum("added", "added"),
+            sum("removed", "removed"),
+            sum("rate_limit_waits", "waits"),
+            sum(
+                "CASE WHEN outcome <> 'finished' THEN 1 ELSE 0 END",
+                "failures"
+            ),
+        );
+        let rows = <Row as sea_orm::FromQueryResult>::find_by_statement(
+            sea_orm::Statement::from_sql_and_values(backend, sql, [since.into()]),
+        )
+        .all(&self.connection)
+        .await
+        .context("summing sync runs")?;
+        let count = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|row| PersonSync {
+                user: UserId::from_uuid(row.user_id),
+                runs: count(row.runs),
+                added: count(row.added),
+                removed: count(row.removed),
+                rate_limit_waits: count(row.waits),
+                failures: count(row.failures),
+            })
+            .collect())
     }
 
     async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {

@@ -155,6 +155,21 @@ async fn two_instances_never_sync_one_person_at_once_and_each_person_once_per_tu
             assert!(status[0].state.next_run_at > clock.now(), "{backend}");
         }
 
+        // The operator's figures: one run per person, 45 likes each.
+        let activity = test
+            .database
+            .sync()
+            .activity(clock.now() - TimeDelta::hours(1))
+            .await
+            .unwrap();
+        assert_eq!(activity.len(), 12, "{backend}");
+        assert!(
+            activity
+                .iter()
+                .all(|person| (person.runs, person.added, person.failures) == (1, 45, 0)),
+            "{backend}: {activity:?}"
+        );
+
         // The next turn: an unchanged person costs one request; a new like arrives; a full read
         // asked for drops what was unliked.
         let ada = SyncKey::new(people[0], "spotify");

@@ -46,8 +46,8 @@ mod rules;
 mod service;
 
 pub use model::{
-    Liked, LikesPage, Marker, Outcome, PageFailure, RunId, RunProgress, RunResult, SyncKey,
-    SyncMode, SyncState, SyncStatus,
+    Liked, LikesPage, Marker, Outcome, PageFailure, PersonSync, RunId, RunProgress, RunResult,
+    SyncKey, SyncMode, SyncState, SyncStatus,
 };
 pub use ports::{LikesLibrary, LikesSource, SyncRepository};
 pub use rules::{next_run_after, spread_offset, take_new};

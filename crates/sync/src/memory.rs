@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::TimeDelta;
 use soiree_kernel::{Timestamp, UserId};
 
-use crate::model::{Liked, LikesPage, PageFailure, RunId, RunResult, SyncKey, SyncState};
+use crate::model::{
+    Liked, LikesPage, Outcome, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncState,
+};
 use crate::ports::{LikesLibrary, LikesSource, SyncRepository};
 use crate::rules::spread_offset;
 
@@ -216,6 +218,32 @@ impl SyncRepository for InMemorySync {
             .likes
             .get(key)
             .map_or(0, |likes| likes.len() as u64))
+    }
+
+    async fn activity(&self, since: Timestamp) -> anyhow::Result<Vec<PersonSync>> {
+        let mut people: BTreeMap<UserId, PersonSync> = BTreeMap::new();
+        for run in lock(&self.stored)
+            .runs
+            .iter()
+            .filter(|run| run.finished_at >= since)
+        {
+            let person = people.entry(run.key.user).or_insert(PersonSync {
+                user: run.key.user,
+                runs: 0,
+                added: 0,
+                removed: 0,
+                rate_limit_waits: 0,
+                failures: 0,
+            });
+            person.runs += 1;
+            person.added += u64::from(run.added);
+            person.removed += u64::from(run.removed);
+            person.rate_limit_waits += u64::from(run.rate_limit_waits);
+            if run.outcome != Outcome::Finished {
+                person.failures += 1;
+            }
+        }
+        Ok(people.into_values().collect())
     }
 
     async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>> {

@@ -284,3 +284,20 @@ pub struct SyncStatus {
     /// The last runs, newest first.
     pub runs: Vec<RunResult>,
 }
+
+/// One person's sync over a period, for the operator's analytics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonSync {
+    /// The person.
+    pub user: UserId,
+    /// Runs ended.
+    pub runs: u64,
+    /// Likes added.
+    pub added: u64,
+    /// Likes removed.
+    pub removed: u64,
+    /// Rate-limit pauses.
+    pub rate_limit_waits: u64,
+    /// Runs that failed or stopped.
+    pub failures: u64,
+}

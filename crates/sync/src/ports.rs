@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use chrono::TimeDelta;
 use soiree_kernel::{Timestamp, UserId};
 
-use crate::model::{Liked, LikesPage, PageFailure, RunId, RunResult, SyncKey, SyncState};
+use crate::model::{
+    Liked, LikesPage, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncState,
+};
 
 /// A person's likes on a service.
 #[async_trait]
@@ -93,6 +95,9 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
 
     /// How many likes `key` has kept.
     async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64>;
+
+    /// The runs that ended at or after `since`, summed per person (one query).
+    async fn activity(&self, since: Timestamp) -> anyhow::Result<Vec<PersonSync>>;
 
     /// Every like kept of `user`, by service, newest first (their data export).
     async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>>;

@@ -16,6 +16,18 @@ struct Report {
     figures: Vec<Figure>,
     /// The accounts that met the most errors, at most ten.
     errors_by_account: Vec<AccountErrors>,
+    /// The liked-track sync of the accounts whose runs failed or waited most, at most ten.
+    sync_by_account: Vec<AccountSync>,
+}
+
+#[derive(Debug, Serialize)]
+struct AccountSync {
+    username: String,
+    runs: u64,
+    added: u64,
+    rate_limit_waits: u64,
+    /// Runs that failed or stopped (a connection to make again).
+    failures: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,11 +137,62 @@ async fn report(context: &Context, period: Duration) -> anyhow::Result<(Report, 
             refusals: *refusals,
         });
     }
+    // The liked-track sync: runs, likes added and removed, rate-limit waits, failures.
+    use soiree_sync::SyncRepository as _;
+    let mut people = context.database.sync().activity(start).await?;
+    for (name, value) in [
+        (
+            "sync.runs",
+            people.iter().map(|person| person.runs).sum::<u64>(),
+        ),
+        (
+            "sync.likes_added",
+            people.iter().map(|person| person.added).sum(),
+        ),
+        (
+            "sync.likes_removed",
+            people.iter().map(|person| person.removed).sum(),
+        ),
+        (
+            "sync.rate_limit_waits",
+            people.iter().map(|person| person.rate_limit_waits).sum(),
+        ),
+        (
+            "sync.failures",
+            people.iter().map(|person| person.failures).sum(),
+        ),
+        ("sync.people", people.len() as u64),
+    ] {
+        figures.push(Figure {
+            name: name.to_owned(),
+            value,
+        });
+    }
+    people.sort_by_key(|person| std::cmp::Reverse((person.failures, person.rate_limit_waits)));
+    let mut sync_by_account = Vec::new();
+    for person in people
+        .into_iter()
+        .filter(|person| person.failures + person.rate_limit_waits > 0)
+        .take(10)
+    {
+        let username = context.users.user(person.user).await?.map_or_else(
+            || person.user.to_string(),
+            |user| user.username.as_str().to_owned(),
+        );
+        sync_by_account.push(AccountSync {
+            username,
+            runs: person.runs,
+            added: person.added,
+            rate_limit_waits: person.rate_limit_waits,
+            failures: person.failures,
+        });
+    }
     let report = Report {
         period_start: start,
         period_end: end,
         figures,
         errors_by_account,
+        sync_by_account,
     };
     Ok((report, connected, known))
 }
@@ -147,6 +210,17 @@ fn print(report: &Report, connected: u64, known: u64, format: Format) -> anyhow:
             for account in &report.errors_by_account {
                 for (kind, value) in [("errors", account.errors), ("refusals", account.refusals)] {
                     let name = format!("account.{}.{kind}", account.username);
+                    writer.write_record([name.as_str(), &value.to_string()])?;
+                }
+            }
+            for account in &report.sync_by_account {
+                for (kind, value) in [
+                    ("runs", account.runs),
+                    ("added", account.added),
+                    ("rate_limit_waits", account.rate_limit_waits),
+                    ("failures", account.failures),
+                ] {
+                    let name = format!("account.{}.sync.{kind}", account.username);
                     writer.write_record([name.as_str(), &value.to_string()])?;
                 }
             }
@@ -170,6 +244,21 @@ fn print(report: &Report, connected: u64, known: u64, format: Format) -> anyhow:
                     println!(
                         "  {:<36} {:>6} server errors {:>6} refusals",
                         account.username, account.errors, account.refusals
+                    );
+                }
+            }
+            if !report.sync_by_account.is_empty() {
+                println!(
+                    "Liked-track sync, by account (failures and rate-limit waits, the ten most):"
+                );
+                for account in &report.sync_by_account {
+                    println!(
+                        "  {:<36} {:>4} runs {:>6} added {:>4} waits {:>4} failed",
+                        account.username,
+                        account.runs,
+                        account.added,
+                        account.rate_limit_waits,
+                        account.failures
                     );
                 }
             }
