@@ -67,6 +67,26 @@ impl SoundCloud {
         })
     }
 
+    /// A `GET` of the API with the `OAuth` authorization SoundCloud asks for (repeated on a
+    /// timeout or a 5xx: reads are safe to repeat).
+    async fn get(
+        &self,
+        url: &str,
+        access_token: &SecretString,
+    ) -> Result<reqwest::Response, OutboundError> {
+        self.http
+            .send(
+                |client| {
+                    client.get(url).header(
+                        "Authorization",
+                        format!("OAuth {}", access_token.expose_secret()),
+                    )
+                },
+                true,
+            )
+            .await
+    }
+
     /// The same adapter, telling `observer` of every call it makes (the server's metrics).
     #[must_use]
     pub fn observed_by(
@@ -130,16 +150,7 @@ impl OAuthProvider for SoundCloud {
     async fn account(&self, access_token: &SecretString) -> Result<ProviderAccount, ProviderError> {
         let url = format!("{}/me", self.api_url);
         let response = self
-            .http
-            .send(
-                |client| {
-                    client.get(&url).header(
-                        "Authorization",
-                        format!("OAuth {}", access_token.expose_secret()),
-                    )
-                },
-                true,
-            )
+            .get(&url, access_token)
             .await
             .map_err(|failure| match failure {
                 OutboundError::RateLimited(retry_after) => {
@@ -243,16 +254,7 @@ impl soiree_connections::LikesProvider for SoundCloud {
         );
         let url = format!("{}/me/likes/tracks?{query}", self.api_url);
         let response = self
-            .http
-            .send(
-                |client| {
-                    client.get(&url).header(
-                        "Authorization",
-                        format!("OAuth {}", access_token.expose_secret()),
-                    )
-                },
-                true,
-            )
+            .get(&url, access_token)
             .await
             .map_err(|failure| match failure {
                 OutboundError::RateLimited(retry_after) => PlayerError::RateLimited { retry_after },
