@@ -20,7 +20,7 @@ use soiree_sync::{
     SyncRepository, SyncState, spread_offset,
 };
 
-use crate::entity::{connections, liked_tracks, sync_runs, sync_states};
+use crate::entity::{liked_tracks, sync_runs, sync_states};
 
 /// Artists are kept in one column, separated by a character no name holds.
 const ARTIST_SEPARATOR: &str = "\u{1F}";
@@ -217,28 +217,29 @@ async fn claim(
 #[async_trait]
 impl SyncRepository for SqlSyncStore {
     async fn enrol_connected(&self, at: Timestamp, interval: TimeDelta) -> anyhow::Result<u64> {
-        let enrolled: HashSet<(uuid::Uuid, String)> = sync_states::Entity::find()
-            .select_only()
-            .column(sync_states::Column::UserId)
-            .column(sync_states::Column::Service)
-            .into_tuple()
+        // Only connections without a state come back (usually none): one query on the keys.
+        #[derive(sea_orm::FromQueryResult)]
+        struct Unenrolled {
+            user_id: uuid::Uuid,
+            provider: String,
+        }
+        let connected: Vec<(uuid::Uuid, String)> =
+            <Unenrolled as sea_orm::FromQueryResult>::find_by_statement(
+                sea_orm::Statement::from_string(
+                    self.connection.get_database_backend(),
+                    "SELECT c.user_id, c.provider FROM connections c \
+                     LEFT JOIN sync_states s ON s.user_id = c.user_id AND s.service = c.provider \
+                     WHERE c.access_token_sealed IS NOT NULL AND s.user_id IS NULL",
+                ),
+            )
             .all(&self.connection)
             .await
-            .context("listing enrolled people")?
+            .context("listing connected people not enrolled yet")?
             .into_iter()
+            .map(|row| (row.user_id, row.provider))
             .collect();
-        let connected: Vec<(uuid::Uuid, String)> = connections::Entity::find()
-            .select_only()
-            .column(connections::Column::UserId)
-            .column(connections::Column::Provider)
-            .filter(connections::Column::AccessTokenSealed.is_not_null())
-            .into_tuple()
-            .all(&self.connection)
-            .await
-            .context("listing connected people")?;
         let new: Vec<sync_states::ActiveModel> = connected
             .into_iter()
-            .filter(|pair| !enrolled.contains(pair))
             .map(|(user, service)| {
                 let key = SyncKey::new(UserId::from_uuid(user), &service);
                 let mut row = state_values(&SyncState::new(
