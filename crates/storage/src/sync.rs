@@ -203,6 +203,10 @@ async fn claim(
             })
             .filter(sync_states::Column::UserId.eq(row.user_id))
             .filter(sync_states::Column::Service.eq(row.service.as_str()))
+            // Still due and free: another process may have claimed and finished it since it
+            // was read (without a row lock on SQLite).
+            .filter(sync_states::Column::NextRunAt.lte(now))
+            .filter(sync_states::Column::Stopped.is_null())
             .filter(free.clone())
             .exec(connection)
             .await
