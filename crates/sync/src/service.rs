@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
+use futures_util::StreamExt as _;
 use soiree_kernel::{Clock, UserId};
 
 use crate::model::{
@@ -24,6 +25,8 @@ pub struct SyncConfig {
     pub lease: TimeDelta,
     /// How many people one pass takes at most.
     pub per_pass: u32,
+    /// How many of them are synced at the same time.
+    pub at_once: usize,
     /// How many runs are shown with the status.
     pub runs_shown: u32,
 }
@@ -36,6 +39,7 @@ impl Default for SyncConfig {
             longest_wait: TimeDelta::hours(6),
             lease: TimeDelta::minutes(2),
             per_pass: 16,
+            at_once: 4,
             runs_shown: 10,
         }
     }
@@ -93,13 +97,22 @@ impl SyncService {
             .claim_due(now, &self.holder, self.config.lease, self.config.per_pass)
             .await?;
         let count = claimed.len();
-        for state in claimed {
-            let key = state.key.clone();
-            if let Err(error) = self.advance(state).await {
-                tracing::warn!(user = %key.user, service = %key.service, error = %format!("{error:#}"), "a sync run failed; it is tried again at its next turn");
-                self.store.release(&key, &self.holder).await?;
-            }
-        }
+        // A few people at a time, so that one long first sync does not hold the others.
+        let released: Vec<anyhow::Result<()>> = futures_util::stream::iter(claimed)
+            .map(|state| async move {
+                let key = state.key.clone();
+                match self.advance(state).await {
+                    Ok(()) => Ok(()),
+                    Err(error) => {
+                        tracing::warn!(user = %key.user, service = %key.service, error = %format!("{error:#}"), "a sync run failed; it is tried again at its next turn");
+                        self.store.release(&key, &self.holder).await
+                    }
+                }
+            })
+            .buffer_unordered(self.config.at_once.max(1))
+            .collect()
+            .await;
+        released.into_iter().collect::<anyhow::Result<()>>()?;
         Ok(count)
     }
 

@@ -307,3 +307,68 @@ async fn a_held_run_is_not_taken_by_another_process_until_its_lease_expires() {
         "a lost it"
     );
 }
+
+/// A service that notes how many reads are under way at once.
+#[derive(Debug)]
+struct Overlapping {
+    inner: FakeLikes,
+    now: std::sync::atomic::AtomicUsize,
+    most: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl LikesSource for Overlapping {
+    async fn page(
+        &self,
+        key: &SyncKey,
+        cursor: Option<&str>,
+    ) -> Result<crate::model::LikesPage, PageFailure> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let now = self.now.fetch_add(1, SeqCst) + 1;
+        self.most.fetch_max(now, SeqCst);
+        for _ in 0..3 {
+            tokio::task::yield_now().await;
+        }
+        let page = self.inner.page(key, cursor).await;
+        self.now.fetch_sub(1, SeqCst);
+        page
+    }
+}
+
+#[tokio::test]
+async fn a_pass_syncs_a_few_people_at_once_and_each_once() {
+    let clock =
+        ManualClock::starting_at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap());
+    let likes = FakeLikes::with_pages(10);
+    let store = InMemorySync::default();
+    let library = InMemoryLikesLibrary::default();
+    let people: Vec<SyncKey> = (0..6)
+        .map(|_| SyncKey::new(UserId::generate(), "spotify"))
+        .collect();
+    for key in &people {
+        store.connect(key);
+        likes.like_many(key, 25);
+    }
+    let watched = Arc::new(Overlapping {
+        inner: likes.clone(),
+        now: std::sync::atomic::AtomicUsize::new(0),
+        most: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let sync = SyncService::new(
+        watched.clone(),
+        Arc::new(store.clone()),
+        Arc::new(library.clone()),
+        Arc::new(clock.clone()),
+        SyncConfig::default(),
+        "process-a",
+    );
+    sync.run_due().await.unwrap();
+    clock.advance(TimeDelta::minutes(30));
+    assert_eq!(sync.run_due().await.unwrap(), 6);
+    let most = watched.most.load(std::sync::atomic::Ordering::SeqCst);
+    assert!((2..=4).contains(&most), "{most} reads at once");
+    for key in &people {
+        assert_eq!(library.count(key), 25);
+    }
+    assert_eq!(likes.requests(), 6 * 3);
+}
