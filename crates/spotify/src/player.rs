@@ -63,6 +63,21 @@ impl Spotify {
         Err(player_error(response).await)
     }
 
+    /// A page of `GET /me/tracks` (the liked tracks, newest first), read as `T`.
+    async fn saved_tracks<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &SecretString,
+        limit: u32,
+        offset: u32,
+    ) -> Result<T, PlayerError> {
+        let query = [("limit", limit.to_string()), ("offset", offset.to_string())];
+        self.command(Method::GET, "/me/tracks", &query, None, token, Repeat::Safe)
+            .await?
+            .json()
+            .await
+            .map_err(|_| PlayerError::Unavailable("an unreadable list of liked tracks".into()))
+    }
+
     async fn plain(
         &self,
         method: Method,
@@ -408,21 +423,7 @@ impl PlayerProvider for Spotify {
         access_token: &SecretString,
         offset: u32,
     ) -> Result<(u32, Option<String>), PlayerError> {
-        let query = [("limit", "1".to_owned()), ("offset", offset.to_string())];
-        let response = self
-            .command(
-                Method::GET,
-                "/me/tracks",
-                &query,
-                None,
-                access_token,
-                Repeat::Safe,
-            )
-            .await?;
-        let page: wire::SavedTracks = response
-            .json()
-            .await
-            .map_err(|_| PlayerError::Unavailable("an unreadable list of liked tracks".into()))?;
+        let page: wire::SavedTracks = self.saved_tracks(access_token, 1, offset).await?;
         let uri = page.items.into_iter().next().map(|item| item.track.uri);
         Ok((page.total, uri))
     }
@@ -463,24 +464,9 @@ impl soiree_connections::LikesProvider for Spotify {
         cursor: Option<&str>,
     ) -> Result<soiree_connections::LikedPage, PlayerError> {
         let offset: u32 = cursor.and_then(|cursor| cursor.parse().ok()).unwrap_or(0);
-        let query = [
-            ("limit", LIKES_PER_PAGE.to_string()),
-            ("offset", offset.to_string()),
-        ];
-        let response = self
-            .command(
-                Method::GET,
-                "/me/tracks",
-                &query,
-                None,
-                access_token,
-                Repeat::Safe,
-            )
+        let page: wire::LikedPage = self
+            .saved_tracks(access_token, LIKES_PER_PAGE, offset)
             .await?;
-        let page: wire::LikedPage = response
-            .json()
-            .await
-            .map_err(|_| PlayerError::Unavailable("an unreadable list of liked tracks".into()))?;
         let read = u32::try_from(page.items.len()).unwrap_or(u32::MAX);
         let tracks = page
             .items
