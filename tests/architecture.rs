@@ -36,6 +36,7 @@ const ALLOWED_ARROWS: &[(&str, &[&str])] = &[
     ("soiree-voting", &["soiree-rooms", "soiree-kernel"]),
     ("soiree-library", &["soiree-kernel"]),
     ("soiree-sync", &["soiree-kernel"]),
+    ("soiree-insights", &["soiree-kernel"]),
 ];
 
 /// The resolved dependency graph: package names by id, and each package's normal dependencies.

@@ -25,6 +25,7 @@ mod m20261203_000016_app_passwords;
 mod m20261203_000017_library_browsing;
 mod m20261203_000018_uploads;
 mod m20261203_000019_sync;
+mod m20261203_000020_settings_and_drive_files;
 
 /// Applies and lists Soirée's migrations.
 #[derive(Debug)]
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_library_browsing::Migration),
             Box::new(m20261203_000018_uploads::Migration),
             Box::new(m20261203_000019_sync::Migration),
+            Box::new(m20261203_000020_settings_and_drive_files::Migration),
         ]
     }
 }

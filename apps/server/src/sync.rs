@@ -63,6 +63,7 @@ impl LikesSource for LikesFromConnections {
                     duration_ms: track.duration_ms,
                     liked_at: track.liked_at,
                     link: track.link,
+                    download_url: track.download_url,
                 })
                 .collect(),
             next: page.next,
@@ -181,6 +182,18 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
 
     async fn activity(&self, since: Timestamp) -> anyhow::Result<Vec<soiree_sync::PersonSync>> {
         self.inner.activity(since).await
+    }
+
+    async fn preferences(&self, user: UserId) -> anyhow::Result<soiree_sync::SyncPreferences> {
+        self.inner.preferences(user).await
+    }
+
+    async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: soiree_sync::SyncPreferences,
+    ) -> anyhow::Result<()> {
+        self.inner.set_preferences(user, preferences).await
     }
 }
 

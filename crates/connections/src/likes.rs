@@ -30,6 +30,9 @@ pub struct LikedTrack {
     pub liked_at: Option<Timestamp>,
     /// Where people open it on the provider's site, when known.
     pub link: Option<String>,
+    /// Where its file can be downloaded with the person's token: SoundCloud's `download_url`
+    /// of a track its artist made downloadable; `None` otherwise (Spotify never).
+    pub download_url: Option<String>,
 }
 
 /// One page of liked tracks, newest first.

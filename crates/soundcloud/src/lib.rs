@@ -211,9 +211,15 @@ struct LikedTrack {
     user: Option<TrackUser>,
     #[serde(default)]
     permalink_url: Option<String>,
+    #[serde(default)]
+    downloadable: bool,
+    #[serde(default)]
+    download_url: Option<String>,
 }
 
-fn liked_track(item: serde_json::Value) -> Option<soiree_connections::LikedTrack> {
+/// A liked track; `api_url` is the configured API, where a downloadable track's file is asked
+/// for (`{api_url}/tracks/{urn}/download`, whatever host the response named).
+fn liked_track(item: serde_json::Value, api_url: &str) -> Option<soiree_connections::LikedTrack> {
     let track: LikedTrack = serde_json::from_value(item).ok()?;
     let uri = track
         .urn
@@ -223,7 +229,6 @@ fn liked_track(item: serde_json::Value) -> Option<soiree_connections::LikedTrack
         .filter(|artist| !artist.trim().is_empty())
         .or_else(|| track.user.and_then(|user| user.username));
     Some(soiree_connections::LikedTrack {
-        uri,
         title: track.title,
         artists: artist.into_iter().collect(),
         album: None,
@@ -231,6 +236,9 @@ fn liked_track(item: serde_json::Value) -> Option<soiree_connections::LikedTrack
         // The likes list says when a track was made, not when it was liked.
         liked_at: None,
         link: track.permalink_url,
+        download_url: (track.downloadable && track.download_url.is_some())
+            .then(|| format!("{api_url}/tracks/{uri}/download")),
+        uri,
     })
 }
 
@@ -269,7 +277,7 @@ impl soiree_connections::LikesProvider for SoundCloud {
                     tracks: page
                         .collection
                         .into_iter()
-                        .filter_map(liked_track)
+                        .filter_map(|item| liked_track(item, &self.api_url))
                         .collect(),
                     // Absent and null both end the list.
                     next: page

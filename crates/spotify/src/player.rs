@@ -480,6 +480,7 @@ impl soiree_connections::LikesProvider for Spotify {
                 let id = summary.uri.trim_start_matches("spotify:track:").to_owned();
                 Some(soiree_connections::LikedTrack {
                     link: Some(format!("https://open.spotify.com/track/{id}")),
+                    download_url: None,
                     uri: summary.uri,
                     title: summary.name,
                     artists: summary.artists,

@@ -18,7 +18,7 @@ use soiree_library::{
 use crate::entity::{library_plays, library_stars, library_tracks, now_playing};
 
 /// `sql` with `?` placeholders numbered for PostgreSQL (`$1`, ...); as written for SQLite.
-fn placeholders(sql: &str, backend: DatabaseBackend) -> String {
+pub(crate) fn placeholders(sql: &str, backend: DatabaseBackend) -> String {
     if backend != DatabaseBackend::Postgres {
         return sql.to_owned();
     }

@@ -158,6 +158,11 @@ impl Database {
         crate::sync::SqlSyncStore::new(self.connection.clone())
     }
 
+    /// Insights and recommendations: what people did with tracks, and their switches.
+    pub fn insights(&self) -> crate::insights::SqlInsightsStore {
+        crate::insights::SqlInsightsStore::new(self.connection.clone())
+    }
+
     /// People's stars, plays and what they play now.
     pub fn listening(&self) -> crate::browse::SqlListeningStore {
         crate::browse::SqlListeningStore::new(self.connection.clone())

@@ -16,11 +16,11 @@ use sea_orm::{
 };
 use soiree_kernel::{Timestamp, UserId};
 use soiree_sync::{
-    Liked, Marker, Outcome, PersonSync, RunId, RunProgress, RunResult, SyncKey, SyncMode,
-    SyncRepository, SyncState, spread_offset,
+    FullRead, Liked, Marker, Outcome, PersonSync, RunId, RunProgress, RunResult, SyncKey, SyncMode,
+    SyncPreferences, SyncRepository, SyncState, spread_offset,
 };
 
-use crate::entity::{liked_tracks, sync_runs, sync_states};
+use crate::entity::{liked_tracks, person_settings, sync_runs, sync_states};
 
 /// Artists are kept in one column, separated by a character no name holds.
 const ARTIST_SEPARATOR: &str = "\u{1F}";
@@ -371,6 +371,7 @@ impl SyncRepository for SqlSyncStore {
                 link: Set(liked.link.clone()),
                 first_seen_at: Set(at),
                 seen_run: Set(run.as_uuid()),
+                download_url: Set(liked.download_url.clone()),
             });
             use liked_tracks::Column as C;
             liked_tracks::Entity::insert_many(rows)
@@ -575,10 +576,59 @@ impl SyncRepository for SqlSyncStore {
                     duration_ms: u64::try_from(row.duration_ms).unwrap_or(0),
                     liked_at: row.liked_at,
                     link: row.link,
+                    download_url: row.download_url,
                 };
                 (row.service, liked)
             })
             .collect())
+    }
+
+    async fn preferences(&self, user: UserId) -> anyhow::Result<SyncPreferences> {
+        let row = person_settings::Entity::find_by_id(user.as_uuid())
+            .one(&self.connection)
+            .await
+            .context("reading someone's sync preferences")?;
+        Ok(
+            row.map_or_else(SyncPreferences::default, |row| SyncPreferences {
+                every_minutes: row
+                    .sync_every_minutes
+                    .and_then(|minutes| u32::try_from(minutes).ok()),
+                full_read: match row.full_every_days {
+                    None => FullRead::Default,
+                    Some(0) => FullRead::WhenAsked,
+                    Some(days) => FullRead::EveryDays(u32::try_from(days).unwrap_or(7)),
+                },
+            }),
+        )
+    }
+
+    async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: SyncPreferences,
+    ) -> anyhow::Result<()> {
+        use person_settings::Column as C;
+        let full_every_days = match preferences.full_read {
+            FullRead::Default => None,
+            FullRead::WhenAsked => Some(0),
+            FullRead::EveryDays(days) => Some(column(days)),
+        };
+        person_settings::Entity::insert(person_settings::ActiveModel {
+            user_id: Set(user.as_uuid()),
+            recommendations: Set(true),
+            sync_every_minutes: Set(preferences.every_minutes.map(column)),
+            full_every_days: Set(full_every_days),
+            updated_at: Set(chrono::Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::column(C::UserId)
+                .update_columns([C::SyncEveryMinutes, C::FullEveryDays, C::UpdatedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&self.connection)
+        .await
+        .context("storing someone's sync preferences")?;
+        Ok(())
     }
 
     async fn likes_count(&self, key: &SyncKey) -> anyhow::Result<u64> {

@@ -46,9 +46,9 @@ mod rules;
 mod service;
 
 pub use model::{
-    Liked, LikesPage, Marker, Outcome, PageFailure, PersonSync, RunId, RunProgress, RunResult,
-    SyncKey, SyncMode, SyncState, SyncStatus,
+    FullRead, Liked, LikesPage, Marker, Outcome, PageFailure, PersonSync, RunId, RunProgress,
+    RunResult, SyncKey, SyncMode, SyncPreferences, SyncState, SyncStatus,
 };
 pub use ports::{LikesLibrary, LikesSource, SyncRepository};
 pub use rules::{next_run_after, spread_offset, take_new};
-pub use service::{SyncConfig, SyncService};
+pub use service::{PreferencesError, SyncConfig, SyncService};

@@ -9,7 +9,8 @@ use chrono::TimeDelta;
 use soiree_kernel::{Timestamp, UserId};
 
 use crate::model::{
-    Liked, LikesPage, Outcome, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncState,
+    Liked, LikesPage, Outcome, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncPreferences,
+    SyncState,
 };
 use crate::ports::{LikesLibrary, LikesSource, SyncRepository};
 use crate::rules::spread_offset;
@@ -25,6 +26,7 @@ struct Stored {
     /// Likes with the run that last saw them.
     likes: BTreeMap<SyncKey, Vec<(Liked, RunId)>>,
     runs: Vec<RunResult>,
+    preferences: HashMap<UserId, SyncPreferences>,
 }
 
 /// The sync's storage in memory. Cloning shares it.
@@ -258,6 +260,23 @@ impl SyncRepository for InMemorySync {
             })
             .collect())
     }
+
+    async fn preferences(&self, user: UserId) -> anyhow::Result<SyncPreferences> {
+        Ok(lock(&self.stored)
+            .preferences
+            .get(&user)
+            .copied()
+            .unwrap_or_default())
+    }
+
+    async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: SyncPreferences,
+    ) -> anyhow::Result<()> {
+        lock(&self.stored).preferences.insert(user, preferences);
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default)]
@@ -304,6 +323,7 @@ impl FakeLikes {
                 duration_ms: 200_000,
                 liked_at,
                 link: None,
+                download_url: None,
             },
         );
         uri

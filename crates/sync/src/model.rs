@@ -41,6 +41,9 @@ pub struct Liked {
     pub liked_at: Option<Timestamp>,
     /// Where people open it on the service's site.
     pub link: Option<String>,
+    /// Where its file can be downloaded with the person's token (a SoundCloud track its artist
+    /// made downloadable); `None` for the others.
+    pub download_url: Option<String>,
 }
 
 /// One page of likes, newest first.
@@ -300,4 +303,25 @@ pub struct PersonSync {
     pub rate_limit_waits: u64,
     /// Runs that failed or stopped.
     pub failures: u64,
+}
+
+/// When a person's full reads come (their settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullRead {
+    /// The server's period ([`crate::SyncConfig::full_every`], a week).
+    #[default]
+    Default,
+    /// Every so many days.
+    EveryDays(u32),
+    /// Only when they ask (and at the first sync).
+    WhenAsked,
+}
+
+/// How a person wants their likes synced (their settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncPreferences {
+    /// How often, in minutes; `None`: the server's interval. Never more often than the server's.
+    pub every_minutes: Option<u32>,
+    /// When full reads come.
+    pub full_read: FullRead,
 }

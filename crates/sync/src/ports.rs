@@ -7,7 +7,8 @@ use chrono::TimeDelta;
 use soiree_kernel::{Timestamp, UserId};
 
 use crate::model::{
-    Liked, LikesPage, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncState,
+    Liked, LikesPage, PageFailure, PersonSync, RunId, RunResult, SyncKey, SyncPreferences,
+    SyncState,
 };
 
 /// A person's likes on a service.
@@ -101,4 +102,14 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
 
     /// Every like kept of `user`, by service, newest first (their data export).
     async fn likes_of(&self, user: UserId) -> anyhow::Result<Vec<(String, Liked)>>;
+
+    /// `user`'s preferences (the defaults when they set none).
+    async fn preferences(&self, user: UserId) -> anyhow::Result<SyncPreferences>;
+
+    /// Stores `user`'s preferences, leaving their other settings as they are.
+    async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: SyncPreferences,
+    ) -> anyhow::Result<()>;
 }

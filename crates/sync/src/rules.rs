@@ -73,6 +73,7 @@ mod tests {
             duration_ms: 0,
             liked_at,
             link: None,
+            download_url: None,
         }
     }
 

@@ -7,7 +7,8 @@ use futures_util::StreamExt as _;
 use soiree_kernel::{Clock, UserId};
 
 use crate::model::{
-    Marker, Outcome, PageFailure, RunProgress, RunResult, SyncMode, SyncState, SyncStatus,
+    FullRead, Marker, Outcome, PageFailure, RunProgress, RunResult, SyncMode, SyncPreferences,
+    SyncState, SyncStatus,
 };
 use crate::ports::{LikesLibrary, LikesSource, SyncRepository};
 use crate::rules::{next_run_after, take_new};
@@ -55,6 +56,29 @@ pub struct SyncService {
     config: SyncConfig,
     holder: String,
 }
+
+/// Why preferences were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PreferencesError {
+    /// More often than the server syncs.
+    #[error("the sync cannot run more often than every {least} minutes on this server")]
+    TooOften {
+        /// The shortest interval, in minutes.
+        least: u32,
+    },
+    /// Less often than once a week, or full reads further apart than 90 days.
+    #[error("sync at least once a week (10080 minutes), full reads at least every 90 days")]
+    TooRare,
+    /// Storage failed.
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+/// The longest interval a person may choose (a week), in minutes.
+const RAREST_MINUTES: u32 = 7 * 24 * 60;
+
+/// The longest period between full reads a person may choose, in days.
+const RAREST_FULL_DAYS: u32 = 90;
 
 /// How a run's reading ended: likes removed and the outcome, to record; or `None` when it
 /// paused (rate limit) or lost its lease, with nothing more to do now.
@@ -127,6 +151,42 @@ impl SyncService {
         self.store.request_now(user, now, full).await
     }
 
+    /// `user`'s sync preferences.
+    pub async fn preferences(&self, user: UserId) -> anyhow::Result<SyncPreferences> {
+        self.store.preferences(user).await
+    }
+
+    /// Sets `user`'s sync preferences: an interval no shorter than the server's and at most a
+    /// week, full reads at most 90 days apart. Their next run stays where it is; the ones after
+    /// follow the new interval.
+    pub async fn set_preferences(
+        &self,
+        user: UserId,
+        preferences: SyncPreferences,
+    ) -> Result<(), PreferencesError> {
+        let least = self.least_minutes();
+        if let Some(minutes) = preferences.every_minutes {
+            if minutes < least {
+                return Err(PreferencesError::TooOften { least });
+            }
+            if minutes > RAREST_MINUTES {
+                return Err(PreferencesError::TooRare);
+            }
+        }
+        if let FullRead::EveryDays(days) = preferences.full_read
+            && !(1..=RAREST_FULL_DAYS).contains(&days)
+        {
+            return Err(PreferencesError::TooRare);
+        }
+        Ok(self.store.set_preferences(user, preferences).await?)
+    }
+
+    /// The server's interval in whole minutes (rounded up): the shortest a person may choose.
+    pub fn least_minutes(&self) -> u32 {
+        let seconds = self.config.interval.num_seconds().max(60);
+        u32::try_from((seconds + 59) / 60).unwrap_or(u32::MAX)
+    }
+
     /// Every like kept of `user`, by service (their data export).
     pub async fn likes(&self, user: UserId) -> anyhow::Result<Vec<(String, crate::model::Liked)>> {
         self.store.likes_of(user).await
@@ -151,14 +211,21 @@ impl SyncService {
     /// its place after each), and records it when it ends.
     async fn advance(&self, mut state: SyncState) -> anyhow::Result<()> {
         let now = self.clock.now();
+        let preferences = self.store.preferences(state.key.user).await?;
         let mut run = match state.run.take() {
             Some(run) => run,
             None => {
+                let full_every = match preferences.full_read {
+                    FullRead::Default => Some(self.config.full_every),
+                    FullRead::EveryDays(days) => Some(TimeDelta::days(i64::from(days))),
+                    FullRead::WhenAsked => None,
+                };
                 let full = state.full_requested
                     || state.newest.is_none()
-                    || state
-                        .last_full_at
-                        .is_none_or(|at| at + self.config.full_every <= now);
+                    || state.last_full_at.is_none()
+                    || full_every.is_some_and(|every| {
+                        state.last_full_at.is_some_and(|at| at + every <= now)
+                    });
                 RunProgress::start(
                     if full {
                         SyncMode::Full
@@ -172,7 +239,15 @@ impl SyncService {
         run.waiting_until = None;
         match self.read_pages(&mut state, &mut run).await? {
             None => Ok(()),
-            Some((removed, outcome)) => self.record(state, run, removed, outcome).await,
+            Some((removed, outcome)) => {
+                let interval = preferences
+                    .every_minutes
+                    .map_or(self.config.interval, |minutes| {
+                        TimeDelta::minutes(i64::from(minutes))
+                    })
+                    .max(self.config.interval);
+                self.record(state, run, removed, outcome, interval).await
+            }
         }
     }
 
@@ -261,6 +336,7 @@ impl SyncService {
         run: RunProgress,
         removed: u32,
         outcome: Outcome,
+        interval: TimeDelta,
     ) -> anyhow::Result<()> {
         let now = self.clock.now();
         let result = RunResult {
@@ -277,7 +353,7 @@ impl SyncService {
             outcome: outcome.clone(),
         };
         state.run = None;
-        state.next_run_at = next_run_after(state.next_run_at, self.config.interval, now);
+        state.next_run_at = next_run_after(state.next_run_at, interval, now);
         match &outcome {
             Outcome::Finished => {
                 // A full read knows the newest like for sure (none, when nothing is liked); an

@@ -372,3 +372,100 @@ async fn a_pass_syncs_a_few_people_at_once_and_each_once() {
     }
     assert_eq!(likes.requests(), 6 * 3);
 }
+
+#[tokio::test]
+async fn a_person_who_chose_a_longer_interval_is_synced_that_often_and_not_more_often_than_the_server()
+ {
+    let h = harness();
+    h.likes.like_many(&h.ada, 5);
+    h.next_turn().await;
+    assert!(matches!(
+        h.sync
+            .set_preferences(
+                h.ada.user,
+                SyncPreferences {
+                    every_minutes: Some(10),
+                    ..SyncPreferences::default()
+                }
+            )
+            .await,
+        Err(PreferencesError::TooOften { least: 30 })
+    ));
+    assert!(matches!(
+        h.sync
+            .set_preferences(
+                h.ada.user,
+                SyncPreferences {
+                    every_minutes: Some(60 * 24 * 8),
+                    ..SyncPreferences::default()
+                }
+            )
+            .await,
+        Err(PreferencesError::TooRare)
+    ));
+    h.sync
+        .set_preferences(
+            h.ada.user,
+            SyncPreferences {
+                every_minutes: Some(120),
+                ..SyncPreferences::default()
+            },
+        )
+        .await
+        .unwrap();
+    // The run already scheduled comes; after it, every two hours.
+    assert_eq!(h.next_turn().await, 1);
+    let mut runs = 0;
+    for _ in 0..8 {
+        runs += h.next_turn().await;
+    }
+    assert_eq!(runs, 2, "four hours: two runs, not eight");
+}
+
+#[tokio::test]
+async fn full_reads_follow_the_persons_choice_and_only_when_asked_means_never_by_themselves() {
+    let h = harness();
+    h.likes.like_many(&h.ada, 5);
+    h.next_turn().await;
+    let when_asked = SyncPreferences {
+        full_read: FullRead::WhenAsked,
+        ..SyncPreferences::default()
+    };
+    h.sync
+        .set_preferences(h.ada.user, when_asked)
+        .await
+        .unwrap();
+    assert_eq!(h.sync.preferences(h.ada.user).await.unwrap(), when_asked);
+    h.clock.advance(TimeDelta::days(8));
+    h.sync.run_due().await.unwrap();
+    assert_eq!(h.last_run().await.mode, SyncMode::Incremental);
+    h.sync.request_now(h.ada.user, true).await.unwrap();
+    h.sync.run_due().await.unwrap();
+    assert_eq!(h.last_run().await.mode, SyncMode::Full, "asked");
+
+    h.sync
+        .set_preferences(
+            h.ada.user,
+            SyncPreferences {
+                full_read: FullRead::EveryDays(1),
+                ..SyncPreferences::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.clock.advance(TimeDelta::days(1));
+    h.sync.run_due().await.unwrap();
+    assert_eq!(h.last_run().await.mode, SyncMode::Full, "a day later");
+    assert!(matches!(
+        h.sync
+            .set_preferences(
+                h.ada.user,
+                SyncPreferences {
+                    full_read: FullRead::EveryDays(0),
+                    ..SyncPreferences::default()
+                }
+            )
+            .await,
+        Err(PreferencesError::TooRare)
+    ));
+}

@@ -17,6 +17,7 @@ pub(crate) struct Model {
     pub(crate) link: Option<String>,
     pub(crate) first_seen_at: DateTimeUtc,
     pub(crate) seen_run: Uuid,
+    pub(crate) download_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

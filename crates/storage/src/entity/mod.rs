@@ -2,6 +2,7 @@
 
 pub(crate) mod app_passwords;
 pub(crate) mod connections;
+pub(crate) mod drive_files;
 pub(crate) mod library_plays;
 pub(crate) mod library_stars;
 pub(crate) mod library_tracks;
@@ -12,6 +13,7 @@ pub(crate) mod mfa_recovery_codes;
 pub(crate) mod mfa_totp;
 pub(crate) mod now_playing;
 pub(crate) mod oauth_authorizations;
+pub(crate) mod person_settings;
 pub(crate) mod playlist_entries;
 pub(crate) mod playlists;
 pub(crate) mod room_events;
