@@ -84,6 +84,25 @@ function enter(snapshot) {
   renderAll();
   if (room.info.is_host) hostSetup();
   listen();
+  showRecommended();
+}
+
+/** Songs recommended to this person (liked by people with their taste) that the room can play. */
+async function showRecommended() {
+  if (!signedIn) return;
+  let found;
+  try { ({ recommendations: found } = await api("GET", `${base}/recommendations`)); } catch { return; }
+  $("recommended").hidden = found.length === 0;
+  $("recommended-title").textContent = texts.room_recommended;
+  $("recommended-list").replaceChildren(...found.map((found) => {
+    const add = el("button", { type: "button", class: "small" }, texts.room_recommended_vote);
+    add.addEventListener("click", () => busy(add, async () => {
+      if (await vote(found.track.uri, true, false)) { add.textContent = texts.added; add.disabled = true; }
+    }));
+    const item = trackItem(found.track, [add]);
+    item.querySelector(".by").append(el("div", { class: "small muted reason" }, found.reason));
+    return item;
+  }));
 }
 
 function upsert(uri, fields) {

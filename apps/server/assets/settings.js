@@ -291,3 +291,41 @@ onSubmit($("app-password"), async () => {
 showMfa();
 showAppPasswords();
 showEvents();
+
+// Liked tracks and recommendations: the drive folder, how often the likes sync, full reads, and
+// the recommendations switch.
+const EVERY_HOURS = [60, 120, 360, 720, 1440];
+
+async function showTaste() {
+  let settings;
+  try { settings = await api("GET", "/api/v1/me/settings"); } catch { return; }
+  $("drive-path").textContent = settings.drive.path;
+  const least = settings.sync.least_minutes;
+  const choices = [["server", texts.sync_every_server.replace("{minutes}", least)]]
+    .concat(EVERY_HOURS.filter((minutes) => minutes > least).map((minutes) => [String(minutes),
+      minutes === 1440 ? texts.sync_every_day : texts.sync_every_hours.replace("{hours}", minutes / 60)]));
+  const chosen = settings.sync.server_interval ? "server" : String(settings.sync.every_minutes);
+  if (!choices.some(([value]) => value === chosen)) {
+    choices.push([chosen, texts.sync_every_hours.replace("{hours}", (settings.sync.every_minutes / 60).toFixed(1))]);
+  }
+  $("sync-every").replaceChildren(...choices.map(([value, label]) =>
+    el("option", value === chosen ? { value, selected: "" } : { value }, label)));
+  $("full-read").value = settings.sync.full_read === "default" ? "default"
+    : settings.sync.full_read === "when_asked" ? "0" : String(settings.sync.full_read_every_days);
+  $("recommendations").checked = settings.recommendations;
+}
+
+onSubmit($("taste-form"), async () => {
+  $("taste-saved").hidden = true;
+  const every = $("sync-every").value;
+  const full = $("full-read").value;
+  await api("PATCH", "/api/v1/me/settings", {
+    sync_every_minutes: every === "server" ? null : Number(every),
+    full_read_every_days: full === "default" ? null : Number(full),
+    recommendations: $("recommendations").checked,
+  });
+  $("taste-saved").hidden = false;
+  await showTaste();
+}, { invalid_sync_interval: "sync-every", invalid_full_read: "full-read" }, "taste-error");
+
+showTaste();

@@ -9,9 +9,9 @@ use poem::{Endpoint, EndpointExt as _, IntoEndpoint as _, Response};
 use poem_openapi::OpenApiService;
 
 use crate::api::{
-    AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, ExportApi, HealthApi, LibraryApi,
-    MeApi, PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi, SessionsApi, SyncApi,
-    TiersApi, UploadsApi, UsersApi,
+    AccountDataApi, AccountsApi, AppPasswordsApi, ConnectionsApi, ExportApi, HealthApi,
+    InsightsApi, LibraryApi, MeApi, PlayerApi, PlaylistsApi, RoomEventsApi, RoomsApi, SecurityApi,
+    SessionsApi, SyncApi, TiersApi, UploadsApi, UsersApi,
 };
 use crate::api_document::{AllowHeader, ApiDocument};
 use crate::body_limit::{BodyLimit, MAX_BODY_BYTES};
@@ -34,7 +34,14 @@ type Apis = (
     RoomsApi,
     RoomEventsApi,
     // The library's operations, one element (a tuple holds at most 16).
-    (LibraryApi, UploadsApi, PlaylistsApi, ExportApi, SyncApi),
+    (
+        LibraryApi,
+        UploadsApi,
+        PlaylistsApi,
+        ExportApi,
+        SyncApi,
+        InsightsApi,
+    ),
     TiersApi,
     UsersApi,
 );
@@ -60,6 +67,7 @@ fn api(state: &AppState, public_url: &str) -> OpenApiService<Apis, ()> {
                 PlaylistsApi { state: state.clone() },
                 ExportApi { state: state.clone() },
                 SyncApi { state: state.clone() },
+                InsightsApi { state: state.clone() },
             ),
             TiersApi { state: state.clone() },
             UsersApi { state: state.clone() },

@@ -366,6 +366,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         personal_rooms: Arc::new(database.rooms()),
         library: library.clone(),
         sync,
+        insights: Arc::new(soiree_insights::InsightsService::new(
+            Arc::new(database.insights()),
+            Arc::new(database.insights()),
+            Arc::new(database.insights()),
+            Arc::clone(&clock),
+            soiree_insights::InsightsConfig::default(),
+        )),
         voting,
         events,
         tracks,

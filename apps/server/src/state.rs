@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub(crate) library: crate::library::Library,
     /// The liked-track sync.
     pub(crate) sync: crate::sync::Sync,
+    /// Insights and recommendations.
+    pub(crate) insights: Arc<soiree_insights::InsightsService>,
     pub(crate) voting: Arc<VotingService>,
     pub(crate) events: EventHub,
     /// What is known of tracks, shared with the voting service and the event hub.

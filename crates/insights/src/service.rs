@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use soiree_kernel::{Clock, UserId};
 
-use crate::model::{Insights, Recommendation};
+use crate::model::{Heard, Insights, Recommendation};
 use crate::ports::{ListeningRecord, RecommendationSwitch, Tastes};
 use crate::rules::{recommend, summarize};
 
@@ -113,6 +113,17 @@ impl InsightsService {
         user: UserId,
         limit: usize,
     ) -> Result<Vec<Recommendation>, RecommendError> {
+        self.recommendations_where(user, limit, &|_| true).await
+    }
+
+    /// Up to `limit` of `user`'s recommendations that `fits` (a room takes only what its host's
+    /// service plays and what it has not queued yet), best first.
+    pub async fn recommendations_where(
+        &self,
+        user: UserId,
+        limit: usize,
+        fits: &(dyn Fn(&Heard) -> bool + Sync),
+    ) -> Result<Vec<Recommendation>, RecommendError> {
         if !self.switch.is_on(user).await? {
             return Err(RecommendError::SwitchedOff);
         }
@@ -121,7 +132,11 @@ impl InsightsService {
             return Ok(Vec::new());
         }
         let others = self.tastes.neighbours(user, self.config.neighbours).await?;
-        Ok(recommend(&mine, &others, limit))
+        Ok(recommend(&mine, &others, usize::MAX)
+            .into_iter()
+            .filter(|found| fits(&found.track))
+            .take(limit)
+            .collect())
     }
 
     /// Whether `user` takes part in recommendations.

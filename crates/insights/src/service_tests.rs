@@ -271,3 +271,18 @@ async fn a_person_with_no_taste_yet_gets_an_empty_list() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_room_takes_only_the_recommendations_that_fit_it_still_best_first() {
+    let (h, ada, _) = tasteful();
+    let found = h
+        .insights
+        .recommendations_where(ada, 5, &|track| track.uri != "spotify:track:10")
+        .await
+        .unwrap();
+    let titles: Vec<&str> = found
+        .iter()
+        .map(|found| found.track.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Song 11", "Song 12"]);
+}

@@ -824,3 +824,136 @@ async fn track_details_are_stored_once_per_track_and_replaced_when_described_aga
         test.finish().await;
     }
 }
+
+/// Three people: the host votes in their room; a guest votes and likes on Spotify; another guest
+/// votes and likes too, then switches recommendations off.
+#[tokio::test]
+async fn insights_read_votes_likes_and_rooms_and_recommendations_come_from_overlapping_people() {
+    use soiree_insights::{
+        ListeningRecord as _, RecommendationSwitch as _, SignalKind, Tastes as _, recommend,
+    };
+    use soiree_sync::{Liked, RunId, SyncKey, SyncRepository as _};
+
+    for test in test_databases().await {
+        let backend = test.backend;
+        let store = test.database.rooms();
+        let s = services(&store, Arc::new(test.database.tracks()));
+        let (room, host) = hosted_room(&test, &s, LikeThreshold::Fixed(5)).await;
+        let guests = voters(&test, &s, &room, 2).await;
+        let user = |viewer: &Viewer| match viewer {
+            Viewer::User(id) => *id,
+            Viewer::Guest(_) => unreachable!("voters are signed in"),
+        };
+        let (ada, bob, cy) = (user(&host), user(&guests[0]), user(&guests[1]));
+        let vote = |viewer, n, choice| {
+            let voting = s.voting.clone();
+            let code = room.code.clone();
+            async move { voting.vote(&code, viewer, &track(n), choice).await.unwrap() }
+        };
+        vote(host, 1, Vote::Like).await;
+        vote(host, 2, Vote::Dislike).await;
+        vote(guests[0], 1, Vote::Like).await;
+        vote(guests[1], 1, Vote::Like).await;
+        let sync = test.database.sync();
+        let like = |n: u8| Liked {
+            uri: track(n).as_str().to_owned(),
+            title: format!("Song {n}"),
+            artists: vec!["Nina".into(), "Otis".into()],
+            album: None,
+            duration_ms: 1000,
+            liked_at: None,
+            link: None,
+            download_url: None,
+        };
+        let now = chrono::Utc::now();
+        sync.keep_likes(
+            &SyncKey::new(bob, "spotify"),
+            RunId::generate(),
+            &[like(3), like(4)],
+            now,
+        )
+        .await
+        .unwrap();
+        sync.keep_likes(
+            &SyncKey::new(cy, "spotify"),
+            RunId::generate(),
+            &[like(4)],
+            now,
+        )
+        .await
+        .unwrap();
+
+        let insights = test.database.insights();
+        let mut ada_did: Vec<(SignalKind, String)> = insights
+            .signals(ada)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|signal| (signal.kind, signal.track.uri))
+            .collect();
+        ada_did.sort_by_key(|(_, uri)| uri.clone());
+        assert_eq!(
+            ada_did,
+            [
+                (SignalKind::VotedUp, track(1).as_str().to_owned()),
+                (SignalKind::VotedDown, track(2).as_str().to_owned())
+            ],
+            "{backend}"
+        );
+        let bob_did = insights.signals(bob).await.unwrap();
+        let bob_likes: Vec<_> = bob_did
+            .iter()
+            .filter(|signal| signal.kind == SignalKind::Liked)
+            .collect();
+        assert_eq!(bob_likes.len(), 2, "{backend}");
+        assert_eq!(bob_likes[0].track.artists, ["Nina", "Otis"], "{backend}");
+        let ada_rooms = insights.rooms(ada, 10).await.unwrap();
+        assert_eq!((ada_rooms.hosted, ada_rooms.joined), (1, 0), "{backend}");
+        assert_eq!(ada_rooms.recent[0].code, room.code.to_string(), "{backend}");
+        let bob_rooms = insights.rooms(bob, 10).await.unwrap();
+        assert_eq!((bob_rooms.hosted, bob_rooms.joined), (0, 1), "{backend}");
+
+        // Ada's taste is song 1 (her vote down is not taste); Bob and Cy share it.
+        let mine = insights.taste_of(ada).await.unwrap();
+        assert_eq!(mine.len(), 1, "{backend}");
+        let others = insights.neighbours(ada, 10).await.unwrap();
+        assert_eq!(others.len(), 2, "{backend}");
+        let found = recommend(&mine, &others, 10);
+        let found: Vec<(String, u32)> = found
+            .into_iter()
+            .map(|found| (found.track.uri, found.people))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (track(4).as_str().to_owned(), 2),
+                (track(3).as_str().to_owned(), 1)
+            ],
+            "{backend}"
+        );
+
+        // Cy switches off: her taste is no longer anybody's neighbour.
+        assert!(
+            insights.is_on(cy).await.unwrap(),
+            "{backend}: on by default"
+        );
+        insights.set(cy, false).await.unwrap();
+        assert!(!insights.is_on(cy).await.unwrap(), "{backend}");
+        let others = insights.neighbours(ada, 10).await.unwrap();
+        assert_eq!(others.len(), 1, "{backend}");
+        assert_eq!(recommend(&mine, &others, 10)[0].people, 1, "{backend}");
+        // Her sync preferences are kept apart from the switch.
+        let preferences = soiree_sync::SyncPreferences {
+            every_minutes: Some(120),
+            full_read: soiree_sync::FullRead::WhenAsked,
+        };
+        sync.set_preferences(cy, preferences).await.unwrap();
+        assert_eq!(
+            sync.preferences(cy).await.unwrap(),
+            preferences,
+            "{backend}"
+        );
+        assert!(!insights.is_on(cy).await.unwrap(), "{backend}");
+        test.finish().await;
+    }
+}

@@ -30,6 +30,7 @@ static ASSETS: &[Asset] = assets! {
     "music.js",
     "library.js",
     "playlists.js",
+    "insights.js",
     "room-new.js",
     "room.js",
     "tv.js",

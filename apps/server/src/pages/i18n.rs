@@ -68,6 +68,43 @@ texts! {
     library_apps: "Listen in a music app (DSub, Symfonium, Feishin, Supersonic…): make an app password in Settings and give the app this server's address.", "Écoutez dans une application de musique (DSub, Symfonium, Feishin, Supersonic…) : créez un mot de passe d'application dans les Réglages et donnez à l'application l'adresse de ce serveur.";
     nav_settings: "Settings", "Réglages";
     nav_logout: "Log out", "Se déconnecter";
+    nav_insights: "Insights", "Bilan";
+    settings_taste: "Liked tracks and recommendations", "Titres aimés et recommandations";
+    settings_drive_hint: "Your likes on your connected services are kept in your library and in your drive folder on the server: liked.jsonl, liked.m3u8, and soundcloud/ with the songs their artists let you download.", "Vos titres aimés sur vos services connectés sont gardés dans votre bibliothèque et dans votre dossier sur le serveur : liked.jsonl, liked.m3u8, et soundcloud/ avec les chansons que leurs artistes permettent de télécharger.";
+    settings_drive: "Your drive folder:", "Votre dossier :";
+    settings_sync_every: "Sync my likes", "Synchroniser mes titres aimés";
+    settings_full_read: "Full read (notices the songs you unliked)", "Lecture complète (repère les chansons que vous n'aimez plus)";
+    settings_full_weekly: "Every week (the server's choice)", "Chaque semaine (le choix du serveur)";
+    settings_full_daily: "Every day", "Chaque jour";
+    settings_full_monthly: "Every 30 days", "Tous les 30 jours";
+    settings_full_asked: "Only when I ask", "Seulement quand je le demande";
+    settings_full_hint: "A full read costs one request per page of likes; a normal sync costs one request when nothing changed.", "Une lecture complète coûte une requête par page de titres aimés ; une synchro normale coûte une requête quand rien n'a changé.";
+    settings_recommendations: "Recommend songs to me", "Me recommander des chansons";
+    settings_recommendations_hint: "From the songs liked by people whose likes and votes overlap yours. Off: you get none, and your likes and votes count in nobody's.", "D'après les chansons aimées par les personnes dont les goûts et les votes rejoignent les vôtres. Désactivé : vous n'en recevez aucune, et vos goûts ne comptent pour personne.";
+    insights_hint: "What you liked, what played in your rooms and how you voted, and what people with your taste like.", "Ce que vous avez aimé, ce qui a joué dans vos soirées et vos votes, et ce qu'aiment les personnes qui ont vos goûts.";
+    insights_weeks: "The last twelve weeks", "Les douze dernières semaines";
+    insights_liked: "liked", "aimés";
+    insights_played: "played in rooms", "joués en soirée";
+    insights_voted_up: "votes up", "votes pour";
+    insights_voted_down: "votes down", "votes contre";
+    insights_empty: "Nothing yet: connect a service and sync your likes, or vote in a room.", "Rien pour l'instant : connectez un service et synchronisez vos titres aimés, ou votez dans une salle.";
+    insights_nothing_yet: "Your top artists appear once you like songs or vote in rooms.", "Vos artistes préférés apparaissent dès que vous aimez des chansons ou votez en soirée.";
+    insights_top_artists: "Top artists", "Artistes préférés";
+    insights_top_tracks: "Top tracks", "Titres préférés";
+    insights_recommendations: "Recommended for you", "Recommandé pour vous";
+    insights_recommendations_hint: "Songs liked by people whose likes and votes overlap yours. Nobody is named.", "Des chansons aimées par des personnes dont les goûts et les votes rejoignent les vôtres. Personne n'est nommé.";
+    insights_no_recommendations: "No recommendations yet: they come once other people here like some of the songs you like.", "Pas encore de recommandations : elles viennent quand d'autres personnes ici aiment certaines de vos chansons.";
+    insights_recommendations_off: "You switched recommendations off.", "Vous avez désactivé les recommandations.";
+    insights_rooms: "Rooms", "Salles";
+    insights_hosted: "hosted", "animées";
+    insights_joined: "joined", "rejointes";
+    insights_as_host: "host", "hôte";
+    insights_as_guest: "guest", "invité";
+    insights_closed: "closed", "fermée";
+    insights_no_sync: "No service connected.", "Aucun service connecté.";
+    insights_runs: "syncs", "synchros";
+    insights_sync: "Liked tracks kept in sync", "Titres aimés synchronisés";
+    insights_added: "added", "ajoutés";
     nav_login: "Log in", "Se connecter";
     nav_signup: "Create an account", "Créer un compte";
 
@@ -242,6 +279,11 @@ texts! {
 }
 
 script_texts! {
+    sync_every_server: "Every {minutes} minutes (the server's choice)", "Toutes les {minutes} minutes (le choix du serveur)";
+    sync_every_hours: "Every {hours} hours", "Toutes les {hours} heures";
+    sync_every_day: "Once a day", "Une fois par jour";
+    room_recommended: "Recommended for you", "Recommandé pour vous";
+    room_recommended_vote: "Vote for it", "Voter pour";
     error_generic: "Something went wrong; try again.", "Un problème est survenu ; réessayez.";
     error_network: "The server cannot be reached; check your connection.", "Le serveur est injoignable ; vérifiez votre connexion.";
     code_invalid: "A party code has six letters and digits, such as K7XQ2M.", "Un code de fête a six lettres et chiffres, comme K7XQ2M.";

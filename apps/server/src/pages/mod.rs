@@ -4,9 +4,11 @@
 //!
 //! Pages hold no business rule: a handler finds out who is visiting (the session cookie), checks
 //! what the page needs (a sign-in, an existing room) and renders. Everything else happens in the
-//! browser through `/api/v1`.
+//! browser through `/api/v1`, except the insights page, whose charts are drawn on the server as
+//! SVG from the same service `GET /api/v1/me/insights` reads.
 
 mod assets;
+mod charts;
 mod i18n;
 
 use std::ops::Deref;
@@ -41,6 +43,7 @@ pub(crate) fn routes() -> Route {
         .at("/dashboard", poem::get(dashboard))
         .at("/connect", poem::get(connect))
         .at("/settings", poem::get(settings))
+        .at("/insights", poem::get(insights))
         .at("/music", poem::get(music))
         .at("/library", poem::get(library))
         .at("/playlists", poem::get(playlists))
@@ -212,6 +215,50 @@ page!(
     redirect_soundcloud: String,
 );
 page!(MusicPage, "music.html");
+page!(
+    InsightsPage,
+    "insights.html",
+    totals: soiree_insights::Counts,
+    weekly_svg: String,
+    artists_svg: String,
+    top_tracks: Vec<TrackLine>,
+    rooms: soiree_insights::RoomsSummary,
+    recent_rooms: Vec<RoomLine>,
+    recommendations: Option<Vec<RecommendationLine>>,
+    sync: Vec<SyncLine>,
+);
+
+/// A top track as the insights page lists it.
+struct TrackLine {
+    title: String,
+    artists: String,
+    score: u32,
+}
+
+/// A room as the insights page lists it.
+struct RoomLine {
+    code: String,
+    name: String,
+    hosted: bool,
+    day: String,
+    closed: bool,
+}
+
+/// A recommendation as the insights page lists it, with where to open it.
+struct RecommendationLine {
+    title: String,
+    artists: String,
+    reason: String,
+    link: Option<String>,
+}
+
+/// A service's sync in figures.
+struct SyncLine {
+    service: String,
+    likes: u64,
+    runs: usize,
+    added: u32,
+}
 page!(LibraryPage, "library.html");
 page!(PlaylistsPage, "playlists.html");
 page!(OperatorPage, "operator.html");
@@ -421,6 +468,106 @@ async fn settings(request: &Request, Data(state): Data<&AppState>) -> Response {
         }
         Err(redirect) => redirect,
     }
+}
+
+/// Where a service's track opens in a browser, when its address says.
+fn track_link(uri: &str) -> Option<String> {
+    uri.strip_prefix("spotify:track:")
+        .map(|id| format!("https://open.spotify.com/track/{id}"))
+}
+
+/// Insights: the last weeks and the top artists as charts drawn here, top tracks, rooms, the
+/// sync's figures and recommendations.
+#[handler]
+async fn insights(request: &Request, Data(state): Data<&AppState>) -> Response {
+    let (visit, caller) = match signed_in(state, request).await {
+        Ok(signed_in) => signed_in,
+        Err(redirect) => return redirect,
+    };
+    let user = caller.user.id;
+    let t = visit.texts;
+    let (insights, found, sync) = match tokio::try_join!(
+        async {
+            state
+                .insights
+                .insights(user)
+                .await
+                .map_err(anyhow::Error::from)
+        },
+        async {
+            match state.insights.recommendations(user, 10).await {
+                Ok(found) => Ok(Some(found)),
+                Err(soiree_insights::RecommendError::SwitchedOff) => Ok(None),
+                Err(error) => Err(anyhow::Error::from(error)),
+            }
+        },
+        state.sync.service.status(user),
+    ) {
+        Ok(all) => all,
+        Err(error) => return Problem::internal(&format!("{error:#}")).into_response(),
+    };
+    let artists: Vec<(String, u32)> = insights
+        .top_artists
+        .iter()
+        .map(|artist| (artist.name.clone(), artist.counts.score()))
+        .collect();
+    ok(InsightsPage {
+        common: visit.common("insights"),
+        totals: insights.totals,
+        weekly_svg: charts::weekly_bars(
+            &insights.weeks,
+            &charts::Legend {
+                liked: t.insights_liked,
+                played: t.insights_played,
+                voted_up: t.insights_voted_up,
+                title: t.insights_weeks,
+            },
+        ),
+        artists_svg: charts::ranked_bars(&artists, t.insights_top_artists),
+        top_tracks: insights
+            .top_tracks
+            .into_iter()
+            .map(|top| TrackLine {
+                score: top.counts.score(),
+                title: top.track.title,
+                artists: top.track.artists.join(", "),
+            })
+            .collect(),
+        recent_rooms: insights
+            .rooms
+            .recent
+            .iter()
+            .map(|visit| RoomLine {
+                code: visit.code.clone(),
+                name: visit.name.clone().unwrap_or_default(),
+                hosted: visit.role == soiree_insights::RoomRole::Host,
+                day: visit.at.format("%Y-%m-%d").to_string(),
+                closed: visit.closed,
+            })
+            .collect(),
+        rooms: insights.rooms,
+        recommendations: found.map(|found| {
+            found
+                .into_iter()
+                .map(|found| RecommendationLine {
+                    reason: found.reason(),
+                    link: track_link(&found.track.uri),
+                    title: found.track.title,
+                    artists: found.track.artists.join(", "),
+                })
+                .collect()
+        }),
+        sync: sync
+            .into_iter()
+            .map(|status| SyncLine {
+                service: status.state.key.service.clone(),
+                likes: status.likes,
+                runs: status.runs.len(),
+                added: status.runs.iter().map(|run| run.added).sum(),
+            })
+            .collect(),
+    }
+    .render())
 }
 
 #[handler]

@@ -30,7 +30,8 @@ use responses::{
     SnapshotResponse, UpdateResponse,
 };
 use vote_responses::{
-    QueueResponse, RetractResponse, SearchResponse, SkipResponse, SuggestionResponse, VoteResponse,
+    QueueResponse, RetractResponse, RoomRecommendationsResponse, SearchResponse, SkipResponse,
+    SuggestionResponse, VoteResponse,
 };
 
 use super::OptionalJson;
@@ -497,6 +498,54 @@ impl RoomsApi {
                 tracks: found.into_iter().map(TrackOut::from).collect(),
             })),
             Err(error) => error.into(),
+        }
+    }
+
+    /// Tracks recommended to you (liked by people whose taste overlaps yours) that this room
+    /// can play and has not queued; vote for one to bring it in.
+    #[oai(path = "/:code/recommendations", method = "get")]
+    async fn recommendations(
+        &self,
+        auth: RoomAuth,
+        code: Path<String>,
+    ) -> RoomRecommendationsResponse {
+        let viewer = auth.caller().viewer();
+        let queue = match self::code(&code) {
+            Ok(code) => self.state.voting.queue(&code, viewer).await,
+            Err(error) => Err(error),
+        };
+        let queued: std::collections::HashSet<String> = match queue {
+            Ok(queue) => queue
+                .into_iter()
+                .map(|entry| entry.track.as_str().to_owned())
+                .collect(),
+            Err(error) => return error.into(),
+        };
+        let RoomCaller::User(caller) = auth.caller() else {
+            return RoomRecommendationsResponse::from_problem(Problem::new(
+                StatusCode::FORBIDDEN,
+                "sign_in_for_recommendations",
+                "Sign in for recommendations",
+                "Recommendations go by your likes and votes: log in (or make an account) to see them.",
+            ));
+        };
+        // The room plays on its host's Spotify.
+        let fits = |track: &soiree_insights::Heard| {
+            TrackRef::parse(&track.uri).is_ok_and(|parsed| parsed.is_spotify())
+                && !queued.contains(&track.uri)
+        };
+        match self
+            .state
+            .insights
+            .recommendations_where(caller.user.id, 5, &fits)
+            .await
+        {
+            Ok(found) => RoomRecommendationsResponse::Ok(Json(crate::api::RecommendationsOut {
+                recommendations: found.into_iter().map(Into::into).collect(),
+            })),
+            Err(error) => RoomRecommendationsResponse::from_problem(
+                crate::api::recommendation_problem(&error),
+            ),
         }
     }
 

@@ -155,6 +155,40 @@ impl From<ReadRoomError> for QueueResponse {
 }
 
 #[derive(ApiResponse)]
+#[oai(bad_request_handler = "RoomRecommendationsResponse::bad_request_handler")]
+pub(super) enum RoomRecommendationsResponse {
+    /// What you may like that the room could play, best first (not what it queued already).
+    #[oai(status = 200)]
+    Ok(Json<crate::api::RecommendationsOut>),
+    /// `unauthenticated`: no valid session or guest token.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Json<Problem>),
+    /// `not_a_participant`: join the room first; `sign_in_for_recommendations`: guests have no
+    /// likes to go by.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// `room_not_found`.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// `recommendations_off`: you switched them off in your settings.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// `internal_error`.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+problem_variants!(RoomRecommendationsResponse {
+    401 => Unauthenticated, 403 => Forbidden, 404 => NotFound, 409 => Conflict, 500 => Internal,
+} else internal);
+
+impl From<ReadRoomError> for RoomRecommendationsResponse {
+    fn from(error: ReadRoomError) -> Self {
+        Self::from_problem(read_problem(error))
+    }
+}
+
+#[derive(ApiResponse)]
 #[oai(bad_request_handler = "SkipResponse::bad_request_handler")]
 pub(super) enum SkipResponse {
     /// Skip votes now; at the threshold the host's player moves on.
