@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod connections;
 mod crowd;
+mod insights;
 mod library;
 mod limits;
 mod metrics;

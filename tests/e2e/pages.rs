@@ -105,6 +105,7 @@ async fn pages_for_people_with_an_account_send_others_to_log_in_and_back() {
         ),
         ("/settings", "%2Fsettings"),
         ("/music", "%2Fmusic"),
+        ("/insights", "%2Finsights"),
         ("/rooms/new", "%2Frooms%2Fnew"),
     ] {
         let page = visit(&app, path, None, "en").await;
@@ -118,6 +119,7 @@ async fn pages_for_people_with_an_account_send_others_to_log_in_and_back() {
         "/connect?connected=spotify",
         "/settings",
         "/music",
+        "/insights",
         "/rooms/new",
     ] {
         let page = visit(&app, path, Some(&token), "en").await;

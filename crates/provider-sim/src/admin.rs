@@ -186,6 +186,9 @@ fn handle_player(simulator: Data<&Simulator>, Path(user): Path<String>) -> Respo
 struct LikeIn {
     #[serde(default = "one_like")]
     count: usize,
+    /// These catalogue tracks (by id, Spotify URI or SoundCloud URN) instead of `count` more.
+    #[serde(default)]
+    tracks: Option<Vec<String>>,
 }
 
 fn one_like() -> usize {
@@ -193,7 +196,8 @@ fn one_like() -> usize {
 }
 
 /// `POST /_sim/users/{user}/likes {"count": N}`: the user likes N more tracks now (at both
-/// services); answers their Spotify URIs, newest first.
+/// services); answers their Spotify URIs, newest first. `{"tracks": [...]}` likes those
+/// catalogue tracks instead (so that two users share some).
 #[handler]
 fn handle_like(
     simulator: Data<&Simulator>,
@@ -203,7 +207,11 @@ fn handle_like(
     if like.count > 100_000 {
         return bad("at most 100000 likes at a time");
     }
-    match simulator.world().like_more(&user, like.count) {
+    let liked = match like.tracks {
+        Some(tracks) => simulator.world().like_these(&user, &tracks),
+        None => simulator.world().like_more(&user, like.count),
+    };
+    match liked {
         Some(uris) => json(StatusCode::OK, json!({ "liked": uris })),
         None => bad("unknown user"),
     }

@@ -331,6 +331,33 @@ impl World {
             chosen.push(track.id.clone());
             self.catalogue.push(track);
         }
+        self.like_chosen(user, &chosen)
+    }
+
+    /// `user` likes these catalogue tracks (by id, Spotify URI or SoundCloud URN) now, the
+    /// ones they like already left as they are; their Spotify URIs, or `None` for an unknown
+    /// user or track.
+    pub(crate) fn like_these(&mut self, user: &str, tracks: &[String]) -> Option<Vec<String>> {
+        let mut chosen = Vec::new();
+        for named in tracks {
+            let track = self.catalogue.iter().find(|track| {
+                track.id == *named
+                    || named.strip_prefix("spotify:track:") == Some(track.id.as_str())
+                    || *named == format!("soundcloud:tracks:{}", track.numeric_id)
+            })?;
+            chosen.push(track.id.clone());
+        }
+        let liked: std::collections::HashSet<String> = self
+            .user(user)?
+            .liked
+            .iter()
+            .map(|(_, id)| id.clone())
+            .collect();
+        chosen.retain(|id| !liked.contains(id));
+        self.like_chosen(user, &chosen)
+    }
+
+    fn like_chosen(&mut self, user: &str, chosen: &[String]) -> Option<Vec<String>> {
         let now = Utc::now();
         let user = self.user_mut(user)?;
         // The last chosen is liked first, so the first chosen ends up newest.

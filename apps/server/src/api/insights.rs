@@ -365,7 +365,7 @@ enum SettingsResponse {
     #[oai(status = 415, content_type = "application/problem+json")]
     UnsupportedMediaType(Json<Problem>),
     /// `invalid_sync_interval`: more often than the server allows, or less than weekly;
-    /// `invalid_full_read`.
+    /// `invalid_full_read`; `invalid_value`: a number out of its documented range.
     #[oai(status = 422, content_type = "application/problem+json")]
     Invalid(Json<Problem>),
     /// `internal_error`.
