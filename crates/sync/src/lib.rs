@@ -39,6 +39,7 @@
 //! # }
 //! ```
 
+pub mod downloads;
 pub mod memory;
 mod model;
 mod ports;

@@ -418,3 +418,321 @@ impl LikesLibrary for InMemoryLikesLibrary {
         Ok(())
     }
 }
+
+use crate::downloads::{
+    Chunk, Download, DownloadEnd, DownloadQueue, DownloadState, DriveFile, DriveFiles,
+    FetchFailure, FileSource, StorageRoom,
+};
+
+#[derive(Debug, Clone)]
+struct Queued {
+    download: Download,
+    state: DownloadState,
+    failure: Option<String>,
+    due: Timestamp,
+    lease: Option<(String, Timestamp)>,
+    file_name: String,
+}
+
+/// Downloads in memory. Cloning shares them.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryDownloads {
+    queued: Arc<Mutex<Vec<Queued>>>,
+}
+
+#[async_trait]
+impl DownloadQueue for InMemoryDownloads {
+    async fn want(
+        &self,
+        key: &SyncKey,
+        likes: &[(Liked, String)],
+        at: Timestamp,
+    ) -> anyhow::Result<u64> {
+        let mut queued = lock(&self.queued);
+        let mut added = 0;
+        for (liked, stem) in likes {
+            let Some(url) = &liked.download_url else {
+                continue;
+            };
+            if queued
+                .iter()
+                .any(|entry| entry.download.key == *key && entry.download.uri == liked.uri)
+            {
+                continue;
+            }
+            queued.push(Queued {
+                download: Download {
+                    key: key.clone(),
+                    uri: liked.uri.clone(),
+                    url: url.clone(),
+                    stem: stem.clone(),
+                    bytes: 0,
+                    size: None,
+                },
+                state: DownloadState::Pending,
+                failure: None,
+                due: at,
+                lease: None,
+                file_name: stem.clone(),
+            });
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    async fn claim(
+        &self,
+        now: Timestamp,
+        holder: &str,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Download>> {
+        let mut queued = lock(&self.queued);
+        let mut claimed = Vec::new();
+        for entry in queued.iter_mut() {
+            if claimed.len() >= usize::try_from(limit).unwrap_or(usize::MAX) {
+                break;
+            }
+            let free = entry.lease.as_ref().is_none_or(|(_, until)| *until <= now);
+            if entry.state == DownloadState::Pending && entry.due <= now && free {
+                entry.lease = Some((holder.to_owned(), now + lease));
+                claimed.push(entry.download.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn progress(
+        &self,
+        download: &Download,
+        holder: &str,
+        lease_until: Timestamp,
+    ) -> anyhow::Result<bool> {
+        let mut queued = lock(&self.queued);
+        let Some(entry) = queued
+            .iter_mut()
+            .find(|entry| entry.download.key == download.key && entry.download.uri == download.uri)
+        else {
+            return Ok(false);
+        };
+        if entry.lease.as_ref().is_none_or(|(held, _)| held != holder) {
+            return Ok(false);
+        }
+        entry.download.bytes = download.bytes;
+        entry.download.size = download.size;
+        entry.lease = Some((holder.to_owned(), lease_until));
+        Ok(true)
+    }
+
+    async fn finish(
+        &self,
+        download: &Download,
+        holder: &str,
+        end: &DownloadEnd,
+        _at: Timestamp,
+    ) -> anyhow::Result<()> {
+        let mut queued = lock(&self.queued);
+        let Some(entry) = queued.iter_mut().find(|entry| {
+            entry.download.key == download.key
+                && entry.download.uri == download.uri
+                && entry.lease.as_ref().is_some_and(|(held, _)| held == holder)
+        }) else {
+            return Ok(());
+        };
+        entry.lease = None;
+        entry.download.bytes = download.bytes;
+        entry.download.size = download.size;
+        match end {
+            DownloadEnd::Done { file_name } => {
+                entry.state = DownloadState::Done;
+                entry.file_name = file_name.clone();
+                entry.failure = None;
+            }
+            DownloadEnd::Failed(reason) => {
+                entry.state = DownloadState::Failed;
+                entry.failure = Some(reason.clone());
+                entry.download.bytes = 0;
+            }
+            DownloadEnd::NoRoom => {
+                entry.state = DownloadState::NoRoom;
+                entry.download.bytes = 0;
+            }
+            DownloadEnd::RetryAt(at, reason) => {
+                entry.due = *at;
+                entry.failure = Some(reason.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn drop_uris(&self, key: &SyncKey, uris: &[String]) -> anyhow::Result<Vec<DriveFile>> {
+        let mut queued = lock(&self.queued);
+        let (gone, kept): (Vec<Queued>, Vec<Queued>) = queued
+            .drain(..)
+            .partition(|entry| entry.download.key == *key && uris.contains(&entry.download.uri));
+        *queued = kept;
+        Ok(gone.into_iter().map(file_of).collect())
+    }
+
+    async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
+        Ok(lock(&self.queued)
+            .iter()
+            .filter(|entry| entry.download.key.user == user)
+            .cloned()
+            .map(file_of)
+            .collect())
+    }
+}
+
+fn file_of(entry: Queued) -> DriveFile {
+    DriveFile {
+        service: entry.download.key.service,
+        uri: entry.download.uri,
+        file_name: entry.file_name,
+        bytes: entry.download.bytes,
+        size: entry.download.size,
+        state: entry.state,
+        failure: entry.failure,
+    }
+}
+
+/// A service's downloadable files, with failures on demand and a count of requests.
+#[derive(Debug, Default, Clone)]
+pub struct FakeFiles {
+    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    failures: Arc<Mutex<VecDeque<(u64, FetchFailure)>>>,
+    requests: Arc<Mutex<u32>>,
+    says_size: Arc<Mutex<bool>>,
+}
+
+impl FakeFiles {
+    /// The file at `url` holds `bytes`.
+    pub fn put(&self, url: &str, bytes: Vec<u8>) {
+        lock(&self.files).insert(url.to_owned(), bytes);
+    }
+
+    /// The next request for a piece starting at `from` fails so.
+    pub fn fail_at(&self, from: u64, failure: FetchFailure) {
+        lock(&self.failures).push_back((from, failure));
+    }
+
+    /// Whether answers say the whole file's size (as a `Content-Range` does).
+    pub fn say_size(&self, says: bool) {
+        *lock(&self.says_size) = says;
+    }
+
+    /// Requests made so far.
+    pub fn requests(&self) -> u32 {
+        *lock(&self.requests)
+    }
+}
+
+#[async_trait]
+impl FileSource for FakeFiles {
+    async fn chunk(
+        &self,
+        _key: &SyncKey,
+        url: &str,
+        from: u64,
+        most: u64,
+    ) -> Result<Chunk, FetchFailure> {
+        *lock(&self.requests) += 1;
+        {
+            let mut failures = lock(&self.failures);
+            if let Some(index) = failures.iter().position(|(at, _)| *at == from) {
+                let (_, failure) = failures
+                    .remove(index)
+                    .unwrap_or((0, FetchFailure::Gone(String::new())));
+                return Err(failure);
+            }
+        }
+        let files = lock(&self.files);
+        let file = files
+            .get(url)
+            .ok_or_else(|| FetchFailure::Gone("not downloadable".to_owned()))?;
+        let start = usize::try_from(from).unwrap_or(usize::MAX).min(file.len());
+        let end = start
+            .saturating_add(usize::try_from(most).unwrap_or(usize::MAX))
+            .min(file.len());
+        Ok(Chunk {
+            bytes: file[start..end].to_vec(),
+            total: (*lock(&self.says_size)).then_some(file.len() as u64),
+        })
+    }
+}
+
+/// Drive folders in memory: each person's files by name. Cloning shares them.
+#[derive(Debug, Default, Clone)]
+pub struct InMemoryDrive {
+    files: Arc<Mutex<BTreeMap<(UserId, String), Vec<u8>>>>,
+}
+
+impl InMemoryDrive {
+    /// `user`'s file `name`, if it is there.
+    pub fn file(&self, user: UserId, name: &str) -> Option<Vec<u8>> {
+        lock(&self.files).get(&(user, name.to_owned())).cloned()
+    }
+
+    /// The names of `user`'s files.
+    pub fn names(&self, user: UserId) -> Vec<String> {
+        lock(&self.files)
+            .keys()
+            .filter(|(owner, _)| *owner == user)
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+}
+
+#[async_trait]
+impl DriveFiles for InMemoryDrive {
+    async fn write(
+        &self,
+        user: UserId,
+        part: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> anyhow::Result<()> {
+        let mut files = lock(&self.files);
+        let file = files.entry((user, part.to_owned())).or_default();
+        file.truncate(usize::try_from(offset)?);
+        file.resize(usize::try_from(offset)?, 0);
+        file.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    async fn complete(&self, user: UserId, part: &str, stem: &str) -> anyhow::Result<String> {
+        let mut files = lock(&self.files);
+        let bytes = files
+            .remove(&(user, part.to_owned()))
+            .ok_or_else(|| anyhow::anyhow!("no part file {part}"))?;
+        let name = format!("{stem}.bin");
+        files.insert((user, name.clone()), bytes);
+        Ok(name)
+    }
+
+    async fn remove(&self, user: UserId, name: &str) -> anyhow::Result<()> {
+        lock(&self.files).remove(&(user, name.to_owned()));
+        Ok(())
+    }
+}
+
+/// A storage quota of a fixed number of bytes for everyone, counting what the drive holds.
+#[derive(Debug, Clone)]
+pub struct DriveRoom {
+    /// The quota (`None`: no limit).
+    pub quota: Option<u64>,
+    /// The drive whose bytes are counted.
+    pub drive: InMemoryDrive,
+}
+
+#[async_trait]
+impl StorageRoom for DriveRoom {
+    async fn room_left(&self, user: UserId) -> anyhow::Result<Option<u64>> {
+        let used: u64 = lock(&self.drive.files)
+            .iter()
+            .filter(|((owner, _), _)| *owner == user)
+            .map(|(_, bytes)| bytes.len() as u64)
+            .sum();
+        Ok(self.quota.map(|quota| quota.saturating_sub(used)))
+    }
+}
