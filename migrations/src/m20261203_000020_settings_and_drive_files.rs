@@ -1,6 +1,7 @@
 //! Each person's settings (recommendations on or off, their own sync interval and full-read
 //! period), where a liked SoundCloud track can be downloaded, and the files of each person's drive
-//! (downloads with the bytes they hold, so that a download resumes and counts in the quota).
+//! (downloads with the bytes they hold, so that a download resumes and counts in the quota; due
+//! again at `due_at`, held by one process at a time through `holder` and `lease_until`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
@@ -39,6 +40,8 @@ enum DriveFiles {
     UserId,
     Service,
     Uri,
+    Url,
+    Stem,
     FileName,
     Bytes,
     Size,
@@ -46,7 +49,7 @@ enum DriveFiles {
     Failure,
     Holder,
     LeaseUntil,
-    UpdatedAt,
+    DueAt,
 }
 
 fn owner_key(name: &str, table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStatement {
@@ -93,6 +96,8 @@ impl MigrationTrait for Migration {
                     .col(uuid(DriveFiles::UserId))
                     .col(string_len(DriveFiles::Service, 20))
                     .col(text(DriveFiles::Uri))
+                    .col(text(DriveFiles::Url))
+                    .col(text(DriveFiles::Stem))
                     .col(text(DriveFiles::FileName))
                     .col(big_integer(DriveFiles::Bytes))
                     .col(big_integer_null(DriveFiles::Size))
@@ -100,7 +105,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(DriveFiles::Failure))
                     .col(string_len_null(DriveFiles::Holder, 100))
                     .col(timestamp_with_time_zone_null(DriveFiles::LeaseUntil))
-                    .col(timestamp_with_time_zone(DriveFiles::UpdatedAt))
+                    .col(timestamp_with_time_zone(DriveFiles::DueAt))
                     .primary_key(
                         Index::create()
                             .col(DriveFiles::UserId)
@@ -122,7 +127,7 @@ impl MigrationTrait for Migration {
                     .name("drive_files_state")
                     .table(DriveFiles::Table)
                     .col(DriveFiles::State)
-                    .col(DriveFiles::UpdatedAt)
+                    .col(DriveFiles::DueAt)
                     .to_owned(),
             )
             .await

@@ -88,7 +88,8 @@ pub trait TrackRepository: Send + Sync + std::fmt::Debug {
     /// id).
     async fn tracks(&self, ids: &[TrackId]) -> anyhow::Result<Vec<Track>>;
 
-    /// The bytes of `owner`'s uploads.
+    /// The bytes `owner` stores against their quota: their uploads, and whatever else the
+    /// embedder counts there (Soirée's storage adds the drive's downloads).
     async fn uploaded_bytes(&self, owner: UserId) -> anyhow::Result<u64>;
 
     /// `owner`'s uploads, newest first.

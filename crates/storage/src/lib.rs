@@ -9,6 +9,7 @@ mod browse;
 mod changes;
 mod connections;
 mod database;
+mod drive;
 mod entity;
 mod insights;
 mod jobs;

@@ -35,6 +35,10 @@ impl SqlSyncStore {
     pub(crate) fn new(connection: DatabaseConnection) -> Self {
         Self { connection }
     }
+
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.connection
+    }
 }
 
 fn count(value: Option<i32>) -> u32 {

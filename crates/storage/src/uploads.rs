@@ -13,6 +13,7 @@ use soiree_library::{SavedUpload, Track, TrackSource};
 
 use crate::entity::{library_tracks, users};
 
+/// The bytes `owner` stores: their uploads and what their drive's downloads hold so far.
 pub(crate) async fn uploaded_bytes(
     connection: &impl sea_orm::ConnectionTrait,
     owner: UserId,
@@ -29,10 +30,25 @@ pub(crate) async fn uploaded_bytes(
         .one(connection)
         .await
         .context("summing uploads")?;
-    Ok(total
-        .flatten()
-        .and_then(|total| u64::try_from(total).ok())
-        .unwrap_or(0))
+    // Downloads into the person's drive count too, as their bytes are written.
+    let downloaded: Option<Option<i64>> = crate::entity::drive_files::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(bytes), 0) AS BIGINT)"),
+            "total",
+        )
+        .filter(crate::entity::drive_files::Column::UserId.eq(owner.as_uuid()))
+        .into_tuple()
+        .one(connection)
+        .await
+        .context("summing downloads")?;
+    let sum = |total: Option<Option<i64>>| {
+        total
+            .flatten()
+            .and_then(|total| u64::try_from(total).ok())
+            .unwrap_or(0)
+    };
+    Ok(sum(total) + sum(downloaded))
 }
 
 pub(crate) async fn uploads_of(

@@ -206,3 +206,158 @@ async fn two_instances_never_sync_one_person_at_once_and_each_person_once_per_tu
         test.finish().await;
     }
 }
+
+/// Downloads on both databases: two instances carry twelve downloads on at once, each is fetched
+/// once and held by one process at a time, the bytes count against the quota as they are
+/// written, and an unlike drops its download.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota() {
+    use soiree_library::TrackRepository as _;
+    use soiree_sync::downloads::{
+        DownloadConfig, DownloadQueue as _, DownloadService, DownloadState, StorageRoom,
+    };
+    use soiree_sync::memory::{FakeFiles, InMemoryDrive};
+
+    /// The room the database says is left under a quota of 100 000 bytes.
+    #[derive(Debug)]
+    struct Left(soiree_storage::SqlLibraryStore);
+
+    #[async_trait]
+    impl StorageRoom for Left {
+        async fn room_left(&self, user: UserId) -> anyhow::Result<Option<u64>> {
+            Ok(Some(
+                100_000_u64.saturating_sub(self.0.uploaded_bytes(user).await?),
+            ))
+        }
+    }
+
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let ada = SyncKey::new(connect(&test.database, "ada").await, "soundcloud");
+        let files = FakeFiles::default();
+        // As a `Content-Range` says: each file's size comes with its first piece.
+        files.say_size(true);
+        let drive = InMemoryDrive::default();
+        let clock = ManualClock::starting_at(chrono::Utc::now());
+        let likes: Vec<soiree_sync::Liked> = (0..12)
+            .map(|n| {
+                let url = format!("https://api.example/tracks/soundcloud:tracks:{n}/download");
+                files.put(&url, vec![7; 3000]);
+                soiree_sync::Liked {
+                    uri: format!("soundcloud:tracks:{n}"),
+                    title: format!("Song {n}"),
+                    artists: vec!["Nina".into()],
+                    album: None,
+                    duration_ms: 1000,
+                    liked_at: None,
+                    link: None,
+                    download_url: Some(url),
+                }
+            })
+            .collect();
+        let services: Vec<Arc<DownloadService>> = [(&test.database, "a"), (&second, "b")]
+            .into_iter()
+            .map(|(database, holder)| {
+                Arc::new(DownloadService::new(
+                    Arc::new(database.sync()),
+                    Arc::new(files.clone()),
+                    Arc::new(drive.clone()),
+                    Arc::new(Left(database.library())),
+                    Arc::new(clock.clone()),
+                    DownloadConfig {
+                        chunk: 1000,
+                        per_pass: 2,
+                        ..DownloadConfig::default()
+                    },
+                    format!("process-{holder}"),
+                ))
+            })
+            .collect();
+        // Both take the likes in: one download each.
+        let (a, b) = tokio::join!(
+            services[0].want(&ada, &likes),
+            services[1].want(&ada, &likes)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 12, "{backend}");
+
+        let mut taken = 0;
+        for _ in 0..20 {
+            let passes: Vec<_> = (0..6)
+                .map(|n| {
+                    let downloads = Arc::clone(&services[n % 2]);
+                    tokio::spawn(async move { downloads.run_due().await.unwrap() })
+                })
+                .collect();
+            for pass in passes {
+                taken += pass.await.unwrap();
+            }
+            if taken >= 12 {
+                break;
+            }
+        }
+        assert_eq!(taken, 12, "{backend}: each download once");
+        assert_eq!(files.requests(), 12 * 3, "{backend}: three pieces each");
+        let done = services[0].files(ada.user).await.unwrap();
+        assert!(
+            done.iter()
+                .all(|file| file.state == DownloadState::Done && file.bytes == 3000),
+            "{backend}: {done:?}"
+        );
+        assert_eq!(
+            test.database
+                .library()
+                .uploaded_bytes(ada.user)
+                .await
+                .unwrap(),
+            36_000,
+            "{backend}: downloads count against the quota"
+        );
+
+        // The quota runs out: the next download does not fit, and leaves nothing behind.
+        let big = "https://api.example/tracks/soundcloud:tracks:99/download".to_owned();
+        files.put(&big, vec![1; 70_000]);
+        let mut too_big = likes[0].clone();
+        too_big.uri = "soundcloud:tracks:99".into();
+        too_big.download_url = Some(big);
+        services[0].want(&ada, &[too_big]).await.unwrap();
+        services[1].run_due().await.unwrap();
+        let refused = services[0]
+            .files(ada.user)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|file| file.uri == "soundcloud:tracks:99")
+            .unwrap();
+        assert_eq!(
+            (refused.state, refused.bytes),
+            (DownloadState::NoRoom, 0),
+            "{backend}"
+        );
+        assert_eq!(
+            test.database
+                .library()
+                .uploaded_bytes(ada.user)
+                .await
+                .unwrap(),
+            36_000,
+            "{backend}: nothing of it counted"
+        );
+
+        // An unlike drops the download and its file.
+        services[0]
+            .forget(&ada, &["soundcloud:tracks:0".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(drive.names(ada.user).len(), 11, "{backend}");
+        assert_eq!(
+            test.database.sync().files_of(ada.user).await.unwrap().len(),
+            12,
+            "{backend}: eleven files and the one that did not fit"
+        );
+        let _ = second.close().await;
+        test.finish().await;
+    }
+}

@@ -9,6 +9,8 @@ pub(crate) struct Model {
     pub(crate) service: String,
     #[sea_orm(primary_key, auto_increment = false)]
     pub(crate) uri: String,
+    pub(crate) url: String,
+    pub(crate) stem: String,
     pub(crate) file_name: String,
     pub(crate) bytes: i64,
     pub(crate) size: Option<i64>,
@@ -16,7 +18,7 @@ pub(crate) struct Model {
     pub(crate) failure: Option<String>,
     pub(crate) holder: Option<String>,
     pub(crate) lease_until: Option<DateTimeUtc>,
-    pub(crate) updated_at: DateTimeUtc,
+    pub(crate) due_at: DateTimeUtc,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
