@@ -40,7 +40,7 @@ mod service;
 pub use error::{
     AccessError, AuthorizeError, CallbackError, CredentialsError, ProviderError, TokenError,
 };
-pub use likes::{LikedPage, LikedTrack, LikesProvider, LikesService};
+pub use likes::{FilePiece, LikedPage, LikedTrack, LikesProvider, LikesService};
 pub use model::{
     AuthorizationStart, CallbackParams, ClientCredentials, ClientId, ClientSecret, Connection,
     ConnectionStatus, InvalidCredential, MIN_SHOWN_SECRET_CHARS, PendingAuthorization, Provider,

@@ -44,6 +44,15 @@ pub struct LikedPage {
     pub next: Option<String>,
 }
 
+/// A piece of a downloadable file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FilePiece {
+    /// Its bytes (fewer than asked for, or none, at the end of the file).
+    pub bytes: Vec<u8>,
+    /// The whole file's size, when the provider says.
+    pub total: Option<u64>,
+}
+
 /// A provider's liked tracks.
 #[async_trait]
 pub trait LikesProvider: Send + Sync + std::fmt::Debug {
@@ -58,6 +67,24 @@ pub trait LikesProvider: Send + Sync + std::fmt::Debug {
         access_token: &SecretString,
         cursor: Option<&str>,
     ) -> Result<LikedPage, PlayerError>;
+
+    /// Up to `most` bytes of the downloadable file at `url` (a [`LikedTrack::download_url`]),
+    /// from byte `from`. MUST send the token to the provider's own API only, and answer a file
+    /// that cannot be had (any more) as [`PlayerError::Rejected`]. Providers without downloads
+    /// refuse.
+    async fn file_piece(
+        &self,
+        access_token: &SecretString,
+        url: &str,
+        from: u64,
+        most: u64,
+    ) -> Result<FilePiece, PlayerError> {
+        let _ = (access_token, url, from, most);
+        Err(PlayerError::Rejected(format!(
+            "{} has no downloads",
+            self.provider()
+        )))
+    }
 }
 
 /// Liked tracks over each person's own connections.
@@ -79,6 +106,32 @@ impl LikesService {
                 .into_iter()
                 .map(|provider| (provider.provider(), provider))
                 .collect(),
+        }
+    }
+
+    /// A piece of a file `user_id` may download from `provider`; a token the provider rejects
+    /// is refreshed once and the piece asked again.
+    pub async fn file_piece(
+        &self,
+        user_id: UserId,
+        provider: Provider,
+        url: &str,
+        from: u64,
+        most: u64,
+    ) -> Result<FilePiece, PlayerCommandError> {
+        let reader = self.providers.get(&provider).ok_or_else(|| {
+            PlayerError::Rejected(format!("files of {provider} cannot be downloaded"))
+        })?;
+        let token = self.connections.access_token(user_id, provider).await?;
+        match reader.file_piece(&token, url, from, most).await {
+            Err(PlayerError::TokenRejected) => {
+                let token = self
+                    .connections
+                    .access_token_after_rejection(user_id, provider, &token)
+                    .await?;
+                Ok(reader.file_piece(&token, url, from, most).await?)
+            }
+            outcome => Ok(outcome?),
         }
     }
 

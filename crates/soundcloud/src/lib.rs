@@ -292,4 +292,120 @@ impl soiree_connections::LikesProvider for SoundCloud {
             ))),
         }
     }
+
+    /// `GET {api}/tracks/{urn}/download` with the token and a `Range`; SoundCloud answers the
+    /// file, or a redirect to its storage, which is followed once without the token (the
+    /// address is signed). A file is only asked for on the configured API.
+    async fn file_piece(
+        &self,
+        access_token: &SecretString,
+        url: &str,
+        from: u64,
+        most: u64,
+    ) -> Result<soiree_connections::FilePiece, PlayerError> {
+        if !url.starts_with(&format!("{}/tracks/", self.api_url)) {
+            return Err(PlayerError::Rejected(
+                "a download address outside SoundCloud's API".into(),
+            ));
+        }
+        let range = format!("bytes={from}-{}", from + most.max(1) - 1);
+        let unavailable = |failure: OutboundError| match failure {
+            OutboundError::RateLimited(retry_after) => PlayerError::RateLimited { retry_after },
+            other => PlayerError::Unavailable(other.to_string()),
+        };
+        let mut response = self
+            .http
+            .send(
+                |client| {
+                    client
+                        .get(url)
+                        .header(
+                            "Authorization",
+                            format!("OAuth {}", access_token.expose_secret()),
+                        )
+                        .header(reqwest::header::RANGE, &range)
+                },
+                true,
+            )
+            .await
+            .map_err(unavailable)?;
+        if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|location| response.url().join(location).ok())
+                .ok_or_else(|| PlayerError::Unavailable("a redirect without a place".into()))?;
+            response = self
+                .http
+                .send(
+                    |client| {
+                        client
+                            .get(location.clone())
+                            .header(reqwest::header::RANGE, &range)
+                    },
+                    true,
+                )
+                .await
+                .map_err(unavailable)?;
+        }
+        match response.status().as_u16() {
+            // The whole file from its start (the range was not honoured): skip to `from`.
+            200 => {
+                let total = response.content_length();
+                read_piece(response, from, most, total).await
+            }
+            206 => {
+                let total = response
+                    .headers()
+                    .get(reqwest::header::CONTENT_RANGE)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|range| range.rsplit('/').next())
+                    .and_then(|total| total.parse().ok());
+                read_piece(response, 0, most, total).await
+            }
+            // Asked from the end: nothing more.
+            416 => Ok(soiree_connections::FilePiece {
+                bytes: Vec::new(),
+                total: Some(from),
+            }),
+            401 => Err(PlayerError::TokenRejected),
+            403 | 404 => Err(PlayerError::Rejected(
+                "SoundCloud no longer offers this track for download".into(),
+            )),
+            status => Err(PlayerError::Unavailable(format!(
+                "the download answered {status}"
+            ))),
+        }
+    }
+}
+
+/// Up to `most` bytes of `response`'s body after its first `skip`, read as they come (a body
+/// longer than asked for is not held in memory).
+async fn read_piece(
+    mut response: reqwest::Response,
+    mut skip: u64,
+    most: u64,
+    total: Option<u64>,
+) -> Result<soiree_connections::FilePiece, PlayerError> {
+    let most = usize::try_from(most).unwrap_or(usize::MAX);
+    let mut bytes = Vec::new();
+    while bytes.len() < most {
+        let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|_| PlayerError::Unavailable("the download broke off".into()))?
+        else {
+            break;
+        };
+        let mut chunk = &chunk[..];
+        if skip > 0 {
+            let skipped = usize::try_from(skip).unwrap_or(usize::MAX).min(chunk.len());
+            chunk = &chunk[skipped..];
+            skip -= skipped as u64;
+        }
+        let room = most - bytes.len();
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(soiree_connections::FilePiece { bytes, total })
 }

@@ -203,3 +203,98 @@ async fn liked_tracks_follow_next_href_on_the_configured_api_until_it_is_absent(
             if retry_after == std::time::Duration::from_secs(600)
     ));
 }
+
+#[tokio::test]
+async fn a_downloadable_like_is_fetched_by_range_on_the_api_and_its_storage_gets_no_token() {
+    use soiree_connections::{LikesProvider as _, PlayerError};
+    let (server, soundcloud) = soundcloud().await;
+    let token = SecretString::from("the-token");
+    // The likes list names the download on another host: it is asked for on the API.
+    Mock::given(method("GET"))
+        .and(path("/me/likes/tracks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"collection": [
+            {"urn": "soundcloud:tracks:7", "title": "Free", "duration": 1000, "downloadable": true,
+             "download_url": "https://elsewhere.example/tracks/7/download"},
+            {"urn": "soundcloud:tracks:8", "title": "Kept", "duration": 1000, "downloadable": false,
+             "download_url": null},
+        ]})))
+        .mount(&server)
+        .await;
+    let page = soundcloud.liked_page(&token, None).await.unwrap();
+    let url = page.tracks[0].download_url.clone().unwrap();
+    assert_eq!(
+        url,
+        format!("{}/tracks/soundcloud:tracks:7/download", server.uri())
+    );
+    assert_eq!(page.tracks[1].download_url, None);
+
+    // The API redirects to its storage; the storage answers the range without seeing the token.
+    Mock::given(method("GET"))
+        .and(path("/tracks/soundcloud:tracks:7/download"))
+        .and(header("authorization", "OAuth the-token"))
+        .and(header("range", "bytes=100-199"))
+        .respond_with(ResponseTemplate::new(302).insert_header("Location", "/storage/7.wav?sig=x"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/storage/7.wav"))
+        .and(header("range", "bytes=100-199"))
+        .respond_with(
+            ResponseTemplate::new(206)
+                .insert_header("Content-Range", "bytes 100-199/250")
+                .set_body_bytes(vec![9_u8; 100]),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let piece = soundcloud.file_piece(&token, &url, 100, 100).await.unwrap();
+    assert_eq!((piece.bytes.len(), piece.total), (100, Some(250)));
+    let storage_requests: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|request| request.url.path().starts_with("/storage/"))
+        .collect();
+    assert!(
+        storage_requests
+            .iter()
+            .all(|request| !request.headers.contains_key("authorization")),
+        "the token stays with the API"
+    );
+
+    // A server that ignores ranges: the piece is cut out of the whole file.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/tracks/soundcloud:tracks:7/download"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes((0..250_u8).collect::<Vec<_>>()))
+        .mount(&server)
+        .await;
+    let piece = soundcloud.file_piece(&token, &url, 200, 100).await.unwrap();
+    assert_eq!(piece.bytes, (200..250_u8).collect::<Vec<_>>());
+
+    // No longer downloadable; an address elsewhere is refused without a request.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    assert!(matches!(
+        soundcloud.file_piece(&token, &url, 0, 100).await,
+        Err(PlayerError::Rejected(_))
+    ));
+    let before = server.received_requests().await.unwrap().len();
+    assert!(matches!(
+        soundcloud
+            .file_piece(
+                &token,
+                "https://elsewhere.example/tracks/7/download",
+                0,
+                100
+            )
+            .await,
+        Err(PlayerError::Rejected(_))
+    ));
+    assert_eq!(server.received_requests().await.unwrap().len(), before);
+}
