@@ -262,3 +262,117 @@ async fn a_rate_limit_pauses_the_sync_and_the_page_says_until_when() {
     );
     assert_eq!(t.sim.simulator.calls(LIKES_ROUTE), before);
 }
+
+/// The `.wav` files in `folder`, and whether any part file was left.
+fn drive_files(folder: &std::path::Path) -> (Vec<std::path::PathBuf>, bool) {
+    let entries: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .map(|read| read.map(|entry| entry.unwrap().path()).collect())
+        .unwrap_or_default();
+    let parts = entries.iter().any(|path| {
+        path.extension()
+            .is_some_and(|extension| extension == "part")
+    });
+    let wavs = entries
+        .into_iter()
+        .filter(|path| path.extension().is_some_and(|extension| extension == "wav"))
+        .collect();
+    (wavs, parts)
+}
+
+#[tokio::test]
+async fn downloadable_soundcloud_likes_become_files_within_the_quota_and_leave_with_the_unlike() {
+    // A quota of 100 kB: the simulator's downloadable tracks are WAVs of 16 to 48 kB.
+    let directory = tempfile::tempdir().unwrap();
+    let tiers = directory.path().join("tiers.toml");
+    std::fs::write(&tiers, "[tiers.free]\nstorage = \"100 kB\"\n").unwrap();
+    let t =
+        crate::support::spawn_app_with_sim_and(&[("SOIREE_TIERS_FILE", tiers.to_str().unwrap())])
+            .await;
+    let ada = t.app.signed_up("ada").await;
+    t.connect(&ada, "soundcloud", "ada").await;
+    sync_now(&t, &ada, false).await;
+    eventually(
+        Duration::from_secs(30),
+        "the likes synced and every download ended",
+        || {
+            let read = sync_status(&t, &ada);
+            async move {
+                let status = read.await;
+                let downloads = &status["drive"]["downloads"];
+                !status["services"][0]["runs"].as_array().unwrap().is_empty()
+                    && downloads["done"].as_u64().unwrap_or(0) > 0
+                    && downloads["pending"] == 0
+            }
+        },
+    )
+    .await;
+    let status = sync_status(&t, &ada).await;
+    let downloads = &status["drive"]["downloads"];
+    assert!(
+        downloads["no_room"].as_u64().unwrap() > 0,
+        "some did not fit: {downloads}"
+    );
+    assert!(
+        downloads["unfinished"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|file| file["state"] == "no_room" && file["bytes"] == 0),
+        "{downloads}"
+    );
+
+    // Whole WAV files, nothing half written, all counted in the quota and within it.
+    let folder =
+        std::path::PathBuf::from(status["drive"]["path"].as_str().unwrap()).join("soundcloud");
+    let (files, parts) = drive_files(&folder);
+    assert!(!parts, "no part file left");
+    assert_eq!(files.len() as u64, downloads["done"].as_u64().unwrap());
+    let on_disk: u64 = files
+        .iter()
+        .map(|file| {
+            let bytes = std::fs::read(file).unwrap();
+            assert_eq!(&bytes[..4], b"RIFF", "{}", file.display());
+            bytes.len() as u64
+        })
+        .sum();
+    assert_eq!(downloads["bytes"], on_disk);
+    let uploads: Value = t
+        .app
+        .get("/api/v1/library/uploads", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(uploads["used_bytes"], on_disk, "the quota counts downloads");
+    assert!(on_disk <= 100_000);
+
+    // Unliked at SoundCloud: the full read takes the file away, and its bytes off the quota.
+    let first = files[0].file_name().unwrap().to_str().unwrap().to_owned();
+    let id = first
+        .rsplit_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(id, _)| id.to_owned())
+        .unwrap();
+    let gone = t
+        .sim(
+            Method::DELETE,
+            &format!("/users/ada/likes/soundcloud:tracks:{id}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(gone.status(), StatusCode::NO_CONTENT);
+    sync_now(&t, &ada, true).await;
+    eventually(Duration::from_secs(20), "the unliked file removed", || {
+        let file = folder.join(&first);
+        async move { !file.exists() }
+    })
+    .await;
+    let uploads: Value = t
+        .app
+        .get("/api/v1/library/uploads", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(uploads["used_bytes"].as_u64().unwrap() < on_disk);
+}

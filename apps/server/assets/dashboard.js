@@ -131,11 +131,21 @@ async function syncStatus(answer) {
   const kb = (status.drive.bytes / 1e3).toLocaleString(document.documentElement.lang, { maximumFractionDigits: 1 });
   $("sync-drive").replaceChildren(`${texts.sync_drive} `, el("span", { class: "mono" }, status.drive.path),
     ` (liked.jsonl, liked.m3u8) · ${kb} kB`);
+  const downloads = status.drive.downloads;
+  const parts = [];
+  if (downloads.done) parts.push(texts.downloads_done.replace("{count}", downloads.done));
+  if (downloads.pending) parts.push(texts.downloads_pending.replace("{count}", downloads.pending));
+  if (downloads.no_room) parts.push(texts.downloads_no_room.replace("{count}", downloads.no_room));
+  if (downloads.failed) parts.push(texts.downloads_failed.replace("{count}", downloads.failed));
+  $("sync-downloads").hidden = parts.length === 0;
+  $("sync-downloads").textContent = `${texts.downloads_title} ${parts.join(" · ")}`;
   $("sync-status").hidden = false;
   const going = status.services.some((service) => service.running && !service.running.waiting_until);
   const waitingFor = following && Date.now() < following.until
     && status.services.every((service) => service.runs.length <= (following.runs[service.service] ?? 0));
-  if (going || waitingFor) setTimeout(() => syncStatus(), 2000);
+  // Downloads on their way (not waiting out a failure) are followed too.
+  const downloading = downloads.unfinished.some((file) => file.state === "pending" && !file.reason);
+  if (going || waitingFor || downloading) setTimeout(() => syncStatus(), 2000);
   else following = null;
 }
 

@@ -252,6 +252,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "SOIREE_SYNC_INTERVAL", default_value = "30m")]
     pub(crate) sync_interval: humantime::Duration,
 
+    /// Where people's drive folders are (one folder per person: their likes as files and the
+    /// downloads of downloadable SoundCloud tracks); default `drives/` under the data directory.
+    /// Several processes must share it, as they share the database.
+    #[arg(long, env = "SOIREE_DRIVE_DIR")]
+    pub(crate) drive_dir: Option<std::path::PathBuf>,
+
     /// How recent a session's login (or re-authentication) must be for sensitive changes:
     /// erasure, two-step login, provider credentials (for example `15m`, `1h`).
     #[arg(long, env = "SOIREE_REAUTHENTICATION_WINDOW", default_value = "1h")]

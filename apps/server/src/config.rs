@@ -63,23 +63,29 @@ fn private_file(path: &Path) -> anyhow::Result<()> {
 }
 
 pub(crate) fn prepare_data_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(data_dir).with_context(|| {
-        format!(
-            "creating the data directory {}; choose another with --data-dir or SOIREE_DATA_DIR",
-            data_dir.display()
-        )
-    })?;
-    let data_dir = data_dir
-        .canonicalize()
-        .with_context(|| format!("resolving the data directory {}", data_dir.display()))?;
-    check_writable(&data_dir)?;
-    Ok(data_dir)
+    prepare_dir(data_dir, "data directory", "--data-dir or SOIREE_DATA_DIR")
 }
 
-/// Writes and removes a file in `data_dir`, so that a directory the server cannot write is
-/// refused at start with what to change, rather than failing every write later.
-fn check_writable(data_dir: &Path) -> anyhow::Result<()> {
-    let probe = data_dir.join(format!(".soiree-write-check-{}", std::process::id()));
+/// Creates `dir` (the `what`, chosen with `setting`) if needed, resolves it, and checks that it
+/// can be written: a directory the server cannot write is refused at start with what to
+/// change, rather than failing every write later.
+pub(crate) fn prepare_dir(dir: &Path, what: &str, setting: &str) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "creating the {what} {}; choose another with {setting}",
+            dir.display()
+        )
+    })?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving the {what} {}", dir.display()))?;
+    check_writable(&dir, what, setting)?;
+    Ok(dir)
+}
+
+/// Writes and removes a file in `dir`.
+fn check_writable(dir: &Path, what: &str, setting: &str) -> anyhow::Result<()> {
+    let probe = dir.join(format!(".soiree-write-check-{}", std::process::id()));
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -88,8 +94,8 @@ fn check_writable(data_dir: &Path) -> anyhow::Result<()> {
     let _ = std::fs::remove_file(&probe);
     written.with_context(|| {
         format!(
-            "the data directory {} cannot be written: make it writable by the user running soiree (chown or chmod), or choose another with --data-dir or SOIREE_DATA_DIR",
-            data_dir.display()
+            "the {what} {} cannot be written: make it writable by the user running soiree (chown or chmod), or choose another with {setting}",
+            dir.display()
         )
     })
 }
@@ -221,11 +227,26 @@ mod tests {
             prepare_data_dir(&blocked.join("inner")).unwrap_err()
         );
         assert!(error.contains("--data-dir"), "{error}");
-        let error = format!("{:#}", check_writable(&blocked).unwrap_err());
+        let error = format!(
+            "{:#}",
+            check_writable(&blocked, "data directory", "--data-dir or SOIREE_DATA_DIR")
+                .unwrap_err()
+        );
         assert!(
             error.contains("cannot be written") && error.contains("chmod"),
             "{error}"
         );
+        // The drive directory says its own setting.
+        let error = format!(
+            "{:#}",
+            prepare_dir(
+                &blocked.join("drives"),
+                "drive directory",
+                "--drive-dir or SOIREE_DRIVE_DIR"
+            )
+            .unwrap_err()
+        );
+        assert!(error.contains("SOIREE_DRIVE_DIR"), "{error}");
         let fine = prepare_data_dir(&parent.path().join("fine")).unwrap();
         assert_eq!(
             std::fs::read_dir(&fine).unwrap().count(),

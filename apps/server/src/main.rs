@@ -283,15 +283,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         })),
     );
     let drive = sync::DriveFolder {
-        base: data_dir.join("drives"),
+        base: match &args.drive_dir {
+            Some(dir) => {
+                config::prepare_dir(dir, "drive directory", "--drive-dir or SOIREE_DRIVE_DIR")?
+            }
+            None => data_dir.join("drives"),
+        },
         store: Arc::new(database.sync()),
     };
+    let likes_service = Arc::new(soiree_connections::LikesService::new(
+        Arc::clone(&connections),
+        likes_readers,
+    ));
+    let downloads = Arc::new(soiree_sync::downloads::DownloadService::new(
+        Arc::new(database.sync()),
+        Arc::new(sync::FilesFromConnections(Arc::clone(&likes_service))),
+        Arc::new(drive.clone()),
+        Arc::new(sync::RoomInQuota {
+            tiers: library::TierStorage(Arc::clone(&tiers)),
+            used: database.library(),
+        }),
+        Arc::clone(&clock),
+        soiree_sync::downloads::DownloadConfig::default(),
+        holder.clone(),
+    ));
     let sync = sync::Sync {
         drive: drive.clone(),
+        downloads: Arc::clone(&downloads),
         service: Arc::new(soiree_sync::SyncService::new(
-            Arc::new(sync::LikesFromConnections(Arc::new(
-                soiree_connections::LikesService::new(Arc::clone(&connections), likes_readers),
-            ))),
+            Arc::new(sync::LikesFromConnections(Arc::clone(&likes_service))),
             Arc::new(sync::CountedSync {
                 inner: database.sync(),
                 metrics: Arc::clone(&metrics),
@@ -299,6 +319,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             Arc::new(sync::LikesEverywhere {
                 library: sync::LikesIntoLibrary(Arc::clone(&library.service)),
                 drive,
+                downloads,
             }),
             Arc::clone(&clock),
             soiree_sync::SyncConfig {

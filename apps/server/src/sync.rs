@@ -1,6 +1,9 @@
 //! The liked-track sync, wired: the connections' likes reader as the sync's [`LikesSource`], the
-//! library as its [`LikesLibrary`], storage with a metrics count of each run, and the background
-//! loop that runs what is due (every few seconds, and at once when someone asks).
+//! library as its [`LikesLibrary`], storage with a metrics count of each run, the drive folder
+//! (the likes as files, and the downloads of downloadable tracks as the downloads' [`DriveFiles`],
+//! fetched through the connections as their [`FileSource`], within the tier's quota as their
+//! [`StorageRoom`]), and the background loop that runs what is due (every few seconds, and at
+//! once when someone asks).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +13,9 @@ use chrono::TimeDelta;
 use soiree_connections::{AccessError, LikesService, PlayerCommandError, PlayerError, Provider};
 use soiree_kernel::{Timestamp, UserId};
 use soiree_library::{LibraryService, ProviderTrack, TrackTags};
+use soiree_sync::downloads::{
+    Chunk, DownloadService, DriveFiles, FetchFailure, FileSource, StorageRoom,
+};
 use soiree_sync::{
     Liked, LikesLibrary, LikesPage, LikesSource, PageFailure, RunId, RunResult, SyncKey,
     SyncRepository, SyncService, SyncState,
@@ -19,6 +25,97 @@ use tokio::task::JoinHandle;
 
 /// How often the loop looks for due runs when nobody asks.
 const SYNC_SWEEP: Duration = Duration::from_secs(5);
+
+/// How many passes of downloads the loop makes after each look at the sync.
+const DOWNLOAD_PASSES: usize = 4;
+
+/// What a refused call to a person's service means for the sync and the downloads.
+enum Refusal {
+    NeedsReconnect(String),
+    NotConnected,
+    RateLimited(Duration),
+    Refused(String),
+    Unavailable(String),
+}
+
+fn refusal(error: PlayerCommandError) -> Refusal {
+    match error {
+        PlayerCommandError::Access(AccessError::NeedsReconnect { reason, .. }) => {
+            Refusal::NeedsReconnect(reason)
+        }
+        PlayerCommandError::Access(
+            AccessError::NotConnected(_) | AccessError::NotConfigured(_),
+        ) => Refusal::NotConnected,
+        PlayerCommandError::Access(AccessError::RateLimited { retry_after })
+        | PlayerCommandError::Player(PlayerError::RateLimited { retry_after }) => {
+            Refusal::RateLimited(retry_after)
+        }
+        PlayerCommandError::Player(PlayerError::TokenRejected) => {
+            Refusal::NeedsReconnect("the service refused the connection".to_owned())
+        }
+        PlayerCommandError::Player(PlayerError::Rejected(reason)) => Refusal::Refused(reason),
+        other => Refusal::Unavailable(other.to_string()),
+    }
+}
+
+/// People's downloadable files through their own connections.
+#[derive(Debug)]
+pub(crate) struct FilesFromConnections(pub(crate) Arc<LikesService>);
+
+#[async_trait]
+impl FileSource for FilesFromConnections {
+    async fn chunk(
+        &self,
+        key: &SyncKey,
+        url: &str,
+        from: u64,
+        most: u64,
+    ) -> Result<Chunk, FetchFailure> {
+        let provider: Provider = key
+            .service
+            .parse()
+            .map_err(|_| FetchFailure::Gone(format!("no service {}", key.service)))?;
+        let piece = self
+            .0
+            .file_piece(key.user, provider, url, from, most)
+            .await
+            .map_err(|error| match refusal(error) {
+                Refusal::NeedsReconnect(reason) => FetchFailure::NeedsReconnect(reason),
+                Refusal::NotConnected => {
+                    FetchFailure::NeedsReconnect("not connected any more".to_owned())
+                }
+                Refusal::RateLimited(retry_after) => FetchFailure::RateLimited { retry_after },
+                Refusal::Refused(reason) => FetchFailure::Gone(reason),
+                Refusal::Unavailable(reason) => FetchFailure::Unavailable(reason),
+            })?;
+        Ok(Chunk {
+            bytes: piece.bytes,
+            total: piece.total,
+        })
+    }
+}
+
+/// What is left of a person's storage quota (their tier's, with its overrides) after their
+/// uploads and their drive's downloads.
+#[derive(Debug)]
+pub(crate) struct RoomInQuota {
+    pub(crate) tiers: crate::library::TierStorage,
+    pub(crate) used: soiree_storage::SqlLibraryStore,
+}
+
+#[async_trait]
+impl StorageRoom for RoomInQuota {
+    async fn room_left(&self, user: UserId) -> anyhow::Result<Option<u64>> {
+        use soiree_library::StorageAllowance as _;
+        use soiree_library::TrackRepository as _;
+        let Some(allowed) = self.tiers.storage_allowed(user).await? else {
+            return Ok(None);
+        };
+        Ok(Some(
+            allowed.saturating_sub(self.used.uploaded_bytes(user).await?),
+        ))
+    }
+}
 
 /// People's likes through their own connections.
 #[derive(Debug)]
@@ -35,21 +132,13 @@ impl LikesSource for LikesFromConnections {
             .0
             .liked_page(key.user, provider, cursor)
             .await
-            .map_err(|error| match error {
-                PlayerCommandError::Access(AccessError::NeedsReconnect { reason, .. }) => {
-                    PageFailure::NeedsReconnect(reason)
+            .map_err(|error| match refusal(error) {
+                Refusal::NeedsReconnect(reason) => PageFailure::NeedsReconnect(reason),
+                Refusal::NotConnected => PageFailure::NotConnected,
+                Refusal::RateLimited(retry_after) => PageFailure::RateLimited { retry_after },
+                Refusal::Refused(reason) | Refusal::Unavailable(reason) => {
+                    PageFailure::Unavailable(reason)
                 }
-                PlayerCommandError::Access(
-                    AccessError::NotConnected(_) | AccessError::NotConfigured(_),
-                ) => PageFailure::NotConnected,
-                PlayerCommandError::Access(AccessError::RateLimited { retry_after })
-                | PlayerCommandError::Player(PlayerError::RateLimited { retry_after }) => {
-                    PageFailure::RateLimited { retry_after }
-                }
-                PlayerCommandError::Player(PlayerError::TokenRejected) => {
-                    PageFailure::NeedsReconnect("the service refused the connection".to_owned())
-                }
-                other => PageFailure::Unavailable(other.to_string()),
             })?;
         Ok(LikesPage {
             tracks: page
@@ -197,12 +286,13 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
     }
 }
 
-/// The sync, what wakes its loop, and the people's drive folders.
+/// The sync, what wakes its loop, the people's drive folders and the downloads into them.
 #[derive(Debug, Clone)]
 pub(crate) struct Sync {
     pub(crate) service: Arc<SyncService>,
     pub(crate) wake: Arc<Notify>,
     pub(crate) drive: DriveFolder,
+    pub(crate) downloads: Arc<DownloadService>,
 }
 
 impl Sync {
@@ -224,6 +314,21 @@ pub(crate) fn spawn_sync_loop(sync: Sync) -> JoinHandle<()> {
             }
             if let Err(error) = sync.service.run_due().await {
                 tracing::warn!(error = format!("{error:#}"), "the sync loop failed a pass");
+            }
+            // Then the downloads the new likes brought, a few passes at most before the next
+            // look at the sync.
+            for _ in 0..DOWNLOAD_PASSES {
+                match sync.downloads.run_due().await {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::warn!(
+                            error = format!("{error:#}"),
+                            "the download loop failed a pass"
+                        );
+                        break;
+                    }
+                }
             }
         }
     })
@@ -356,22 +461,103 @@ impl DriveFolder {
     }
 }
 
-/// Likes into the person's library and their drive folder.
+/// Likes into the person's library, their drive folder, and the downloads of the downloadable.
 #[derive(Debug)]
 pub(crate) struct LikesEverywhere {
     pub(crate) library: LikesIntoLibrary,
     pub(crate) drive: DriveFolder,
+    pub(crate) downloads: Arc<DownloadService>,
+}
+
+/// `items` by the service their address belongs to.
+fn by_service<T>(items: &[T], uri: impl Fn(&T) -> &str) -> Vec<(String, Vec<&T>)> {
+    let mut grouped: Vec<(String, Vec<&T>)> = Vec::new();
+    for item in items {
+        let service = service_of(uri(item));
+        match grouped.iter_mut().find(|(name, _)| name == service) {
+            Some((_, list)) => list.push(item),
+            None => grouped.push((service.to_owned(), vec![item])),
+        }
+    }
+    grouped
 }
 
 #[async_trait]
 impl LikesLibrary for LikesEverywhere {
     async fn arrived(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
         self.library.arrived(user, likes).await?;
-        self.drive.append(user, likes).await
+        self.drive.append(user, likes).await?;
+        for (service, likes) in by_service(likes, |liked| &liked.uri) {
+            let likes: Vec<Liked> = likes.into_iter().cloned().collect();
+            self.downloads
+                .want(&SyncKey::new(user, &service), &likes)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn left(&self, user: UserId, uris: &[String]) -> anyhow::Result<()> {
         self.library.left(user, uris).await?;
+        for (service, gone) in by_service(uris, String::as_str) {
+            let gone: Vec<String> = gone.into_iter().cloned().collect();
+            self.downloads
+                .forget(&SyncKey::new(user, &service), &gone)
+                .await?;
+        }
         self.drive.rewrite(user).await
+    }
+}
+
+/// The folder holds the downloads: a part file written piece by piece, then renamed with the
+/// extension its content calls for.
+#[async_trait]
+impl DriveFiles for DriveFolder {
+    async fn write(
+        &self,
+        user: UserId,
+        part: &str,
+        offset: u64,
+        bytes: &[u8],
+    ) -> anyhow::Result<()> {
+        let path = self.path_of(user).join(part);
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            use std::io::{Seek as _, SeekFrom, Write as _};
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)?;
+            // Whatever lies beyond `offset` was written but never recorded: written again.
+            file.set_len(offset)?;
+            file.seek(SeekFrom::Start(offset))?;
+            file.write_all(&bytes)?;
+            file.sync_data()?;
+            Ok(())
+        })
+        .await?
+    }
+
+    async fn complete(&self, user: UserId, part: &str, stem: &str) -> anyhow::Result<String> {
+        let folder = self.path_of(user);
+        let (part, stem) = (part.to_owned(), stem.to_owned());
+        tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+            let from = folder.join(&part);
+            let extension = soiree_media::audio_extension(&from).unwrap_or("bin");
+            let name = format!("{stem}.{extension}");
+            std::fs::rename(&from, folder.join(&name))?;
+            Ok(name)
+        })
+        .await?
+    }
+
+    async fn remove(&self, user: UserId, name: &str) -> anyhow::Result<()> {
+        match tokio::fs::remove_file(self.path_of(user).join(name)).await {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error.into()),
+            _ => Ok(()),
+        }
     }
 }

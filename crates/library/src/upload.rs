@@ -169,11 +169,12 @@ impl UploadsService {
         self.max_file_bytes
     }
 
-    /// The owner's uploads and quota.
+    /// The owner's uploads and quota (what counts against it: their uploads, and whatever the
+    /// repository adds, such as the drive's downloads).
     pub async fn usage(&self, owner: UserId) -> anyhow::Result<UploadUsage> {
         let tracks = self.tracks.uploads_of(owner).await?;
         Ok(UploadUsage {
-            used_bytes: tracks.iter().map(Track::bytes).sum(),
+            used_bytes: self.tracks.uploaded_bytes(owner).await?,
             tracks,
             limit_bytes: self.allowance.storage_allowed(owner).await?,
         })

@@ -150,6 +150,22 @@ fn tags_of(tag: Option<&Tag>, fallback_title: &str) -> TrackTags {
     }
 }
 
+/// The usual extension of the audio file at `path`, from its content (`mp3`, `flac`, `ogg`,
+/// `opus`, `m4a`, `aac`, `wav`); `None` when it is not audio the library knows.
+pub fn audio_extension(path: &Path) -> Option<&'static str> {
+    let probe = Probe::open(path).ok()?.guess_file_type().ok()?;
+    Some(match probe.file_type()? {
+        FileType::Mpeg => "mp3",
+        FileType::Flac => "flac",
+        FileType::Opus => "opus",
+        FileType::Vorbis | FileType::Speex => "ogg",
+        FileType::Mp4 => "m4a",
+        FileType::Aac => "aac",
+        FileType::Wav => "wav",
+        _ => return None,
+    })
+}
+
 fn read_file(full: &Path) -> Result<ReadFile, Unreadable> {
     let stem = full
         .file_stem()

@@ -120,3 +120,21 @@ async fn nothing_outside_the_folder_is_reached() {
     assert!(folder.files().await.unwrap().is_empty());
     assert!(FolderOnDisk::new(outside.path().join("missing")).is_err());
 }
+
+#[test]
+fn a_files_extension_comes_from_its_content_not_its_name() {
+    use soiree_media::testing::{mp3_bytes, wav_bytes};
+    let dir = tempfile::tempdir().unwrap();
+    for (bytes, extension) in [
+        (wav_bytes(), Some("wav")),
+        (flac_bytes(), Some("flac")),
+        (mp3_bytes(), Some("mp3")),
+        (m4a_bytes(), Some("m4a")),
+        (opus_bytes(), Some("opus")),
+        (b"not audio at all".to_vec(), None),
+    ] {
+        let path = dir.path().join("download.part");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(soiree_media::audio_extension(&path), extension);
+    }
+}

@@ -112,6 +112,7 @@ impl Simulator {
             .nest("/soundcloud/auth", oauth::routes(SimProvider::SoundCloud))
             .nest("/spotify/api/v1", spotify::routes())
             .nest("/soundcloud/api", soundcloud::routes())
+            .nest("/soundcloud/storage", soundcloud::storage_routes())
             .nest("/_sim", admin::routes())
             .data(self.clone())
             .around(move |endpoint, request| {

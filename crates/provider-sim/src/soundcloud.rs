@@ -1,4 +1,6 @@
-//! The SoundCloud API subset: `/me` and `/me/likes/tracks` (cursor pages via `next_href`).
+//! The SoundCloud API subset: `/me`, `/me/likes/tracks` (cursor pages via `next_href`) and the
+//! download of a track its artist made downloadable (`/tracks/{urn}/download`, a redirect to a
+//! signed storage address that answers byte ranges).
 
 use std::collections::HashMap;
 
@@ -15,6 +17,12 @@ pub(crate) fn routes() -> Route {
     Route::new()
         .at("/me", get(handle_me))
         .at("/me/likes/tracks", get(handle_liked_tracks))
+        .at("/tracks/:urn/download", get(handle_download))
+}
+
+/// The storage downloads are redirected to (no token: the address is signed).
+pub(crate) fn storage_routes() -> Route {
+    Route::new().at("/:file", get(handle_stored_file))
 }
 
 const API: &str = "https://api.soundcloud.com";
@@ -90,7 +98,8 @@ fn track_json(track: &Track, owner: &User) -> Value {
             "streamable": true, "tag_list": "", "uri": format!("{API}/tracks/soundcloud:tracks:{}", track.numeric_id),
             "user": user_json(owner), "user_favorite": true, "user_playback_count": 1,
             "waveform_url": format!("https://wave.sndcdn.com/{}.png", track.id), "available_country_codes": null,
-            "access": "playable", "download_url": null,
+            "access": "playable",
+            "download_url": track.downloadable.then(|| format!("{API}/tracks/soundcloud:tracks:{}/download", track.numeric_id)),
         }),
         &["access", "download_url"],
     )
@@ -145,4 +154,92 @@ fn handle_liked_tracks(
         ));
     }
     json(StatusCode::OK, body)
+}
+
+/// The file of a downloadable track: a silent WAV of one to three seconds.
+fn file_of(track: &Track) -> Vec<u8> {
+    soiree_media::testing::wav_of_seconds(1 + (track.numeric_id % 3) as u32)
+}
+
+fn downloadable<'a>(world: &'a World, urn: &str) -> Option<&'a Track> {
+    let numeric: u64 = urn
+        .strip_prefix("soundcloud:tracks:")
+        .unwrap_or(urn)
+        .parse()
+        .ok()?;
+    world
+        .catalogue
+        .iter()
+        .find(|track| track.numeric_id == numeric && track.downloadable)
+}
+
+/// `GET /tracks/{urn}/download`: for the signed-in listener, a redirect to the file in storage
+/// (404 when the track is not downloadable).
+#[handler]
+fn handle_download(
+    simulator: Data<&Simulator>,
+    request: &Request,
+    poem::web::Path(urn): poem::web::Path<String>,
+) -> Response {
+    let world = simulator.world();
+    if let Err(response) = authenticate(&world, request) {
+        return response;
+    }
+    match downloadable(&world, &urn) {
+        Some(track) => Response::builder()
+            .status(StatusCode::FOUND)
+            .header(
+                poem::http::header::LOCATION,
+                format!("../../../storage/{}.wav?signature=sim", track.numeric_id),
+            )
+            .finish(),
+        None => error(StatusCode::NOT_FOUND, "404 - Not Found"),
+    }
+}
+
+/// `GET /storage/{id}.wav`: the file, or the byte range asked for (`Range: bytes=a-b`).
+#[handler]
+fn handle_stored_file(
+    simulator: Data<&Simulator>,
+    request: &Request,
+    poem::web::Path(file): poem::web::Path<String>,
+) -> Response {
+    let world = simulator.world();
+    let Some(track) = file
+        .strip_suffix(".wav")
+        .and_then(|id| downloadable(&world, id))
+    else {
+        return error(StatusCode::NOT_FOUND, "404 - Not Found");
+    };
+    let bytes = file_of(track);
+    let total = bytes.len() as u64;
+    let range = request
+        .headers()
+        .get(poem::http::header::RANGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("bytes="))
+        .and_then(|value| value.split_once('-'))
+        .and_then(|(start, end)| {
+            let start: u64 = start.parse().ok()?;
+            let end: u64 = end.parse().ok().unwrap_or(total.saturating_sub(1));
+            Some((start, end.min(total.saturating_sub(1))))
+        });
+    let builder = Response::builder().content_type("audio/wav");
+    match range {
+        None => builder.status(StatusCode::OK).body(bytes),
+        Some((start, _)) if start >= total => builder
+            .status(StatusCode::RANGE_NOT_SATISFIABLE)
+            .header(
+                poem::http::header::CONTENT_RANGE,
+                format!("bytes */{total}"),
+            )
+            .finish(),
+        Some((start, end)) => builder
+            .status(StatusCode::PARTIAL_CONTENT)
+            .header(
+                poem::http::header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{total}"),
+            )
+            .body(bytes[start as usize..=end as usize].to_vec()),
+    }
 }

@@ -4,6 +4,7 @@
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi, Tags};
+use soiree_sync::downloads::{DownloadState, DriveFile};
 use soiree_sync::{RunResult, SyncStatus};
 
 use crate::auth::SessionAuth;
@@ -112,13 +113,83 @@ impl From<SyncStatus> for ServiceOut {
     }
 }
 
+/// A download that is not whole (yet).
+#[derive(Object, Debug)]
+#[oai(rename = "DriveDownload")]
+struct DownloadOut {
+    service: String,
+    /// The track's address.
+    uri: String,
+    /// Its file's name in the drive.
+    file_name: String,
+    /// `pending` (waiting for its next try), `failed` (the service refused it) or `no_room`
+    /// (it does not fit in your storage quota).
+    state: String,
+    /// Bytes written so far.
+    bytes: u64,
+    #[oai(skip_serializing_if_is_none)]
+    size: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
+    reason: Option<String>,
+}
+
+/// The downloads of tracks their artists made downloadable (SoundCloud).
+#[derive(Object, Debug)]
+#[oai(rename = "DriveDownloads")]
+struct DownloadsOut {
+    /// Files whole in the drive.
+    done: u32,
+    /// Their bytes, counted in your storage quota (with what pending downloads hold).
+    bytes: u64,
+    /// Waiting for their (next) try.
+    pending: u32,
+    /// Refused by the service.
+    failed: u32,
+    /// Too big for what is left of your storage quota.
+    no_room: u32,
+    /// The downloads that are not whole, at most twenty.
+    unfinished: Vec<DownloadOut>,
+}
+
+impl DownloadsOut {
+    fn of(files: Vec<DriveFile>) -> Self {
+        let count = |state: DownloadState| {
+            u32::try_from(files.iter().filter(|file| file.state == state).count())
+                .unwrap_or(u32::MAX)
+        };
+        Self {
+            done: count(DownloadState::Done),
+            bytes: files.iter().map(|file| file.bytes).sum(),
+            pending: count(DownloadState::Pending),
+            failed: count(DownloadState::Failed),
+            no_room: count(DownloadState::NoRoom),
+            unfinished: files
+                .iter()
+                .filter(|file| file.state != DownloadState::Done)
+                .take(20)
+                .map(|file| DownloadOut {
+                    service: file.service.clone(),
+                    uri: file.uri.clone(),
+                    file_name: file.file_name.clone(),
+                    state: file.state.as_str().to_owned(),
+                    bytes: file.bytes,
+                    size: file.size,
+                    reason: file.failure.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The caller's drive folder on the server.
 #[derive(Object, Debug)]
 struct DriveOut {
-    /// Where it is: `liked.jsonl` (one line per like) and `liked.m3u8` (a playlist of them).
+    /// Where it is: `liked.jsonl` (one line per like), `liked.m3u8` (a playlist of them) and
+    /// `soundcloud/` (the files of downloadable tracks).
     path: String,
     /// The bytes it holds.
     bytes: u64,
+    downloads: DownloadsOut,
 }
 
 /// The caller's sync.
@@ -167,6 +238,7 @@ impl SyncApi {
             drive: DriveOut {
                 path: drive.path_of(user).display().to_string(),
                 bytes: drive.usage(user).await,
+                downloads: DownloadsOut::of(self.state.sync.downloads.files(user).await?),
             },
             services: sync
                 .status(user)

@@ -104,6 +104,7 @@ struct UploadsPosted {
 struct UploadsOut {
     /// Newest first.
     uploads: Vec<SongOut>,
+    /// What counts against your quota: your uploads and your drive's SoundCloud downloads.
     used_bytes: u64,
     /// Absent: no limit.
     #[oai(skip_serializing_if_is_none)]

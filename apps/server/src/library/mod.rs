@@ -154,7 +154,7 @@ pub(crate) struct UploadSettings {
 
 /// How many bytes of uploads an account's tier allows (its overrides included).
 #[derive(Debug)]
-struct TierStorage(Arc<TiersService>);
+pub(crate) struct TierStorage(pub(crate) Arc<TiersService>);
 
 #[async_trait]
 impl StorageAllowance for TierStorage {

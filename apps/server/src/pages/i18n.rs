@@ -279,6 +279,11 @@ texts! {
 }
 
 script_texts! {
+    downloads_title: "SoundCloud downloads (soundcloud/):", "Téléchargements SoundCloud (soundcloud/) :";
+    downloads_done: "{count} files", "{count} fichiers";
+    downloads_pending: "{count} on the way", "{count} en cours";
+    downloads_no_room: "{count} too big for your storage quota", "{count} trop gros pour votre quota de stockage";
+    downloads_failed: "{count} no longer offered", "{count} plus proposés";
     sync_every_server: "Every {minutes} minutes (the server's choice)", "Toutes les {minutes} minutes (le choix du serveur)";
     sync_every_hours: "Every {hours} hours", "Toutes les {hours} heures";
     sync_every_day: "Once a day", "Une fois par jour";
