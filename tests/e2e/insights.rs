@@ -155,6 +155,11 @@ async fn people_whose_likes_overlap_get_each_others_songs_with_the_reason_and_ca
     assert_eq!(problem["code"], "recommendations_off");
     let (_, found) = json_of(&t, "/api/v1/me/recommendations", &ada).await;
     assert_eq!(found["recommendations"], json!([]), "{found}");
+    let (_, export) = json_of(&t, "/api/v1/me/export", &bob).await;
+    assert_eq!(
+        export["settings"]["recommendations"], false,
+        "in his export"
+    );
 
     // The insights page draws its charts on the server.
     let page = t

@@ -345,6 +345,22 @@ async fn downloadable_soundcloud_likes_become_files_within_the_quota_and_leave_w
         .unwrap();
     assert_eq!(uploads["used_bytes"], on_disk, "the quota counts downloads");
     assert!(on_disk <= 100_000);
+    let export: Value = t
+        .app
+        .get("/api/v1/me/export", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let exported = export["downloads"].as_array().unwrap();
+    assert_eq!(
+        exported
+            .iter()
+            .filter(|file| file["state"] == "done")
+            .count(),
+        files.len(),
+        "in the export"
+    );
 
     // Unliked at SoundCloud: the full read takes the file away, and its bytes off the quota.
     let first = files[0].file_name().unwrap().to_str().unwrap().to_owned();

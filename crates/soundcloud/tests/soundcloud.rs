@@ -205,7 +205,7 @@ async fn liked_tracks_follow_next_href_on_the_configured_api_until_it_is_absent(
 }
 
 #[tokio::test]
-async fn a_downloadable_like_is_fetched_by_range_on_the_api_and_its_storage_gets_no_token() {
+async fn oa_4_a_downloadable_like_is_fetched_by_range_on_the_api_and_its_storage_gets_no_token() {
     use soiree_connections::{LikesProvider as _, PlayerError};
     let (server, soundcloud) = soundcloud().await;
     let token = SecretString::from("the-token");

@@ -182,6 +182,33 @@ struct LikeOut {
     link: Option<String>,
 }
 
+/// A file of the caller's drive folder, downloaded from a service.
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedDownload")]
+struct DownloadOut {
+    service: String,
+    uri: String,
+    /// Its name in the drive folder.
+    file_name: String,
+    /// `done`, `pending`, `failed` or `no_room`.
+    state: String,
+    bytes: u64,
+}
+
+/// The caller's own settings.
+#[derive(Object, Debug)]
+#[oai(rename = "ExportedSettings")]
+struct SettingsOut {
+    recommendations: bool,
+    /// The sync interval chosen, in minutes (absent: the server's).
+    #[oai(skip_serializing_if_is_none)]
+    sync_every_minutes: Option<u32>,
+    /// `default`, `every_days` or `when_asked`.
+    full_read: String,
+    #[oai(skip_serializing_if_is_none)]
+    full_read_every_days: Option<u32>,
+}
+
 /// Everything Soirée holds about the caller. Tokens, secrets, password and TOTP seed are
 /// never included.
 #[derive(Object, Debug)]
@@ -205,6 +232,9 @@ struct ExportOut {
     service_tracks: Vec<ServiceTrackOut>,
     /// Your likes on your connected services, as the sync keeps them.
     likes: Vec<LikeOut>,
+    /// The files downloaded into your drive folder (the files themselves are there).
+    downloads: Vec<DownloadOut>,
+    settings: SettingsOut,
 }
 
 /// The export, written to the socket one section at a time (documented as [`ExportOut`]).
@@ -286,10 +316,12 @@ enum Section {
     Uploads,
     ServiceTracks,
     Likes,
+    Downloads,
+    Settings,
 }
 
 impl Section {
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 15] = [
         Self::Account,
         Self::TwoStepLogin,
         Self::Sessions,
@@ -303,6 +335,8 @@ impl Section {
         Self::Uploads,
         Self::ServiceTracks,
         Self::Likes,
+        Self::Downloads,
+        Self::Settings,
     ];
 
     fn name(self) -> &'static str {
@@ -320,6 +354,8 @@ impl Section {
             Self::Uploads => "uploads",
             Self::ServiceTracks => "service_tracks",
             Self::Likes => "likes",
+            Self::Downloads => "downloads",
+            Self::Settings => "settings",
         }
     }
 }
@@ -532,6 +568,38 @@ async fn section(
                 })
                 .collect(),
         ),
+        Section::Downloads => listed(
+            state
+                .sync
+                .downloads
+                .files(user_id)
+                .await?
+                .into_iter()
+                .map(|file| DownloadOut {
+                    service: file.service,
+                    uri: file.uri,
+                    file_name: file.file_name,
+                    state: file.state.as_str().to_owned(),
+                    bytes: file.bytes,
+                })
+                .collect(),
+        ),
+        Section::Settings => {
+            let preferences = state.sync.service.preferences(user_id).await?;
+            let (full_read, full_read_every_days) = match preferences.full_read {
+                soiree_sync::FullRead::Default => ("default", None),
+                soiree_sync::FullRead::EveryDays(days) => ("every_days", Some(days)),
+                soiree_sync::FullRead::WhenAsked => ("when_asked", None),
+            };
+            SettingsOut {
+                recommendations: state.insights.recommendations_on(user_id).await?,
+                sync_every_minutes: preferences.every_minutes,
+                full_read: full_read.to_owned(),
+                full_read_every_days,
+            }
+            .to_json()
+            .unwrap_or_default()
+        }
         Section::Likes => listed(
             state
                 .sync
