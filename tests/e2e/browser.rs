@@ -766,3 +766,95 @@ async fn a_person_fills_a_playlist_from_the_library_and_puts_it_in_order() {
     browser.sees("#playlists", "1 songs").await;
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_reads_their_insights_votes_for_a_recommendation_and_chooses_their_sync() {
+    let Some(driver) =
+        driver("a_person_reads_their_insights_votes_for_a_recommendation_and_chooses_their_sync")
+            .await
+    else {
+        return;
+    };
+    let t = spawn_app_with_sim().await;
+    // Bob also likes two of Ada's songs; both have synced their likes.
+    let shared: Vec<serde_json::Value> =
+        t.sim_player("ada").await["liked"].as_array().unwrap()[..2].to_vec();
+    t.sim(
+        reqwest::Method::POST,
+        "/users/bob/likes",
+        json!({ "tracks": shared }),
+    )
+    .await;
+    let ada = crate::insights::synced(&t, "ada", "ada").await;
+    crate::insights::synced(&t, "bob", "bob").await;
+
+    let browser = driver.browser(Screen::Desktop, &t.app.base_url).await;
+    browser.open("/login").await;
+    browser.log_in("ada").await;
+    browser.arrives_at("/dashboard").await;
+
+    // In her room, the recommendations come with a vote button; a vote queues the song.
+    let code = create_room(&t.app, &ada, json!({"like_threshold": 3})).await["room"]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser.open(&format!("/rooms/{code}")).await;
+    browser.sees("#recommended h3", "Recommended for you").await;
+    let song = browser
+        .find("#recommended-list li.track .name")
+        .await
+        .text()
+        .await
+        .unwrap();
+    browser
+        .sees("#recommended-list li.track", "liked by 1 person")
+        .await;
+    browser.screenshot("room-recommended-desktop").await;
+    browser.click("#recommended-list li.track button").await;
+    browser.sees("#queue", &song).await;
+
+    // Her insights: her likes (liked months ago at the simulated service) in the top artists
+    // and tracks, this week's vote in the chart, and recommendations with their reason.
+    browser.click("header nav a[href='/insights']").await;
+    browser.arrives_at("/insights").await;
+    browser.sees("h1", "Insights").await;
+    browser.sees(".totals", "30 liked").await;
+    browser.sees(".totals", "1 votes up").await;
+    let bars = browser
+        .script("return document.querySelectorAll('#weekly svg.chart rect').length")
+        .await;
+    assert_eq!(bars.as_u64(), Some(1), "this week's vote is drawn");
+    browser.sees("#top-artists", "").await;
+    browser.sees("#top-tracks li", "(1)").await;
+    browser
+        .sees("#recommendations", "liked by 1 person who also likes")
+        .await;
+    browser.screenshot("insights-desktop").await;
+
+    // Settings: the drive folder, a sync every two hours, recommendations off.
+    browser.open("/settings#taste").await;
+    browser.sees("#drive-path", "/drives/").await;
+    browser.scroll_to("#taste").await;
+    browser
+        .script("document.getElementById('sync-every').value = '120'; document.getElementById('full-read').value = '0'; return true")
+        .await;
+    browser.click("#recommendations").await;
+    browser.click("#taste-form button[type=submit]").await;
+    browser.sees("#taste-saved", "Saved").await;
+    browser.screenshot("settings-taste-desktop").await;
+    let settings: serde_json::Value = t
+        .app
+        .get("/api/v1/me/settings", Some(&ada))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(settings["sync"]["every_minutes"], 120, "{settings}");
+    assert_eq!(settings["sync"]["full_read"], "when_asked", "{settings}");
+    assert_eq!(settings["recommendations"], false, "{settings}");
+    browser.open("/insights").await;
+    browser
+        .sees("#recommendations", "You switched recommendations off.")
+        .await;
+    browser.close().await;
+}

@@ -12,7 +12,7 @@ use crate::support::rooms::{create_room, join_as_guest, vote};
 use crate::support::{TestAppWithSim, eventually, spawn_app_with_sim};
 
 /// Signs `name` up, connects Spotify as the simulated `sim_user`, and syncs their likes.
-async fn synced(t: &TestAppWithSim, name: &str, sim_user: &str) -> String {
+pub(crate) async fn synced(t: &TestAppWithSim, name: &str, sim_user: &str) -> String {
     let token = t.app.signed_up(name).await;
     t.connect(&token, "spotify", sim_user).await;
     let asked = t

@@ -88,6 +88,7 @@ texts! {
     insights_voted_up: "votes up", "votes pour";
     insights_voted_down: "votes down", "votes contre";
     insights_empty: "Nothing yet: connect a service and sync your likes, or vote in a room.", "Rien pour l'instant : connectez un service et synchronisez vos titres aimés, ou votez dans une salle.";
+    insights_quiet_weeks: "Nothing in these twelve weeks: what you liked before stays in your top artists and tracks below.", "Rien ces douze dernières semaines : ce que vous avez aimé avant reste dans vos artistes et titres préférés ci-dessous.";
     insights_nothing_yet: "Your top artists appear once you like songs or vote in rooms.", "Vos artistes préférés apparaissent dès que vous aimez des chansons ou votez en soirée.";
     insights_top_artists: "Top artists", "Artistes préférés";
     insights_top_tracks: "Top tracks", "Titres préférés";

@@ -219,6 +219,7 @@ page!(
     InsightsPage,
     "insights.html",
     totals: soiree_insights::Counts,
+    quiet_weeks: bool,
     weekly_svg: String,
     artists_svg: String,
     top_tracks: Vec<TrackLine>,
@@ -514,6 +515,7 @@ async fn insights(request: &Request, Data(state): Data<&AppState>) -> Response {
     ok(InsightsPage {
         common: visit.common("insights"),
         totals: insights.totals,
+        quiet_weeks: insights.weeks.iter().all(|week| week.counts.score() == 0),
         weekly_svg: charts::weekly_bars(
             &insights.weeks,
             &charts::Legend {
