@@ -11,16 +11,16 @@
 //!
 //! ```
 //! # use soiree_insights::{Heard, Taste, recommend};
-//! let song = |uri: &str, title: &str| Heard { uri: uri.into(), title: title.into(), artists: vec![] };
-//! let mine = [song("a", "Alpha")];
+//! let mine = [Heard { uri: "a".into(), title: "Alpha".into(), artists: vec![] }];
+//! let taste = |uris: &[&str]| Taste { uris: uris.iter().map(|uri| (*uri).to_owned()).collect() };
 //! let others = [
-//!     Taste { tracks: vec![song("a", "Alpha"), song("b", "Beta")] },
-//!     Taste { tracks: vec![song("a", "Alpha"), song("b", "Beta"), song("c", "Gamma")] },
-//!     Taste { tracks: vec![song("z", "Zeta")] }, // shares nothing: not counted
+//!     taste(&["a", "b"]),
+//!     taste(&["a", "b", "c"]),
+//!     taste(&["z"]), // shares nothing: not counted
 //! ];
-//! let found = recommend(&mine, &others, 10);
-//! assert_eq!(found[0].track.title, "Beta");
-//! assert_eq!(found[0].reason(), "liked by 2 people who also like Alpha");
+//! let found = recommend(&mine, &others, 10, &|_| true);
+//! assert_eq!((found[0].uri.as_str(), found[0].people), ("b", 2));
+//! assert_eq!(found[0].because.title, "Alpha");
 //! assert_eq!(found.len(), 2);
 //! ```
 
@@ -31,8 +31,8 @@ mod rules;
 mod service;
 
 pub use model::{
-    Counts, Heard, Insights, Recommendation, RoomRole, RoomVisit, RoomsSummary, Signal, SignalKind,
-    Taste, TopArtist, TopTrack, Week,
+    Candidate, Counts, Heard, Insights, Recommendation, RoomRole, RoomVisit, RoomsSummary, Signal,
+    SignalKind, Taste, TopArtist, TopTrack, Week,
 };
 pub use ports::{ListeningRecord, RecommendationSwitch, Tastes};
 pub use rules::{recommend, summarize, week_start};

@@ -99,14 +99,10 @@ impl Tastes for InMemoryInsights {
             .iter()
             .filter(|(person, _)| **person != user && !stored.switched_off.contains(*person))
             .map(|(_, signals)| Taste {
-                tracks: taste(signals),
+                uris: taste(signals).into_iter().map(|track| track.uri).collect(),
             })
             .map(|taste| {
-                let shared = taste
-                    .tracks
-                    .iter()
-                    .filter(|track| mine.contains(&track.uri))
-                    .count();
+                let shared = taste.uris.iter().filter(|uri| mine.contains(*uri)).count();
                 (shared, taste)
             })
             .filter(|(shared, _)| *shared > 0)
@@ -114,6 +110,22 @@ impl Tastes for InMemoryInsights {
         found.sort_by(|a, b| b.0.cmp(&a.0));
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(found.into_iter().map(|(_, taste)| taste).collect())
+    }
+
+    async fn describe(&self, uris: &[String]) -> anyhow::Result<Vec<Heard>> {
+        let stored = lock(&self.stored);
+        let mut found: Vec<Heard> = Vec::new();
+        for uri in uris {
+            let known = stored
+                .signals
+                .values()
+                .flatten()
+                .find(|signal| signal.track.uri == *uri);
+            if let Some(signal) = known {
+                found.push(signal.track.clone());
+            }
+        }
+        Ok(found)
     }
 }
 

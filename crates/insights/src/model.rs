@@ -148,12 +148,24 @@ pub struct Insights {
     pub rooms: RoomsSummary,
 }
 
-/// Another person's taste, as recommendations see it: the tracks they like or voted up, with
-/// nothing that says who they are.
+/// Another person's taste, as recommendations see it: the addresses of the tracks they like or
+/// voted up, each once, with nothing that says who they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Taste {
-    /// Their tracks.
-    pub tracks: Vec<Heard>,
+    /// Their tracks' addresses.
+    pub uris: Vec<String>,
+}
+
+/// A track chosen for a person before it is described: its address, how many people whose taste
+/// overlaps theirs like it, and the person's track most of them share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The track's address.
+    pub uri: String,
+    /// How many people like it.
+    pub people: u32,
+    /// The person's track most of them like too.
+    pub because: Heard,
 }
 
 /// A track recommended to a person, and why.

@@ -26,10 +26,14 @@ pub trait Tastes: Send + Sync + std::fmt::Debug {
     /// `user`'s own taste, each track once.
     async fn taste_of(&self, user: UserId) -> anyhow::Result<Vec<Heard>>;
 
-    /// The tastes of up to `limit` other people who share at least one track with `user`, the
-    /// most shared first. MUST leave out `user` and every person who switched recommendations
+    /// The tastes (addresses only) of up to `limit` other people who share at least one track
+    /// with `user`, the most shared first. MUST leave out `user` and every person who switched recommendations
     /// off (their taste is not used for others either), and say nothing of who they are.
     async fn neighbours(&self, user: UserId, limit: u32) -> anyhow::Result<Vec<Taste>>;
+
+    /// What is known of the tracks at `uris` (from anyone's likes, or the rooms' track
+    /// details); an unknown one is left out.
+    async fn describe(&self, uris: &[String]) -> anyhow::Result<Vec<Heard>>;
 }
 
 /// Each person's switch for recommendations (on unless they turned it off).

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Datelike as _, TimeDelta, Timelike as _};
 use soiree_kernel::Timestamp;
 
-use crate::model::{Counts, Heard, Recommendation, Signal, Taste, TopArtist, TopTrack, Week};
+use crate::model::{Candidate, Counts, Heard, Signal, Taste, TopArtist, TopTrack, Week};
 
 /// The first instant of the week (Monday, 00:00 UTC) that holds `at`.
 pub fn week_start(at: Timestamp) -> Timestamp {
@@ -92,29 +92,27 @@ pub fn summarize(
     (totals, top_artists, top_tracks, weeks)
 }
 
-/// Up to `limit` tracks for the person whose taste is `mine`, from the tastes of `others`: the
-/// tracks liked by the most people who share at least one track with them (co-occurrence),
-/// leaving out what they already have. Each comes with the person's track most of those people
-/// share (the reason). Ties go to the track shared with more of the person's tracks, then by
-/// title.
-pub fn recommend(mine: &[Heard], others: &[Taste], limit: usize) -> Vec<Recommendation> {
+/// Up to `limit` tracks for the person whose taste is `mine`, from the tastes of `others`, that
+/// `fits` takes: the tracks liked by the most people who share at least one track with them
+/// (co-occurrence), leaving out what they already have; ties go to the track shared with more of
+/// the person's tracks, then by address. Each comes with the person's track most of its people
+/// share (the reason), found for the chosen ones only.
+pub fn recommend(
+    mine: &[Heard],
+    others: &[Taste],
+    limit: usize,
+    fits: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
     let have: HashMap<&str, &Heard> = mine
         .iter()
         .map(|track| (track.uri.as_str(), track))
         .collect();
-    struct Candidate<'a> {
-        track: &'a Heard,
-        people: u32,
-        overlap: u32,
-        because: HashMap<&'a str, u32>,
-    }
-    let mut candidates: HashMap<&str, Candidate<'_>> = HashMap::new();
+    // Each overlapping taste's tracks, and the person's tracks it shares.
+    let mut overlapping: Vec<(HashSet<&str>, Vec<&str>)> = Vec::new();
+    // Per candidate: people, and the tracks shared by those people (for ties).
+    let mut counted: HashMap<&str, (u32, u32)> = HashMap::new();
     for taste in others {
-        let theirs: HashSet<&str> = taste
-            .tracks
-            .iter()
-            .map(|track| track.uri.as_str())
-            .collect();
+        let theirs: HashSet<&str> = taste.uris.iter().map(String::as_str).collect();
         let shared: Vec<&str> = theirs
             .iter()
             .copied()
@@ -123,57 +121,47 @@ pub fn recommend(mine: &[Heard], others: &[Taste], limit: usize) -> Vec<Recommen
         if shared.is_empty() {
             continue;
         }
-        let mut counted = HashSet::new();
-        for track in &taste.tracks {
-            if have.contains_key(track.uri.as_str()) || !counted.insert(track.uri.as_str()) {
-                continue;
-            }
-            let candidate = candidates
-                .entry(track.uri.as_str())
-                .or_insert_with(|| Candidate {
-                    track,
-                    people: 0,
-                    overlap: 0,
-                    because: HashMap::new(),
-                });
-            candidate.people += 1;
-            candidate.overlap += u32::try_from(shared.len()).unwrap_or(u32::MAX);
-            for uri in &shared {
-                *candidate.because.entry(uri).or_default() += 1;
+        let overlap = u32::try_from(shared.len()).unwrap_or(u32::MAX);
+        for uri in &theirs {
+            if !have.contains_key(uri) {
+                let entry = counted.entry(uri).or_default();
+                entry.0 += 1;
+                entry.1 = entry.1.saturating_add(overlap);
             }
         }
+        overlapping.push((theirs, shared));
     }
-    let mut ranked: Vec<(u32, Recommendation)> = candidates
-        .into_values()
-        .filter_map(|candidate| {
-            let because = candidate
-                .because
-                .iter()
-                .max_by(|a, b| {
-                    a.1.cmp(b.1)
-                        .then_with(|| have[b.0].title.cmp(&have[a.0].title))
-                })
-                .map(|(uri, _)| have[uri])?;
-            Some((
-                candidate.overlap,
-                Recommendation {
-                    track: candidate.track.clone(),
-                    people: candidate.people,
-                    because: because.clone(),
-                },
-            ))
-        })
+    let mut ranked: Vec<(&str, u32, u32)> = counted
+        .into_iter()
+        .filter(|(uri, _)| fits(uri))
+        .map(|(uri, (people, overlap))| (uri, people, overlap))
         .collect();
-    ranked.sort_by(|(a_overlap, a), (b_overlap, b)| {
-        b.people
-            .cmp(&a.people)
-            .then_with(|| b_overlap.cmp(a_overlap))
-            .then_with(|| a.track.title.cmp(&b.track.title))
-            .then_with(|| a.track.uri.cmp(&b.track.uri))
-    });
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    ranked.truncate(limit);
     ranked
         .into_iter()
-        .take(limit)
-        .map(|(_, recommendation)| recommendation)
+        .filter_map(|(uri, people, _)| {
+            let mut because: HashMap<&str, u32> = HashMap::new();
+            for (theirs, shared) in &overlapping {
+                if theirs.contains(uri) {
+                    for mine in shared {
+                        *because.entry(mine).or_default() += 1;
+                    }
+                }
+            }
+            let because = because
+                .into_iter()
+                .max_by(|a, b| {
+                    a.1.cmp(&b.1)
+                        .then_with(|| have[b.0].title.cmp(&have[a.0].title))
+                        .then_with(|| b.0.cmp(a.0))
+                })
+                .map(|(mine, _)| have[mine])?;
+            Some(Candidate {
+                uri: uri.to_owned(),
+                people,
+                because: because.clone(),
+            })
+        })
         .collect()
 }

@@ -1,5 +1,6 @@
 //! The use cases: a person's insights, their recommendations, their switch.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use soiree_kernel::{Clock, UserId};
@@ -116,13 +117,13 @@ impl InsightsService {
         self.recommendations_where(user, limit, &|_| true).await
     }
 
-    /// Up to `limit` of `user`'s recommendations that `fits` (a room takes only what its host's
-    /// service plays and what it has not queued yet), best first.
+    /// Up to `limit` of `user`'s recommendations whose address `fits` (a room takes only what
+    /// its host's service plays and what it has not queued yet), best first.
     pub async fn recommendations_where(
         &self,
         user: UserId,
         limit: usize,
-        fits: &(dyn Fn(&Heard) -> bool + Sync),
+        fits: &(dyn Fn(&str) -> bool + Sync),
     ) -> Result<Vec<Recommendation>, RecommendError> {
         if !self.switch.is_on(user).await? {
             return Err(RecommendError::SwitchedOff);
@@ -132,10 +133,26 @@ impl InsightsService {
             return Ok(Vec::new());
         }
         let others = self.tastes.neighbours(user, self.config.neighbours).await?;
-        Ok(recommend(&mine, &others, usize::MAX)
+        let chosen = recommend(&mine, &others, limit, fits);
+        let uris: Vec<String> = chosen.iter().map(|found| found.uri.clone()).collect();
+        let described: HashMap<String, Heard> = self
+            .tastes
+            .describe(&uris)
+            .await?
             .into_iter()
-            .filter(|found| fits(&found.track))
-            .take(limit)
+            .map(|track| (track.uri.clone(), track))
+            .collect();
+        Ok(chosen
+            .into_iter()
+            .map(|found| Recommendation {
+                track: described.get(&found.uri).cloned().unwrap_or_else(|| Heard {
+                    title: found.uri.clone(),
+                    uri: found.uri,
+                    artists: Vec::new(),
+                }),
+                people: found.people,
+                because: found.because,
+            })
             .collect())
     }
 

@@ -277,7 +277,7 @@ async fn a_room_takes_only_the_recommendations_that_fit_it_still_best_first() {
     let (h, ada, _) = tasteful();
     let found = h
         .insights
-        .recommendations_where(ada, 5, &|track| track.uri != "spotify:track:10")
+        .recommendations_where(ada, 5, &|uri| uri != "spotify:track:10")
         .await
         .unwrap();
     let titles: Vec<&str> = found

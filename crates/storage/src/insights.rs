@@ -90,11 +90,10 @@ const VOTES: &str = "SELECT p.user_id AS user_id, v.track_uri AS uri, d.title AS
      FROM room_votes v JOIN room_participants p ON p.id = v.participant_id \
      LEFT JOIN track_details d ON d.track_uri = v.track_uri WHERE p.user_id IS NOT NULL";
 
-/// Someone's taste as pairs: the tracks they like or voted up.
-const TASTE: &str = "SELECT user_id, uri FROM liked_tracks UNION \
-     SELECT p.user_id, v.track_uri FROM room_votes v \
-     JOIN room_participants p ON p.id = v.participant_id \
-     WHERE v.is_like AND p.user_id IS NOT NULL";
+/// One person's taste as addresses: the tracks they like or voted up (two values: the person).
+const MINE: &str = "SELECT uri FROM liked_tracks WHERE user_id = ? UNION \
+     SELECT v.track_uri FROM room_votes v JOIN room_participants p ON p.id = v.participant_id \
+     WHERE v.is_like AND p.user_id = ?";
 
 #[async_trait]
 impl ListeningRecord for SqlInsightsStore {
@@ -229,44 +228,129 @@ impl Tastes for SqlInsightsStore {
             user_id: uuid::Uuid,
         }
         let me = || Value::from(user.as_uuid());
+        // Their songs are found through the index on `liked_tracks.uri`, from the caller's own
+        // (a handful of songs), never by reading everybody's.
         let found: Vec<Neighbour> = self
             .rows(
                 &format!(
-                    "SELECT theirs.user_id AS user_id FROM ({TASTE}) theirs \
-                     JOIN ({TASTE}) mine ON mine.uri = theirs.uri AND mine.user_id = ? \
-                     WHERE theirs.user_id <> ? AND theirs.user_id NOT IN \
+                    "WITH mine AS ({MINE}), theirs AS (\
+                     SELECT user_id, uri FROM liked_tracks WHERE uri IN (SELECT uri FROM mine) \
+                     UNION SELECT p.user_id, v.track_uri FROM room_votes v \
+                     JOIN room_participants p ON p.id = v.participant_id \
+                     WHERE v.is_like AND p.user_id IS NOT NULL \
+                     AND v.track_uri IN (SELECT uri FROM mine)) \
+                     SELECT user_id FROM theirs WHERE user_id <> ? AND user_id NOT IN \
                      (SELECT user_id FROM person_settings WHERE NOT recommendations) \
-                     GROUP BY theirs.user_id ORDER BY COUNT(*) DESC, theirs.user_id LIMIT ?"
+                     GROUP BY user_id ORDER BY COUNT(*) DESC, user_id LIMIT ?"
                 ),
-                vec![me(), me(), Value::from(i64::from(limit))],
+                vec![me(), me(), me(), Value::from(i64::from(limit))],
                 "finding the people who share someone's taste",
             )
             .await?;
         if found.is_empty() {
             return Ok(Vec::new());
         }
-        let mut tastes_found = BTreeMap::new();
-        // Bounded lists of bound values.
+        #[derive(Debug, FromQueryResult)]
+        struct Pair {
+            user_id: uuid::Uuid,
+            uri: String,
+        }
+        let mut tastes_found: BTreeMap<uuid::Uuid, Vec<String>> = BTreeMap::new();
+        // Bounded lists of bound values; addresses only (what they are called is read for the
+        // chosen tracks alone, by `describe`).
         for chunk in found.chunks(100) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let ids = || chunk.iter().map(|row| Value::from(row.user_id));
-            let rows: Vec<TrackRow> = self
+            let rows: Vec<Pair> = self
                 .rows(
                     &format!(
-                        "{LIKES} WHERE user_id IN ({marks}) \
-                         UNION ALL {VOTES} AND v.is_like AND p.user_id IN ({marks})"
+                        "SELECT user_id, uri FROM liked_tracks WHERE user_id IN ({marks}) \
+                         UNION SELECT p.user_id, v.track_uri FROM room_votes v \
+                         JOIN room_participants p ON p.id = v.participant_id \
+                         WHERE v.is_like AND p.user_id IN ({marks})"
                     ),
                     ids().chain(ids()).collect(),
                     "reading the tastes of people who share someone's",
                 )
                 .await?;
-            tastes_found.extend(tastes(rows));
+            for row in rows {
+                tastes_found.entry(row.user_id).or_default().push(row.uri);
+            }
         }
         Ok(found
             .iter()
             .filter_map(|row| tastes_found.remove(&row.user_id))
-            .map(|tracks| Taste { tracks })
+            .map(|uris| Taste { uris })
             .collect())
+    }
+
+    async fn describe(&self, uris: &[String]) -> anyhow::Result<Vec<Heard>> {
+        let mut found: Vec<Heard> = Vec::new();
+        for chunk in uris.chunks(100) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let values = || chunk.iter().map(|uri| Value::from(uri.as_str()));
+            #[derive(Debug, FromQueryResult)]
+            struct Liked {
+                uri: String,
+                title: String,
+                artists: String,
+            }
+            let rows: Vec<Liked> = self
+                .rows(
+                    &format!(
+                        "SELECT uri, MIN(title) AS title, MIN(artists) AS artists \
+                         FROM liked_tracks WHERE uri IN ({marks}) GROUP BY uri"
+                    ),
+                    values().collect(),
+                    "describing tracks from likes",
+                )
+                .await?;
+            found.extend(rows.into_iter().map(|row| {
+                Heard {
+                    uri: row.uri,
+                    title: row.title,
+                    artists: row
+                        .artists
+                        .split('\u{1F}')
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                }
+            }));
+            let missing: Vec<&String> = chunk
+                .iter()
+                .filter(|uri| !found.iter().any(|track| track.uri == **uri))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            #[derive(Debug, FromQueryResult)]
+            struct Detail {
+                track_uri: String,
+                title: String,
+                artists: String,
+            }
+            let marks = vec!["?"; missing.len()].join(", ");
+            let details: Vec<Detail> = self
+                .rows(
+                    &format!(
+                        "SELECT track_uri, title, artists FROM track_details \
+                         WHERE track_uri IN ({marks})"
+                    ),
+                    missing
+                        .iter()
+                        .map(|uri| Value::from(uri.as_str()))
+                        .collect(),
+                    "describing tracks from the rooms",
+                )
+                .await?;
+            found.extend(details.into_iter().map(|detail| Heard {
+                uri: detail.track_uri,
+                title: detail.title,
+                artists: serde_json::from_str(&detail.artists).unwrap_or_default(),
+            }));
+        }
+        Ok(found)
     }
 }
 

@@ -918,10 +918,10 @@ async fn insights_read_votes_likes_and_rooms_and_recommendations_come_from_overl
         assert_eq!(mine.len(), 1, "{backend}");
         let others = insights.neighbours(ada, 10).await.unwrap();
         assert_eq!(others.len(), 2, "{backend}");
-        let found = recommend(&mine, &others, 10);
+        let found = recommend(&mine, &others, 10, &|_| true);
         let found: Vec<(String, u32)> = found
             .into_iter()
-            .map(|found| (found.track.uri, found.people))
+            .map(|found| (found.uri, found.people))
             .collect();
         assert_eq!(
             found,
@@ -941,7 +941,39 @@ async fn insights_read_votes_likes_and_rooms_and_recommendations_come_from_overl
         assert!(!insights.is_on(cy).await.unwrap(), "{backend}");
         let others = insights.neighbours(ada, 10).await.unwrap();
         assert_eq!(others.len(), 1, "{backend}");
-        assert_eq!(recommend(&mine, &others, 10)[0].people, 1, "{backend}");
+        assert_eq!(
+            recommend(&mine, &others, 10, &|_| true)[0].people,
+            1,
+            "{backend}"
+        );
+        // What the chosen are called: from anyone's likes, or the rooms' details.
+        use soiree_voting::TrackDetails as _;
+        test.database
+            .tracks()
+            .remember(&[TrackInfo {
+                track: track(1),
+                title: "Song 1".into(),
+                artists: vec!["Zed".into()],
+                album: None,
+                artwork_url: None,
+                duration_ms: 1000,
+            }])
+            .await
+            .unwrap();
+        let described = insights
+            .describe(&[track(4).as_str().to_owned(), track(1).as_str().to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(described.len(), 2, "{backend}: {described:?}");
+        let four = described
+            .iter()
+            .find(|heard| heard.uri == track(4).as_str())
+            .unwrap();
+        assert_eq!(
+            (four.title.as_str(), four.artists.clone()),
+            ("Song 4", vec!["Nina".to_owned(), "Otis".to_owned()]),
+            "{backend}"
+        );
         // Her sync preferences are kept apart from the switch.
         let preferences = soiree_sync::SyncPreferences {
             every_minutes: Some(120),

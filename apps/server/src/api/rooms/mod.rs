@@ -530,9 +530,8 @@ impl RoomsApi {
             ));
         };
         // The room plays on its host's Spotify.
-        let fits = |track: &soiree_insights::Heard| {
-            TrackRef::parse(&track.uri).is_ok_and(|parsed| parsed.is_spotify())
-                && !queued.contains(&track.uri)
+        let fits = |uri: &str| {
+            TrackRef::parse(uri).is_ok_and(|parsed| parsed.is_spotify()) && !queued.contains(uri)
         };
         match self
             .state
