@@ -11,6 +11,9 @@ use crate::support::{TestAppWithSim, eventually, spawn_app_with_sim};
 
 const LIKES_ROUTE: &str = "GET /spotify/api/v1/me/tracks";
 
+/// The token `/metrics` asks for in the downloads' test.
+const METRICS_TOKEN: &str = "scrape-0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";
+
 async fn sync_status(t: &TestAppWithSim, token: &str) -> Value {
     let response = t.app.get("/api/v1/library/sync", Some(token)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -285,9 +288,11 @@ async fn downloadable_soundcloud_likes_become_files_within_the_quota_and_leave_w
     let directory = tempfile::tempdir().unwrap();
     let tiers = directory.path().join("tiers.toml");
     std::fs::write(&tiers, "[tiers.free]\nstorage = \"100 kB\"\n").unwrap();
-    let t =
-        crate::support::spawn_app_with_sim_and(&[("SOIREE_TIERS_FILE", tiers.to_str().unwrap())])
-            .await;
+    let t = crate::support::spawn_app_with_sim_and(&[
+        ("SOIREE_TIERS_FILE", tiers.to_str().unwrap()),
+        ("SOIREE_METRICS_TOKEN", METRICS_TOKEN),
+    ])
+    .await;
     let ada = t.app.signed_up("ada").await;
     t.connect(&ada, "soundcloud", "ada").await;
     sync_now(&t, &ada, false).await;
@@ -360,6 +365,26 @@ async fn downloadable_soundcloud_likes_become_files_within_the_quota_and_leave_w
             .count(),
         files.len(),
         "in the export"
+    );
+    // The operator sees them in /metrics.
+    let metrics = t
+        .app
+        .get("/metrics", Some(METRICS_TOKEN))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let done = format!(
+        "soiree_drive_downloads_total{{service=\"soundcloud\",outcome=\"done\"}} {}",
+        files.len()
+    );
+    assert!(metrics.contains(&done), "{done} in {metrics}");
+    assert!(metrics.contains(&format!(
+        "soiree_drive_download_bytes_total{{service=\"soundcloud\"}} {on_disk}"
+    )));
+    assert!(
+        metrics
+            .contains("soiree_drive_downloads_total{service=\"soundcloud\",outcome=\"no_room\"}")
     );
 
     // Unliked at SoundCloud: the full read takes the file away, and its bytes off the quota.

@@ -296,7 +296,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         likes_readers,
     ));
     let downloads = Arc::new(soiree_sync::downloads::DownloadService::new(
-        Arc::new(database.sync()),
+        Arc::new(sync::CountedDownloads {
+            inner: database.sync(),
+            metrics: Arc::clone(&metrics),
+        }),
         Arc::new(sync::FilesFromConnections(Arc::clone(&likes_service))),
         Arc::new(drive.clone()),
         Arc::new(sync::RoomInQuota {

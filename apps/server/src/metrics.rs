@@ -111,6 +111,19 @@ pub(crate) struct Metrics {
     job_runs: Family<JobLabels, Counter>,
     sync_runs: Family<SyncLabels, Counter>,
     sync_likes: Family<SyncLikeLabels, Counter>,
+    drive_downloads: Family<DownloadLabels, Counter>,
+    drive_download_bytes: Family<DownloadBytesLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DownloadLabels {
+    service: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DownloadBytesLabels {
+    service: String,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -154,6 +167,8 @@ impl Metrics {
             provider_wait_asked: Family::default(),
             job_runs: Family::default(),
             sync_runs: Family::default(),
+            drive_downloads: Family::default(),
+            drive_download_bytes: Family::default(),
             sync_likes: Family::default(),
             registry: Registry::default(),
         };
@@ -254,6 +269,16 @@ impl Metrics {
             "Likes the sync added or removed, by service",
             this.sync_likes.clone(),
         );
+        registry.register(
+            "drive_downloads",
+            "Downloads into drive folders whose try ended in this process, by service and outcome (done, failed, no_room, retry)",
+            this.drive_downloads.clone(),
+        );
+        registry.register(
+            "drive_download_bytes",
+            "Bytes of files downloaded whole into drive folders in this process, by service",
+            this.drive_download_bytes.clone(),
+        );
         Self { registry, ..this }
     }
 
@@ -339,6 +364,32 @@ impl Metrics {
                 })
                 .inc_by(u64::from(count));
         }
+    }
+
+    /// One download's try ended.
+    pub(crate) fn download_ended(
+        &self,
+        download: &soiree_sync::downloads::Download,
+        end: &soiree_sync::downloads::DownloadEnd,
+    ) {
+        use soiree_sync::downloads::DownloadEnd;
+        let service = download.key.service.clone();
+        let outcome = match end {
+            DownloadEnd::Done { .. } => "done",
+            DownloadEnd::Failed(_) => "failed",
+            DownloadEnd::NoRoom => "no_room",
+            DownloadEnd::RetryAt(..) => "retry",
+        };
+        if outcome == "done" {
+            self.drive_download_bytes
+                .get_or_create(&DownloadBytesLabels {
+                    service: service.clone(),
+                })
+                .inc_by(download.bytes);
+        }
+        self.drive_downloads
+            .get_or_create(&DownloadLabels { service, outcome })
+            .inc();
     }
 
     /// A provider observer for `provider`.

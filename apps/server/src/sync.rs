@@ -14,7 +14,8 @@ use soiree_connections::{AccessError, LikesService, PlayerCommandError, PlayerEr
 use soiree_kernel::{Timestamp, UserId};
 use soiree_library::{LibraryService, ProviderTrack, TrackTags};
 use soiree_sync::downloads::{
-    Chunk, DownloadService, DriveFiles, FetchFailure, FileSource, StorageRoom,
+    Chunk, Download, DownloadEnd, DownloadQueue, DownloadService, DriveFile, DriveFiles,
+    FetchFailure, FileSource, StorageRoom,
 };
 use soiree_sync::{
     Liked, LikesLibrary, LikesPage, LikesSource, PageFailure, RunId, RunResult, SyncKey,
@@ -283,6 +284,64 @@ impl<S: SyncRepository> SyncRepository for CountedSync<S> {
         preferences: soiree_sync::SyncPreferences,
     ) -> anyhow::Result<()> {
         self.inner.set_preferences(user, preferences).await
+    }
+}
+
+/// The downloads' storage, counting each try that ends in `/metrics`.
+#[derive(Debug)]
+pub(crate) struct CountedDownloads<Q> {
+    pub(crate) inner: Q,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
+}
+
+#[async_trait]
+impl<Q: DownloadQueue> DownloadQueue for CountedDownloads<Q> {
+    async fn want(
+        &self,
+        key: &SyncKey,
+        likes: &[(Liked, String)],
+        at: Timestamp,
+    ) -> anyhow::Result<u64> {
+        self.inner.want(key, likes, at).await
+    }
+
+    async fn claim(
+        &self,
+        now: Timestamp,
+        holder: &str,
+        lease: TimeDelta,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Download>> {
+        self.inner.claim(now, holder, lease, limit).await
+    }
+
+    async fn progress(
+        &self,
+        download: &Download,
+        holder: &str,
+        lease_until: Timestamp,
+    ) -> anyhow::Result<bool> {
+        self.inner.progress(download, holder, lease_until).await
+    }
+
+    async fn finish(
+        &self,
+        download: &Download,
+        holder: &str,
+        end: &DownloadEnd,
+        at: Timestamp,
+    ) -> anyhow::Result<()> {
+        self.inner.finish(download, holder, end, at).await?;
+        self.metrics.download_ended(download, end);
+        Ok(())
+    }
+
+    async fn drop_uris(&self, key: &SyncKey, uris: &[String]) -> anyhow::Result<Vec<DriveFile>> {
+        self.inner.drop_uris(key, uris).await
+    }
+
+    async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
+        self.inner.files_of(user).await
     }
 }
 
