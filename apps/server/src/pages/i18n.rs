@@ -54,7 +54,7 @@ texts! {
     party_save: "Save as a playlist", "En faire une liste";
     playlist_reorder_hint: "Drag a song, or use ↑, to change the order.", "Glissez une chanson, ou utilisez ↑, pour changer l'ordre.";
     library_add_to: "Add to playlist", "Ajouter à la liste";
-    library_hint: "The server's music, your uploads, and the tracks that played in your rooms: search by title, artist or album, and play it here.", "La musique du serveur, vos envois et les morceaux joués dans vos soirées : cherchez par titre, artiste ou album, et écoutez-la ici.";
+    library_hint: "The server's music, your uploads, the tracks that played in your rooms and the songs you like on your services: search by title, artist or album, and play it here.", "La musique du serveur, vos envois, les morceaux joués dans vos soirées et les chansons que vous aimez sur vos services : cherchez par titre, artiste ou album, et écoutez-la ici.";
     library_search: "Title, artist or album", "Titre, artiste ou album";
     library_empty: "No music here yet: the operator adds a folder of music (SOIREE_MUSIC_DIR).", "Pas encore de musique : l'opérateur ajoute un dossier de musique (SOIREE_MUSIC_DIR).";
     library_browse: "Browse by artist", "Parcourir par artiste";
@@ -370,7 +370,7 @@ script_texts! {
     save_app: "Save the app", "Enregistrer l'application";
     app_settings: "Your developer app", "Votre application développeur";
     redirect_uri: "Redirect URI to register in the app:", "Redirect URI à déclarer dans l'application :";
-    connected_banner: "Connected. You can host a party or open the player.", "Connecté. Vous pouvez organiser une fête ou ouvrir le lecteur.";
+    connected_banner: "Connected. Your liked songs are on their way to your library; you can host a party or open the player.", "Connecté. Vos chansons aimées arrivent dans votre bibliothèque ; vous pouvez organiser une fête ou ouvrir le lecteur.";
     connect_failed: "The connection did not go through:", "La connexion n'a pas abouti :";
     callback_access_denied: "you declined on the provider's page; nothing was connected.", "vous avez refusé sur la page du service ; rien n'a été connecté.";
     callback_invalid_client: "the provider refused the client id or secret; check them in the card below.", "le service a refusé l'identifiant client ou le secret ; vérifiez-les dans la carte ci-dessous.";
