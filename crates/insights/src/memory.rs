@@ -107,7 +107,7 @@ impl Tastes for InMemoryInsights {
             })
             .filter(|(shared, _)| *shared > 0)
             .collect();
-        found.sort_by(|a, b| b.0.cmp(&a.0));
+        found.sort_by_key(|(shared, _)| std::cmp::Reverse(*shared));
         found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(found.into_iter().map(|(_, taste)| taste).collect())
     }

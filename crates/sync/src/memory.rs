@@ -661,10 +661,13 @@ impl FileSource for FakeFiles {
     }
 }
 
+/// Each person's files by name, and their bytes.
+type Files = BTreeMap<(UserId, String), Vec<u8>>;
+
 /// Drive folders in memory: each person's files by name. Cloning shares them.
 #[derive(Debug, Default, Clone)]
 pub struct InMemoryDrive {
-    files: Arc<Mutex<BTreeMap<(UserId, String), Vec<u8>>>>,
+    files: Arc<Mutex<Files>>,
 }
 
 impl InMemoryDrive {
