@@ -341,6 +341,27 @@ async fn downloadable_soundcloud_likes_become_files_within_the_quota_and_leave_w
         })
         .sum();
     assert_eq!(downloads["bytes"], on_disk);
+    // The playlist plays the downloaded files, and their likes' lines name them.
+    let drive = folder.parent().unwrap();
+    let playlist = std::fs::read_to_string(drive.join("liked.m3u8")).unwrap();
+    let liked = std::fs::read_to_string(drive.join("liked.jsonl")).unwrap();
+    for file in &files {
+        let name = format!("soundcloud/{}", file.file_name().unwrap().to_str().unwrap());
+        assert!(
+            playlist.lines().any(|line| line == name),
+            "{name} in {playlist}"
+        );
+        assert!(
+            liked.contains(&format!("\"file\":\"{name}\"")),
+            "{name} in {liked}"
+        );
+    }
+    assert!(
+        playlist
+            .lines()
+            .any(|line| line.starts_with("https://soundcloud.com/")),
+        "the others stay links: {playlist}"
+    );
     let uploads: Value = t
         .app
         .get("/api/v1/library/uploads", Some(&ada))

@@ -407,7 +407,8 @@ fn service_of(uri: &str) -> &str {
     uri.split(':').next().unwrap_or_default()
 }
 
-fn json_line(service: &str, liked: &Liked) -> String {
+/// `file`: the like's downloaded file in the drive, once whole (`soundcloud/…`).
+fn json_line(service: &str, liked: &Liked, file: Option<&str>) -> String {
     let mut line = serde_json::json!({
         "service": service,
         "uri": liked.uri,
@@ -417,13 +418,16 @@ fn json_line(service: &str, liked: &Liked) -> String {
         "duration_ms": liked.duration_ms,
         "liked_at": liked.liked_at,
         "link": liked.link,
+        "file": file,
     })
     .to_string();
     line.push('\n');
     line
 }
 
-fn m3u_entry(liked: &Liked) -> String {
+/// A playlist entry: the downloaded file (a path relative to the playlist, which players play)
+/// when there is one, else the service's link.
+fn m3u_entry(liked: &Liked, file: Option<&str>) -> String {
     // A title cannot break the playlist's lines.
     let flat = |text: &str| text.replace(['\r', '\n'], " ");
     let seconds = liked.duration_ms / 1000;
@@ -431,8 +435,39 @@ fn m3u_entry(liked: &Liked) -> String {
         "#EXTINF:{seconds},{} - {}\n{}\n",
         flat(&liked.artists.join(", ")),
         flat(&liked.title),
-        flat(liked.link.as_deref().unwrap_or(&liked.uri)),
+        flat(file.or(liked.link.as_deref()).unwrap_or(&liked.uri)),
     )
+}
+
+/// The whole downloaded files in `folder`'s service folders, by their stem
+/// (`soundcloud/Artist - Title [id]`): the drive's own record of what was downloaded.
+fn downloaded_files(folder: &std::path::Path) -> std::collections::HashMap<String, String> {
+    let mut found = std::collections::HashMap::new();
+    let Ok(services) = std::fs::read_dir(folder) else {
+        return found;
+    };
+    for service in services.filter_map(Result::ok) {
+        if !service.path().is_dir() {
+            continue;
+        }
+        let Ok(files) = std::fs::read_dir(service.path()) else {
+            continue;
+        };
+        for file in files.filter_map(Result::ok) {
+            let path = file.path();
+            let (Some(stem), Some(extension)) = (path.file_stem(), path.extension()) else {
+                continue;
+            };
+            if extension == "part" {
+                continue;
+            }
+            let service = service.file_name().to_string_lossy().into_owned();
+            let stem = format!("{service}/{}", stem.to_string_lossy());
+            let name = format!("{service}/{}", file.file_name().to_string_lossy());
+            found.insert(stem, name);
+        }
+    }
+    found
 }
 
 const M3U_HEADER: &str = "#EXTM3U\n";
@@ -470,11 +505,12 @@ impl DriveFolder {
     /// Adds lines for new likes (the playlist gets its header when it is made).
     async fn append(&self, user: UserId, likes: &[Liked]) -> anyhow::Result<()> {
         let folder = self.path_of(user);
+        // New likes have no file yet: their download comes after.
         let lines: String = likes
             .iter()
-            .map(|liked| json_line(service_of(&liked.uri), liked))
+            .map(|liked| json_line(service_of(&liked.uri), liked, None))
             .collect();
-        let entries: String = likes.iter().map(m3u_entry).collect();
+        let entries: String = likes.iter().map(|liked| m3u_entry(liked, None)).collect();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             use std::io::Write as _;
             std::fs::create_dir_all(&folder)?;
@@ -495,19 +531,31 @@ impl DriveFolder {
         .await?
     }
 
-    /// Writes both files again from the likes kept (after a full read took some away).
+    /// Writes both files again from the likes kept (after a full read took some away, and after
+    /// a download, whose file then takes the link's place).
     async fn rewrite(&self, user: UserId) -> anyhow::Result<()> {
         let folder = self.path_of(user);
         let likes = self.store.likes_of(user).await?;
-        let lines: String = likes
-            .iter()
-            .map(|(service, liked)| json_line(service, liked))
-            .collect();
-        let playlist: String = std::iter::once(M3U_HEADER.to_owned())
-            .chain(likes.iter().map(|(_, liked)| m3u_entry(liked)))
-            .collect();
         tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
             use std::io::Write as _;
+            let files = downloaded_files(&folder);
+            let file_of = |service: &str, liked: &Liked| {
+                liked.download_url.as_ref()?;
+                files
+                    .get(&soiree_sync::downloads::file_stem(service, liked))
+                    .map(String::as_str)
+            };
+            let lines: String = likes
+                .iter()
+                .map(|(service, liked)| json_line(service, liked, file_of(service, liked)))
+                .collect();
+            let playlist: String = std::iter::once(M3U_HEADER.to_owned())
+                .chain(
+                    likes
+                        .iter()
+                        .map(|(service, liked)| m3u_entry(liked, file_of(service, liked))),
+                )
+                .collect();
             std::fs::create_dir_all(&folder)?;
             for (name, content) in [("liked.jsonl", lines), ("liked.m3u8", playlist)] {
                 let mut file = tempfile::NamedTempFile::new_in(&folder)?;
@@ -603,14 +651,17 @@ impl DriveFiles for DriveFolder {
     async fn complete(&self, user: UserId, part: &str, stem: &str) -> anyhow::Result<String> {
         let folder = self.path_of(user);
         let (part, stem) = (part.to_owned(), stem.to_owned());
-        tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
+        let name = tokio::task::spawn_blocking(move || -> anyhow::Result<String> {
             let from = folder.join(&part);
             let extension = soiree_media::audio_extension(&from).unwrap_or("bin");
             let name = format!("{stem}.{extension}");
             std::fs::rename(&from, folder.join(&name))?;
             Ok(name)
         })
-        .await?
+        .await??;
+        // The playlist plays the file now, and the like's line names it.
+        self.rewrite(user).await?;
+        Ok(name)
     }
 
     async fn remove(&self, user: UserId, name: &str) -> anyhow::Result<()> {
