@@ -343,6 +343,10 @@ impl<Q: DownloadQueue> DownloadQueue for CountedDownloads<Q> {
     async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
         self.inner.files_of(user).await
     }
+
+    async fn retry_no_room(&self, user: UserId, at: Timestamp) -> anyhow::Result<u64> {
+        self.inner.retry_no_room(user, at).await
+    }
 }
 
 /// The sync, what wakes its loop, the people's drive folders and the downloads into them.
@@ -355,9 +359,11 @@ pub(crate) struct Sync {
 }
 
 impl Sync {
-    /// Runs `user`'s sync soon (`full`: reading everything); how many services that is.
+    /// Runs `user`'s sync soon (`full`: reading everything), and tries again their downloads
+    /// that did not fit in their quota (they may have made room); how many services that is.
     pub(crate) async fn now(&self, user: UserId, full: bool) -> anyhow::Result<u64> {
         let services = self.service.request_now(user, full).await?;
+        self.downloads.try_again(user).await?;
         self.wake.notify_one();
         Ok(services)
     }

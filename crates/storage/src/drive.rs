@@ -262,6 +262,21 @@ impl DownloadQueue for SqlSyncStore {
         Ok(dropped)
     }
 
+    async fn retry_no_room(&self, user: UserId, at: Timestamp) -> anyhow::Result<u64> {
+        let again = drive_files::Entity::update_many()
+            .set(drive_files::ActiveModel {
+                state: Set(DownloadState::Pending.as_str().to_owned()),
+                due_at: Set(at),
+                ..Default::default()
+            })
+            .filter(drive_files::Column::UserId.eq(user.as_uuid()))
+            .filter(drive_files::Column::State.eq(DownloadState::NoRoom.as_str()))
+            .exec(self.connection())
+            .await
+            .context("trying downloads that did not fit again")?;
+        Ok(again.rows_affected)
+    }
+
     async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
         Ok(drive_files::Entity::find()
             .filter(drive_files::Column::UserId.eq(user.as_uuid()))

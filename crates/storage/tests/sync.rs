@@ -346,6 +346,25 @@ async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota(
             "{backend}: nothing of it counted"
         );
 
+        // Asked again (Sync now), what did not fit is due again.
+        assert_eq!(
+            services[1].try_again(ada.user).await.unwrap(),
+            1,
+            "{backend}"
+        );
+        assert_eq!(
+            test.database
+                .sync()
+                .files_of(ada.user)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|file| file.state == DownloadState::Pending)
+                .count(),
+            1,
+            "{backend}"
+        );
+
         // An unlike drops the download and its file.
         services[0]
             .forget(&ada, &["soundcloud:tracks:0".to_owned()])

@@ -574,6 +574,18 @@ impl DownloadQueue for InMemoryDownloads {
         Ok(gone.into_iter().map(file_of).collect())
     }
 
+    async fn retry_no_room(&self, user: UserId, at: Timestamp) -> anyhow::Result<u64> {
+        let mut again = 0;
+        for entry in lock(&self.queued).iter_mut() {
+            if entry.download.key.user == user && entry.state == DownloadState::NoRoom {
+                entry.state = DownloadState::Pending;
+                entry.due = at;
+                again += 1;
+            }
+        }
+        Ok(again)
+    }
+
     async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
         Ok(lock(&self.queued)
             .iter()

@@ -55,6 +55,10 @@ pub trait DownloadQueue: Send + Sync + std::fmt::Debug {
 
     /// `user`'s downloads, every state.
     async fn files_of(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>>;
+
+    /// Makes `user`'s downloads that did not fit in their quota due again at `at` (they made
+    /// room); how many.
+    async fn retry_no_room(&self, user: UserId, at: Timestamp) -> anyhow::Result<u64>;
 }
 
 /// The service's bytes.

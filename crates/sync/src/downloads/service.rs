@@ -124,6 +124,12 @@ impl DownloadService {
         Ok(())
     }
 
+    /// Tries `user`'s downloads that did not fit again (they asked for a sync, perhaps after
+    /// making room); how many.
+    pub async fn try_again(&self, user: UserId) -> anyhow::Result<u64> {
+        self.queue.retry_no_room(user, self.clock.now()).await
+    }
+
     /// `user`'s downloads.
     pub async fn files(&self, user: UserId) -> anyhow::Result<Vec<DriveFile>> {
         self.queue.files_of(user).await

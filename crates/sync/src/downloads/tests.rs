@@ -186,6 +186,15 @@ async fn a_file_too_big_for_the_quota_leaves_nothing_behind_whether_or_not_its_s
         );
         assert_eq!(h.downloads.run_due().await.unwrap(), 0, "not tried again");
     }
+    // Asked again once room was made (Sync now), it comes.
+    let mut h = harness(Some(1800));
+    h.one_downloadable(2500).await;
+    h.downloads.run_due().await.unwrap();
+    assert_eq!(h.state().await.state, DownloadState::NoRoom);
+    h.downloads = service(&h, Some(5000), "process-a");
+    assert_eq!(h.downloads.try_again(h.ada.user).await.unwrap(), 1);
+    h.downloads.run_due().await.unwrap();
+    assert_eq!(h.state().await.state, DownloadState::Done);
     // One that fits goes through under the same quota.
     let h = harness(Some(1800));
     h.one_downloadable(1500).await;
