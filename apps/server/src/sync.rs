@@ -364,6 +364,19 @@ impl Sync {
     pub(crate) async fn now(&self, user: UserId, full: bool) -> anyhow::Result<u64> {
         let services = self.service.request_now(user, full).await?;
         self.downloads.try_again(user).await?;
+        // Likes kept before their download address was (the first full read after an upgrade
+        // gives it to them) are downloaded too; asking again for those known is harmless.
+        let likes = self.service.likes(user).await?;
+        let downloadable: Vec<(String, Liked)> = likes
+            .into_iter()
+            .filter(|(_, liked)| liked.download_url.is_some())
+            .collect();
+        for (service, likes) in by_service(&downloadable, |(_, liked)| &liked.uri) {
+            let likes: Vec<Liked> = likes.into_iter().map(|(_, liked)| liked.clone()).collect();
+            self.downloads
+                .want(&SyncKey::new(user, &service), &likes)
+                .await?;
+        }
         self.wake.notify_one();
         Ok(services)
     }

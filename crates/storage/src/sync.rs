@@ -331,17 +331,37 @@ impl SyncRepository for SqlSyncStore {
         // Bounded lists of bound values.
         for chunk in likes.chunks(500) {
             let uris: Vec<&str> = chunk.iter().map(|liked| liked.uri.as_str()).collect();
-            let known: HashSet<String> = liked_tracks::Entity::find()
+            let stored: Vec<(String, Option<String>)> = liked_tracks::Entity::find()
                 .select_only()
                 .column(liked_tracks::Column::Uri)
+                .column(liked_tracks::Column::DownloadUrl)
                 .filter(likes_of(key))
                 .filter(liked_tracks::Column::Uri.is_in(uris.iter().copied()))
                 .into_tuple()
                 .all(&self.connection)
                 .await
-                .context("finding likes kept already")?
-                .into_iter()
-                .collect();
+                .context("finding likes kept already")?;
+            // A like kept before its service said it could be downloaded takes the address
+            // (rare: one statement each, once).
+            for (uri, _) in stored.iter().filter(|(_, url)| url.is_none()) {
+                if let Some(url) = chunk
+                    .iter()
+                    .find(|liked| liked.uri == *uri)
+                    .and_then(|liked| liked.download_url.clone())
+                {
+                    liked_tracks::Entity::update_many()
+                        .set(liked_tracks::ActiveModel {
+                            download_url: Set(Some(url)),
+                            ..Default::default()
+                        })
+                        .filter(likes_of(key))
+                        .filter(liked_tracks::Column::Uri.eq(uri.as_str()))
+                        .exec(&self.connection)
+                        .await
+                        .context("keeping a like's download address")?;
+                }
+            }
+            let known: HashSet<String> = stored.into_iter().map(|(uri, _)| uri).collect();
             if !known.is_empty() {
                 liked_tracks::Entity::update_many()
                     .set(liked_tracks::ActiveModel {

@@ -346,6 +346,45 @@ async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota(
             "{backend}: nothing of it counted"
         );
 
+        // A like kept before its service said it could be downloaded takes the address when a
+        // read sees it again.
+        use soiree_sync::SyncRepository as _;
+        let store = test.database.sync();
+        let mut older = likes[0].clone();
+        older.uri = "soundcloud:tracks:500".into();
+        older.download_url = None;
+        store
+            .keep_likes(
+                &ada,
+                soiree_sync::RunId::generate(),
+                &[older.clone()],
+                clock.now(),
+            )
+            .await
+            .unwrap();
+        older.download_url =
+            Some("https://api.example/tracks/soundcloud:tracks:500/download".into());
+        let again = store
+            .keep_likes(
+                &ada,
+                soiree_sync::RunId::generate(),
+                &[older.clone()],
+                clock.now(),
+            )
+            .await
+            .unwrap();
+        assert!(again.is_empty(), "{backend}: not new");
+        let kept = store.likes_of(ada.user).await.unwrap();
+        assert_eq!(
+            kept.iter()
+                .find(|(_, liked)| liked.uri == older.uri)
+                .unwrap()
+                .1
+                .download_url,
+            older.download_url,
+            "{backend}"
+        );
+
         // Asked again (Sync now), what did not fit is due again.
         assert_eq!(
             services[1].try_again(ada.user).await.unwrap(),

@@ -134,7 +134,12 @@ impl SyncRepository for InMemorySync {
         let mut new = Vec::new();
         for liked in likes {
             match kept.iter_mut().find(|(own, _)| own.uri == liked.uri) {
-                Some((_, seen)) => *seen = run,
+                Some((own, seen)) => {
+                    *seen = run;
+                    if liked.download_url.is_some() {
+                        own.download_url.clone_from(&liked.download_url);
+                    }
+                }
                 None => {
                     kept.push((liked.clone(), run));
                     new.push(liked.clone());

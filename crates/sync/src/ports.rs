@@ -62,7 +62,8 @@ pub trait SyncRepository: Send + Sync + std::fmt::Debug {
     async fn release(&self, key: &SyncKey, holder: &str) -> anyhow::Result<()>;
 
     /// Keeps a page's likes, each marked as seen by `run`: returns the ones `key` did not have
-    /// (a few statements per page, not one per like).
+    /// (a few statements per page, not one per like). A like kept already takes the download
+    /// address the page gives it, if it had none.
     async fn keep_likes(
         &self,
         key: &SyncKey,
