@@ -15,7 +15,7 @@ use soiree_kernel::{Timestamp, UserId};
 use soiree_library::{LibraryService, ProviderTrack, TrackTags};
 use soiree_sync::downloads::{
     Chunk, Download, DownloadEnd, DownloadQueue, DownloadService, DriveFile, DriveFiles,
-    FetchFailure, FileSource, StorageRoom,
+    FetchFailure, FileSource, Recorded, StorageRoom,
 };
 use soiree_sync::{
     Liked, LikesLibrary, LikesPage, LikesSource, PageFailure, RunId, RunResult, SyncKey,
@@ -115,6 +115,11 @@ impl StorageRoom for RoomInQuota {
         Ok(Some(
             allowed.saturating_sub(self.used.uploaded_bytes(user).await?),
         ))
+    }
+
+    async fn allowed(&self, user: UserId) -> anyhow::Result<Option<u64>> {
+        use soiree_library::StorageAllowance as _;
+        self.tiers.storage_allowed(user).await
     }
 }
 
@@ -320,8 +325,11 @@ impl<Q: DownloadQueue> DownloadQueue for CountedDownloads<Q> {
         download: &Download,
         holder: &str,
         lease_until: Timestamp,
-    ) -> anyhow::Result<bool> {
-        self.inner.progress(download, holder, lease_until).await
+        limit: Option<u64>,
+    ) -> anyhow::Result<Recorded> {
+        self.inner
+            .progress(download, holder, lease_until, limit)
+            .await
     }
 
     async fn finish(

@@ -6,16 +6,18 @@
 use anyhow::Context as _;
 use async_trait::async_trait;
 use chrono::TimeDelta;
-use sea_orm::sea_query::{LockBehavior, LockType, OnConflict};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, DatabaseBackend,
     EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, TransactionTrait as _,
 };
 use soiree_kernel::{Timestamp, UserId};
-use soiree_sync::downloads::{Download, DownloadEnd, DownloadQueue, DownloadState, DriveFile};
+use soiree_sync::downloads::{
+    Download, DownloadEnd, DownloadQueue, DownloadState, DriveFile, Recorded,
+};
 use soiree_sync::{Liked, SyncKey};
 
-use crate::entity::drive_files;
+use crate::entity::{drive_files, users};
 use crate::sync::SqlSyncStore;
 
 fn bytes_of(value: i64) -> u64 {
@@ -176,7 +178,40 @@ impl DownloadQueue for SqlSyncStore {
         download: &Download,
         holder: &str,
         lease_until: Timestamp,
-    ) -> anyhow::Result<bool> {
+        limit: Option<u64>,
+    ) -> anyhow::Result<Recorded> {
+        let transaction = self
+            .connection()
+            .begin()
+            .await
+            .context("starting to record a download's bytes")?;
+        // The owner's row first (its lock on PostgreSQL, the write lock on SQLite), as uploads
+        // do: recordings and uploads of one person are decided one after another, in every
+        // process.
+        users::Entity::update_many()
+            .col_expr(users::Column::Id, Expr::col(users::Column::Id))
+            .filter(users::Column::Id.eq(download.key.user.as_uuid()))
+            .exec(&transaction)
+            .await
+            .context("locking the owner for a download")?;
+        let Some(row) = drive_files::Entity::find()
+            .filter(is_download(&download.key, &download.uri))
+            .filter(held_by(holder))
+            .one(&transaction)
+            .await
+            .context("reading a download")?
+        else {
+            return Ok(Recorded::Lost);
+        };
+        if let Some(limit) = limit {
+            let used = crate::uploads::uploaded_bytes(&transaction, download.key.user).await?;
+            let after = used
+                .saturating_sub(bytes_of(row.bytes))
+                .saturating_add(download.bytes);
+            if after > limit {
+                return Ok(Recorded::OverQuota);
+            }
+        }
         let updated = drive_files::Entity::update_many()
             .set(drive_files::ActiveModel {
                 bytes: Set(column(download.bytes)),
@@ -186,10 +221,18 @@ impl DownloadQueue for SqlSyncStore {
             })
             .filter(is_download(&download.key, &download.uri))
             .filter(held_by(holder))
-            .exec(self.connection())
+            .exec(&transaction)
             .await
             .context("recording a download's progress")?;
-        Ok(updated.rows_affected == 1)
+        transaction
+            .commit()
+            .await
+            .context("recording a download's progress")?;
+        Ok(if updated.rows_affected == 1 {
+            Recorded::Counted
+        } else {
+            Recorded::Lost
+        })
     }
 
     async fn finish(

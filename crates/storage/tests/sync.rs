@@ -229,6 +229,10 @@ async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota(
                 100_000_u64.saturating_sub(self.0.uploaded_bytes(user).await?),
             ))
         }
+
+        async fn allowed(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+            Ok(Some(100_000))
+        }
     }
 
     for test in test_databases().await {
@@ -414,6 +418,136 @@ async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota(
             test.database.sync().files_of(ada.user).await.unwrap().len(),
             12,
             "{backend}: eleven files and the one that did not fit"
+        );
+        let _ = second.close().await;
+        test.finish().await;
+    }
+}
+
+/// What every process sees before any writes: room for everything (as two processes that read
+/// the room at the same moment would), and a quota of 5 000 bytes.
+#[derive(Debug)]
+struct FiveThousand;
+
+#[async_trait]
+impl soiree_sync::downloads::StorageRoom for FiveThousand {
+    async fn room_left(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(None)
+    }
+
+    async fn allowed(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(Some(5_000))
+    }
+}
+
+/// Two instances download two files of one person at the same time, each told there is room:
+/// the quota is decided when the bytes are recorded, one recording at a time per person, so one
+/// file is whole and the other, which would pass the quota, leaves nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_quota_holds_when_two_instances_download_for_one_person_at_once() {
+    use soiree_library::TrackRepository as _;
+    use soiree_sync::downloads::{DownloadConfig, DownloadService, DownloadState};
+    use soiree_sync::memory::{FakeFiles, InMemoryDrive};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let second = soiree_storage::Database::connect(test.database_url())
+            .await
+            .unwrap();
+        let ada = SyncKey::new(connect(&test.database, "ada").await, "soundcloud");
+        let files = FakeFiles::default();
+        files.say_size(true);
+        let drive = InMemoryDrive::default();
+        let clock = ManualClock::starting_at(chrono::Utc::now());
+        let likes: Vec<soiree_sync::Liked> = (0..2)
+            .map(|n| {
+                let url = format!("https://api.example/tracks/soundcloud:tracks:{n}/download");
+                files.put(&url, vec![3; 3000]);
+                soiree_sync::Liked {
+                    uri: format!("soundcloud:tracks:{n}"),
+                    title: format!("Song {n}"),
+                    artists: vec!["Nina".into()],
+                    album: None,
+                    duration_ms: 1000,
+                    liked_at: None,
+                    link: None,
+                    download_url: Some(url),
+                }
+            })
+            .collect();
+        let services: Vec<Arc<DownloadService>> = [(&test.database, "a"), (&second, "b")]
+            .into_iter()
+            .map(|(database, holder)| {
+                Arc::new(DownloadService::new(
+                    Arc::new(database.sync()),
+                    Arc::new(files.clone()),
+                    Arc::new(drive.clone()),
+                    Arc::new(FiveThousand),
+                    Arc::new(clock.clone()),
+                    DownloadConfig {
+                        chunk: 500,
+                        per_pass: 1,
+                        ..DownloadConfig::default()
+                    },
+                    format!("process-{holder}"),
+                ))
+            })
+            .collect();
+        services[0].want(&ada, &likes).await.unwrap();
+        // Both instances at once, round after round (a pass that finds the other's row held
+        // takes nothing), until both downloads were taken.
+        let mut taken = 0;
+        for _ in 0..10 {
+            let passes: Vec<_> = services
+                .iter()
+                .map(|downloads| {
+                    let downloads = Arc::clone(downloads);
+                    tokio::spawn(async move { downloads.run_due().await.unwrap() })
+                })
+                .collect();
+            for pass in passes {
+                taken += pass.await.unwrap();
+            }
+            if taken >= 2 {
+                break;
+            }
+        }
+        assert_eq!(taken, 2, "{backend}: each download once");
+        let states: Vec<DownloadState> = services[0]
+            .files(ada.user)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|file| file.state)
+            .collect();
+        assert_eq!(
+            states
+                .iter()
+                .filter(|state| **state == DownloadState::Done)
+                .count(),
+            1,
+            "{backend}: {states:?}"
+        );
+        assert_eq!(
+            states
+                .iter()
+                .filter(|state| **state == DownloadState::NoRoom)
+                .count(),
+            1,
+            "{backend}: {states:?}"
+        );
+        assert_eq!(
+            test.database
+                .library()
+                .uploaded_bytes(ada.user)
+                .await
+                .unwrap(),
+            3000,
+            "{backend}"
+        );
+        assert_eq!(
+            drive.names(ada.user).len(),
+            1,
+            "{backend}: no part file left"
         );
         let _ = second.close().await;
         test.finish().await;

@@ -426,7 +426,7 @@ impl LikesLibrary for InMemoryLikesLibrary {
 
 use crate::downloads::{
     Chunk, Download, DownloadEnd, DownloadQueue, DownloadState, DriveFile, DriveFiles,
-    FetchFailure, FileSource, StorageRoom,
+    FetchFailure, FileSource, Recorded, StorageRoom,
 };
 
 #[derive(Debug, Clone)]
@@ -512,21 +512,33 @@ impl DownloadQueue for InMemoryDownloads {
         download: &Download,
         holder: &str,
         lease_until: Timestamp,
-    ) -> anyhow::Result<bool> {
+        limit: Option<u64>,
+    ) -> anyhow::Result<Recorded> {
         let mut queued = lock(&self.queued);
+        // The person's other downloads (this store knows no uploads).
+        let others: u64 = queued
+            .iter()
+            .filter(|entry| {
+                entry.download.key.user == download.key.user && entry.download.uri != download.uri
+            })
+            .map(|entry| entry.download.bytes)
+            .sum();
         let Some(entry) = queued
             .iter_mut()
             .find(|entry| entry.download.key == download.key && entry.download.uri == download.uri)
         else {
-            return Ok(false);
+            return Ok(Recorded::Lost);
         };
         if entry.lease.as_ref().is_none_or(|(held, _)| held != holder) {
-            return Ok(false);
+            return Ok(Recorded::Lost);
+        }
+        if limit.is_some_and(|limit| others.saturating_add(download.bytes) > limit) {
+            return Ok(Recorded::OverQuota);
         }
         entry.download.bytes = download.bytes;
         entry.download.size = download.size;
         entry.lease = Some((holder.to_owned(), lease_until));
-        Ok(true)
+        Ok(Recorded::Counted)
     }
 
     async fn finish(
@@ -754,5 +766,9 @@ impl StorageRoom for DriveRoom {
             .map(|(_, bytes)| bytes.len() as u64)
             .sum();
         Ok(self.quota.map(|quota| quota.saturating_sub(used)))
+    }
+
+    async fn allowed(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(self.quota)
     }
 }

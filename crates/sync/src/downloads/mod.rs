@@ -13,7 +13,7 @@ mod model;
 mod ports;
 mod service;
 
-pub use model::{Chunk, Download, DownloadEnd, DownloadState, DriveFile, FetchFailure};
+pub use model::{Chunk, Download, DownloadEnd, DownloadState, DriveFile, FetchFailure, Recorded};
 pub use ports::{DownloadQueue, DriveFiles, FileSource, StorageRoom};
 pub use service::{DownloadConfig, DownloadService, file_stem};
 

@@ -106,6 +106,17 @@ pub enum FetchFailure {
     Unavailable(String),
 }
 
+/// What became of a piece's bytes when they were to be recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Counted, and the lease renewed.
+    Counted,
+    /// The holder lost the lease, or the download was dropped.
+    Lost,
+    /// They would take the person past their quota (nothing was counted).
+    OverQuota,
+}
+
 /// How a download's try ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DownloadEnd {

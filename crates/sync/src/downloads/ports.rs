@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::TimeDelta;
 use soiree_kernel::{Timestamp, UserId};
 
-use super::model::{Chunk, Download, DownloadEnd, DriveFile, FetchFailure};
+use super::model::{Chunk, Download, DownloadEnd, DriveFile, FetchFailure, Recorded};
 use crate::model::{Liked, SyncKey};
 
 /// What is to be downloaded, and how far each download got.
@@ -32,14 +32,18 @@ pub trait DownloadQueue: Send + Sync + std::fmt::Debug {
     ) -> anyhow::Result<Vec<Download>>;
 
     /// Records the bytes written so far (and the size, once known), holding the lease until
-    /// `lease_until`; `false` when `holder` lost it or the download was dropped (its file must
-    /// go).
+    /// `lease_until`, unless `holder` lost it or the download was dropped ([`Recorded::Lost`]:
+    /// its file must go), or the person's stored bytes would pass `limit`
+    /// ([`Recorded::OverQuota`]). MUST decide the quota one recording at a time per person,
+    /// with their uploads and their other downloads, whatever the number of processes (the
+    /// quota holds under parallel writes).
     async fn progress(
         &self,
         download: &Download,
         holder: &str,
         lease_until: Timestamp,
-    ) -> anyhow::Result<bool>;
+        limit: Option<u64>,
+    ) -> anyhow::Result<Recorded>;
 
     /// Ends a try and gives the lease up. A failed or refused download keeps no bytes.
     async fn finish(
@@ -101,4 +105,7 @@ pub trait StorageRoom: Send + Sync + std::fmt::Debug {
     /// How many more bytes `user` may store (`None`: no limit). What downloads hold so far is
     /// counted as used.
     async fn room_left(&self, user: UserId) -> anyhow::Result<Option<u64>>;
+
+    /// How many bytes `user` may store in all (`None`: no limit).
+    async fn allowed(&self, user: UserId) -> anyhow::Result<Option<u64>>;
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use soiree_kernel::{Clock, UserId};
 
-use super::model::{Download, DownloadEnd, DriveFile, FetchFailure};
+use super::model::{Download, DownloadEnd, DriveFile, FetchFailure, Recorded};
 use super::ports::{DownloadQueue, DriveFiles, FileSource, StorageRoom};
 use crate::model::{Liked, SyncKey};
 
@@ -208,6 +208,22 @@ impl DownloadService {
                     .write(user, &download.part_name(), download.bytes, &chunk.bytes)
                     .await?;
                 download.bytes += got;
+                // Counted against the quota with the person's uploads and other downloads, one
+                // recording at a time: the quota holds when several write at once.
+                let lease_until = self.clock.now() + self.config.lease;
+                let allowed = self.room.allowed(user).await?;
+                match self
+                    .queue
+                    .progress(&download, &self.holder, lease_until, allowed)
+                    .await?
+                {
+                    Recorded::Counted => {}
+                    Recorded::OverQuota => return Ok(Some((download, DownloadEnd::NoRoom))),
+                    Recorded::Lost => {
+                        self.drive.remove(user, &download.part_name()).await?;
+                        return Ok(None);
+                    }
+                }
             }
             let whole = download.size.is_some_and(|size| download.bytes >= size)
                 || (got < most && download.size.is_none());
@@ -229,15 +245,6 @@ impl DownloadService {
                 let at = self.clock.now() + self.config.retry_after_failure;
                 let reason = "the service stopped sending before the end".to_owned();
                 return Ok(Some((download, DownloadEnd::RetryAt(at, reason))));
-            }
-            let lease_until = self.clock.now() + self.config.lease;
-            if !self
-                .queue
-                .progress(&download, &self.holder, lease_until)
-                .await?
-            {
-                self.drive.remove(user, &download.part_name()).await?;
-                return Ok(None);
             }
         }
     }

@@ -279,3 +279,40 @@ fn a_file_name_holds_nothing_a_file_system_refuses() {
     song.title = "x".repeat(500);
     assert!(file_stem("soundcloud", &song).chars().count() < 150);
 }
+
+/// A quota whose room was read before another write spent it (as a second process would see).
+#[derive(Debug)]
+struct StaleRoom;
+
+#[async_trait::async_trait]
+impl StorageRoom for StaleRoom {
+    async fn room_left(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(None)
+    }
+
+    async fn allowed(&self, _user: UserId) -> anyhow::Result<Option<u64>> {
+        Ok(Some(2500))
+    }
+}
+
+#[tokio::test]
+async fn the_quota_is_decided_when_the_bytes_are_recorded_not_only_when_they_are_asked_for() {
+    let mut h = harness(None);
+    h.downloads = DownloadService::new(
+        Arc::new(h.queue.clone()),
+        Arc::new(h.files.clone()),
+        Arc::new(h.drive.clone()),
+        Arc::new(StaleRoom),
+        Arc::new(h.clock.clone()),
+        DownloadConfig {
+            chunk: 1000,
+            ..DownloadConfig::default()
+        },
+        "process-a",
+    );
+    h.one_downloadable(3000).await;
+    h.downloads.run_due().await.unwrap();
+    let file = h.state().await;
+    assert_eq!((file.state, file.bytes), (DownloadState::NoRoom, 0));
+    assert!(h.drive.names(h.ada.user).is_empty(), "nothing left behind");
+}
