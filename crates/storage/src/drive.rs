@@ -58,6 +58,30 @@ fn is_download(key: &SyncKey, uri: &str) -> Condition {
         .add(drive_files::Column::Uri.eq(uri))
 }
 
+/// The room `owner`'s pending downloads hold beyond the bytes they wrote: the rest of each
+/// whole size the service said ([`Download::held`]).
+async fn held_beyond_written(
+    connection: &impl ConnectionTrait,
+    owner: UserId,
+) -> anyhow::Result<u64> {
+    let total: Option<Option<i64>> = drive_files::Entity::find()
+        .select_only()
+        .column_as(
+            Expr::cust(
+                "CAST(COALESCE(SUM(CASE WHEN size > bytes THEN size - bytes ELSE 0 END), 0) \
+                 AS BIGINT)",
+            ),
+            "total",
+        )
+        .filter(drive_files::Column::UserId.eq(owner.as_uuid()))
+        .filter(drive_files::Column::State.eq(DownloadState::Pending.as_str()))
+        .into_tuple()
+        .one(connection)
+        .await
+        .context("summing the room downloads hold")?;
+    Ok(total.flatten().map_or(0, bytes_of))
+}
+
 fn held_by(holder: &str) -> Condition {
     Condition::all().add(drive_files::Column::Holder.eq(holder))
 }
@@ -204,11 +228,34 @@ impl DownloadQueue for SqlSyncStore {
             return Ok(Recorded::Lost);
         };
         if let Some(limit) = limit {
-            let used = crate::uploads::uploaded_bytes(&transaction, download.key.user).await?;
+            // Uploads and downloads' bytes, with the room pending downloads hold for the rest.
+            let used = crate::uploads::uploaded_bytes(&transaction, download.key.user).await?
+                + held_beyond_written(&transaction, download.key.user).await?;
+            let this = download_of(&row);
+            let held_now = if row.state == DownloadState::Pending.as_str() {
+                this.held()
+            } else {
+                this.bytes
+            };
             let after = used
-                .saturating_sub(bytes_of(row.bytes))
-                .saturating_add(download.bytes);
+                .saturating_sub(held_now)
+                .saturating_add(download.held());
             if after > limit {
+                // Refused: it holds nothing from now on (its file goes).
+                drive_files::Entity::update_many()
+                    .set(drive_files::ActiveModel {
+                        bytes: Set(0),
+                        size: Set(None),
+                        ..Default::default()
+                    })
+                    .filter(is_download(&download.key, &download.uri))
+                    .exec(&transaction)
+                    .await
+                    .context("releasing a refused download's room")?;
+                transaction
+                    .commit()
+                    .await
+                    .context("releasing a refused download's room")?;
                 return Ok(Recorded::OverQuota);
             }
         }

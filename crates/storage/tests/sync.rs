@@ -207,15 +207,66 @@ async fn two_instances_never_sync_one_person_at_once_and_each_person_once_per_tu
     }
 }
 
+/// `count` SoundCloud likes the artists made downloadable, each a file of 3 000 `byte`s that
+/// `files` serves.
+fn downloadable_likes(
+    files: &soiree_sync::memory::FakeFiles,
+    count: u32,
+    byte: u8,
+) -> Vec<soiree_sync::Liked> {
+    (0..count)
+        .map(|n| {
+            let url = format!("https://api.example/tracks/soundcloud:tracks:{n}/download");
+            files.put(&url, vec![byte; 3000]);
+            soiree_sync::Liked {
+                uri: format!("soundcloud:tracks:{n}"),
+                title: format!("Song {n}"),
+                artists: vec!["Nina".into()],
+                album: None,
+                duration_ms: 1000,
+                liked_at: None,
+                link: None,
+                download_url: Some(url),
+            }
+        })
+        .collect()
+}
+
+/// One download service per instance (`process-a` on the first database, `process-b` on the
+/// second), sharing the service's files, the drive and the clock; `room` says what each sees of
+/// the quota.
+fn download_services(
+    instances: [&soiree_storage::Database; 2],
+    files: &soiree_sync::memory::FakeFiles,
+    drive: &soiree_sync::memory::InMemoryDrive,
+    clock: &ManualClock,
+    room: impl Fn(&soiree_storage::Database) -> Arc<dyn soiree_sync::downloads::StorageRoom>,
+    config: soiree_sync::downloads::DownloadConfig,
+) -> Vec<Arc<soiree_sync::downloads::DownloadService>> {
+    instances
+        .into_iter()
+        .zip(["a", "b"])
+        .map(|(database, holder)| {
+            Arc::new(soiree_sync::downloads::DownloadService::new(
+                Arc::new(database.sync()),
+                Arc::new(files.clone()),
+                Arc::new(drive.clone()),
+                room(database),
+                Arc::new(clock.clone()),
+                config.clone(),
+                format!("process-{holder}"),
+            ))
+        })
+        .collect()
+}
+
 /// Downloads on both databases: two instances carry twelve downloads on at once, each is fetched
 /// once and held by one process at a time, the bytes count against the quota as they are
 /// written, and an unlike drops its download.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota() {
     use soiree_library::TrackRepository as _;
-    use soiree_sync::downloads::{
-        DownloadConfig, DownloadQueue as _, DownloadService, DownloadState, StorageRoom,
-    };
+    use soiree_sync::downloads::{DownloadConfig, DownloadQueue as _, DownloadState, StorageRoom};
     use soiree_sync::memory::{FakeFiles, InMemoryDrive};
 
     /// The room the database says is left under a quota of 100 000 bytes.
@@ -246,40 +297,19 @@ async fn two_instances_download_each_file_once_and_the_bytes_count_in_the_quota(
         files.say_size(true);
         let drive = InMemoryDrive::default();
         let clock = ManualClock::starting_at(chrono::Utc::now());
-        let likes: Vec<soiree_sync::Liked> = (0..12)
-            .map(|n| {
-                let url = format!("https://api.example/tracks/soundcloud:tracks:{n}/download");
-                files.put(&url, vec![7; 3000]);
-                soiree_sync::Liked {
-                    uri: format!("soundcloud:tracks:{n}"),
-                    title: format!("Song {n}"),
-                    artists: vec!["Nina".into()],
-                    album: None,
-                    duration_ms: 1000,
-                    liked_at: None,
-                    link: None,
-                    download_url: Some(url),
-                }
-            })
-            .collect();
-        let services: Vec<Arc<DownloadService>> = [(&test.database, "a"), (&second, "b")]
-            .into_iter()
-            .map(|(database, holder)| {
-                Arc::new(DownloadService::new(
-                    Arc::new(database.sync()),
-                    Arc::new(files.clone()),
-                    Arc::new(drive.clone()),
-                    Arc::new(Left(database.library())),
-                    Arc::new(clock.clone()),
-                    DownloadConfig {
-                        chunk: 1000,
-                        per_pass: 2,
-                        ..DownloadConfig::default()
-                    },
-                    format!("process-{holder}"),
-                ))
-            })
-            .collect();
+        let likes = downloadable_likes(&files, 12, 7);
+        let services = download_services(
+            [&test.database, &second],
+            &files,
+            &drive,
+            &clock,
+            |database| Arc::new(Left(database.library())),
+            DownloadConfig {
+                chunk: 1000,
+                per_pass: 2,
+                ..DownloadConfig::default()
+            },
+        );
         // Both take the likes in: one download each.
         let (a, b) = tokio::join!(
             services[0].want(&ada, &likes),
@@ -446,7 +476,7 @@ impl soiree_sync::downloads::StorageRoom for FiveThousand {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_quota_holds_when_two_instances_download_for_one_person_at_once() {
     use soiree_library::TrackRepository as _;
-    use soiree_sync::downloads::{DownloadConfig, DownloadService, DownloadState};
+    use soiree_sync::downloads::{DownloadConfig, DownloadState};
     use soiree_sync::memory::{FakeFiles, InMemoryDrive};
     for test in test_databases().await {
         let backend = test.backend;
@@ -458,40 +488,19 @@ async fn the_quota_holds_when_two_instances_download_for_one_person_at_once() {
         files.say_size(true);
         let drive = InMemoryDrive::default();
         let clock = ManualClock::starting_at(chrono::Utc::now());
-        let likes: Vec<soiree_sync::Liked> = (0..2)
-            .map(|n| {
-                let url = format!("https://api.example/tracks/soundcloud:tracks:{n}/download");
-                files.put(&url, vec![3; 3000]);
-                soiree_sync::Liked {
-                    uri: format!("soundcloud:tracks:{n}"),
-                    title: format!("Song {n}"),
-                    artists: vec!["Nina".into()],
-                    album: None,
-                    duration_ms: 1000,
-                    liked_at: None,
-                    link: None,
-                    download_url: Some(url),
-                }
-            })
-            .collect();
-        let services: Vec<Arc<DownloadService>> = [(&test.database, "a"), (&second, "b")]
-            .into_iter()
-            .map(|(database, holder)| {
-                Arc::new(DownloadService::new(
-                    Arc::new(database.sync()),
-                    Arc::new(files.clone()),
-                    Arc::new(drive.clone()),
-                    Arc::new(FiveThousand),
-                    Arc::new(clock.clone()),
-                    DownloadConfig {
-                        chunk: 500,
-                        per_pass: 1,
-                        ..DownloadConfig::default()
-                    },
-                    format!("process-{holder}"),
-                ))
-            })
-            .collect();
+        let likes = downloadable_likes(&files, 2, 3);
+        let services = download_services(
+            [&test.database, &second],
+            &files,
+            &drive,
+            &clock,
+            |_| Arc::new(FiveThousand),
+            DownloadConfig {
+                chunk: 500,
+                per_pass: 1,
+                ..DownloadConfig::default()
+            },
+        );
         services[0].want(&ada, &likes).await.unwrap();
         // Both instances at once, round after round (a pass that finds the other's row held
         // takes nothing), until both downloads were taken.
@@ -550,6 +559,72 @@ async fn the_quota_holds_when_two_instances_download_for_one_person_at_once() {
             "{backend}: no part file left"
         );
         let _ = second.close().await;
+        test.finish().await;
+    }
+}
+
+/// The interleaving the test above meets only now and then, step by step on both databases: two
+/// downloads of one person are started, each would fit alone but not both; the first to say its
+/// size holds the room for the rest of it, so the second is refused at its first piece (holding
+/// nothing from then on) and the first is recorded to its end.
+#[tokio::test]
+async fn a_download_that_said_its_size_holds_its_room_against_another_started_at_once() {
+    use soiree_sync::downloads::{DownloadQueue as _, Recorded};
+    for test in test_databases().await {
+        let backend = test.backend;
+        let store = test.database.sync();
+        let ada = SyncKey::new(connect(&test.database, "ada").await, "soundcloud");
+        let files = soiree_sync::memory::FakeFiles::default();
+        let likes: Vec<_> = downloadable_likes(&files, 2, 1)
+            .into_iter()
+            .map(|like| {
+                let stem = like.uri.clone();
+                (like, stem)
+            })
+            .collect();
+        let now = chrono::Utc::now();
+        store.want(&ada, &likes, now).await.unwrap();
+        let lease = now + TimeDelta::minutes(5);
+        let mut claimed = store
+            .claim(now, "process-a", TimeDelta::minutes(5), 2)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 2, "{backend}");
+        let piece = |download: &mut soiree_sync::downloads::Download| {
+            download.bytes += 500;
+            download.size = Some(3000);
+        };
+        let (first, second) = claimed.split_at_mut(1);
+        let (first, second) = (&mut first[0], &mut second[0]);
+        piece(first);
+        assert_eq!(
+            store
+                .progress(first, "process-a", lease, Some(5000))
+                .await
+                .unwrap(),
+            Recorded::Counted,
+            "{backend}: the first piece of the first"
+        );
+        piece(second);
+        assert_eq!(
+            store
+                .progress(second, "process-a", lease, Some(5000))
+                .await
+                .unwrap(),
+            Recorded::OverQuota,
+            "{backend}: 3 000 held and 3 000 more would pass 5 000"
+        );
+        for _ in 0..5 {
+            piece(first);
+            assert_eq!(
+                store
+                    .progress(first, "process-a", lease, Some(5000))
+                    .await
+                    .unwrap(),
+                Recorded::Counted,
+                "{backend}: the refused one holds nothing"
+            );
+        }
         test.finish().await;
     }
 }

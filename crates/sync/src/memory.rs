@@ -515,13 +515,16 @@ impl DownloadQueue for InMemoryDownloads {
         limit: Option<u64>,
     ) -> anyhow::Result<Recorded> {
         let mut queued = lock(&self.queued);
-        // The person's other downloads (this store knows no uploads).
+        // What the person's other downloads hold (this store knows no uploads).
         let others: u64 = queued
             .iter()
             .filter(|entry| {
                 entry.download.key.user == download.key.user && entry.download.uri != download.uri
             })
-            .map(|entry| entry.download.bytes)
+            .map(|entry| match entry.state {
+                DownloadState::Pending => entry.download.held(),
+                _ => entry.download.bytes,
+            })
             .sum();
         let Some(entry) = queued
             .iter_mut()
@@ -532,7 +535,9 @@ impl DownloadQueue for InMemoryDownloads {
         if entry.lease.as_ref().is_none_or(|(held, _)| held != holder) {
             return Ok(Recorded::Lost);
         }
-        if limit.is_some_and(|limit| others.saturating_add(download.bytes) > limit) {
+        if limit.is_some_and(|limit| others.saturating_add(download.held()) > limit) {
+            entry.download.bytes = 0;
+            entry.download.size = None;
             return Ok(Recorded::OverQuota);
         }
         entry.download.bytes = download.bytes;

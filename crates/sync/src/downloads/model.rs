@@ -60,6 +60,13 @@ impl Download {
     pub fn part_name(&self) -> String {
         format!("{}.part", self.stem)
     }
+
+    /// What it holds of the person's storage quota while it goes on: its whole size once the
+    /// service said it (the room is kept for the rest, so two downloads started at once cannot
+    /// both be cut short), else the bytes written so far.
+    pub fn held(&self) -> u64 {
+        self.size.map_or(self.bytes, |size| size.max(self.bytes))
+    }
 }
 
 /// A file of a person's drive, as their status shows it.

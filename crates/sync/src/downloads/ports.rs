@@ -35,8 +35,10 @@ pub trait DownloadQueue: Send + Sync + std::fmt::Debug {
     /// `lease_until`, unless `holder` lost it or the download was dropped ([`Recorded::Lost`]:
     /// its file must go), or the person's stored bytes would pass `limit`
     /// ([`Recorded::OverQuota`]). MUST decide the quota one recording at a time per person,
-    /// with their uploads and their other downloads, whatever the number of processes (the
-    /// quota holds under parallel writes).
+    /// with their uploads, their finished downloads' bytes and what their other pending
+    /// downloads [hold](Download::held), whatever the number of processes (the quota holds
+    /// under parallel writes, and of two downloads that cannot both fit, the one that said its
+    /// size first goes on). A refused download MUST hold nothing from then on.
     async fn progress(
         &self,
         download: &Download,
